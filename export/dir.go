@@ -1,0 +1,306 @@
+package export
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/zoo-ml/zoo/reference"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// DirOptions are the settings of an export folder.
+type DirOptions struct {
+	// Weights says where the weights came from ("init seed 0", a file path
+	// and digest), for the metadata and the model card.
+	Weights string
+	// Sample holds SampleN example inputs, back to back, for
+	// test_data_set_0; the expected output is computed with package
+	// reference. SampleN 0 writes no test data.
+	Sample  []float32
+	SampleN int
+	// Force replaces an existing folder; without it an existing folder is
+	// an error and is left as it was.
+	Force bool
+}
+
+// ErrExists is returned, wrapped, when the export folder already exists and
+// DirOptions.Force is not set.
+var ErrExists = errors.New("already exists (use --force to replace it)")
+
+// Folder layout of an export.
+const (
+	ModelFile   = "model.onnx"
+	CardFile    = "README.md"
+	TestDataDir = "test_data_set_0"
+	TestInput   = "input_0.pb"
+	TestOutput  = "output_0.pb"
+)
+
+// PartFile returns the file name of a part's model, such as "encoder.onnx".
+func PartFile(part string) string { return part + ".onnx" }
+
+// WriteDir writes the export folder dir for model m with weights w:
+// model.onnx, one ONNX file per part for reconstruct models (encoder.onnx,
+// decoder.onnx), test_data_set_0 with input_0.pb and output_0.pb, and a
+// README.md model card. Everything is written into a temporary folder beside
+// dir and renamed into place at the end, so dir is either complete or
+// absent (or, without Force, untouched). It returns the paths written.
+func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string, error) {
+	if err := m.CheckWeights(w); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir); err == nil && !opt.Force {
+		return nil, fmt.Errorf("export %s: %w", dir, ErrExists)
+	}
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("export %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", dir, err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("export %s: %w", dir, err)
+	}
+
+	files := []string{ModelFile}
+	parts := []string{"model"}
+	if m.Task == zoo.Reconstruct && len(m.Parts) > 1 {
+		for _, p := range m.Parts {
+			parts = append(parts, p.Name)
+			files = append(files, PartFile(p.Name))
+		}
+	}
+	for i, part := range parts {
+		mp, err := Model(m, w, Options{Part: part, Weights: opt.Weights})
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", dir, err)
+		}
+		if err := writeProto(filepath.Join(tmp, files[i]), mp); err != nil {
+			return nil, fmt.Errorf("export %s: %w", dir, err)
+		}
+	}
+	if opt.SampleN > 0 {
+		out, outShape, err := reference.Forward(m, w, opt.Sample, opt.SampleN)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: test data: %w", dir, err)
+		}
+		td := filepath.Join(tmp, TestDataDir)
+		if err := os.Mkdir(td, 0o755); err != nil {
+			return nil, fmt.Errorf("export %s: %w", dir, err)
+		}
+		in := &zoo.Tensor{Shape: append([]int{opt.SampleN}, m.Input...), Data: opt.Sample}
+		want := &zoo.Tensor{Shape: append([]int{opt.SampleN}, outShape...), Data: out}
+		if err := writeProto(filepath.Join(td, TestInput), Tensor(InputName, in)); err != nil {
+			return nil, fmt.Errorf("export %s: %w", dir, err)
+		}
+		if err := writeProto(filepath.Join(td, TestOutput), Tensor(OutputName, want)); err != nil {
+			return nil, fmt.Errorf("export %s: %w", dir, err)
+		}
+		files = append(files, filepath.Join(TestDataDir, TestInput), filepath.Join(TestDataDir, TestOutput))
+	}
+	card, err := Card(m, opt.Weights, files)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", dir, err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, CardFile), card, 0o644); err != nil {
+		return nil, fmt.Errorf("export %s: %w", dir, err)
+	}
+	files = append(files, CardFile)
+
+	if err := replaceDir(tmp, dir, opt.Force); err != nil {
+		return nil, fmt.Errorf("export %s: %w", dir, err)
+	}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(dir, f)
+	}
+	return paths, nil
+}
+
+// replaceDir renames the complete folder tmp to dir. An existing dir is
+// replaced only with force: it is moved aside first and removed after the
+// new folder is in place.
+func replaceDir(tmp, dir string, force bool) error {
+	_, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return os.Rename(tmp, dir)
+	case err != nil:
+		return err
+	case !force:
+		return ErrExists
+	}
+	old := tmp + ".old"
+	if err := os.Rename(dir, old); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if rerr := os.Rename(old, dir); rerr != nil {
+			return fmt.Errorf("%w (and restoring the previous folder from %s failed: %v)", err, old, rerr)
+		}
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+// writeProto writes the message to path, a file in a fresh temporary folder.
+func writeProto(path string, m proto.Message) error {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+var cardTemplate = template.Must(template.New("card").Parse(`# {{.M.Name}}
+
+{{.M.Description}}.
+
+| | |
+| --- | --- |
+| family | {{.M.Family}} |
+| task | {{.M.Task}} |
+| input | ` + "`input`" + ` float32 {{.In}} ({{if eq .InLen 784}}28x28 images scaled to [0, 1]{{else}}per-example shape {{.InShape}}{{end}}) |
+| output | ` + "`output`" + ` float32 {{.Out}} |
+| parameters | {{.Params}} |
+| weights | {{.Weights}} |
+| ONNX | opset {{.Opset}}, IR version {{.IR}}, batch dimension ` + "`N`" + ` is symbolic |
+| written by | zoo {{.Version}} |
+
+## Files
+{{range .Files}}- ` + "`{{.}}`" + `
+{{end}}
+{{- range .PartRows}}
+` + "`{{.File}}`" + ` maps {{.In}} to {{.Out}}.
+{{end}}
+## Layers
+| layer | kind | output | parameters |
+| --- | --- | --- | --- |
+{{range .Steps}}| ` + "`{{.Prefix}}`" + ` | {{.Layer}} | {{.OutS}} | {{.N}} |
+{{end}}
+## Training recipe
+{{.Recipe}}
+
+## Run it
+zoo:
+
+    zoo infer {{.M.Name}}/model.onnx t10k-images-idx3-ubyte.gz --task {{.M.Task}} --out out.idx
+
+Python (pip install onnxruntime numpy):
+
+    import numpy as np, onnxruntime as ort
+    sess = ort.InferenceSession("model.onnx")
+    x = np.random.rand(16, {{.InLen}}).astype(np.float32)  # or your images / 255
+    y = sess.run(["output"], {"input": x{{if gt (len .M.Input) 1}}.reshape(16, {{.InCSV}}){{end}}})[0]
+
+JavaScript (npm install onnxruntime-node):
+
+    const ort = require("onnxruntime-node");
+    const sess = await ort.InferenceSession.create("model.onnx");
+    const x = new ort.Tensor("float32", new Float32Array(16 * {{.InLen}}), [16, {{.InCSV}}]);
+    const { output } = await sess.run({ input: x });
+
+Go (github.com/yalue/onnxruntime_go): open a DynamicAdvancedSession with input
+"input" and output "output", as zoo's infer package does.
+
+The test data in ` + "`test_data_set_0`" + ` (ONNX TensorProto, as in the ONNX Model Zoo) holds
+the expected output for its input, computed by zoo's plain-Go reference forward pass.
+`))
+
+type cardStep struct {
+	Prefix, Layer, OutS string
+	N                   int
+}
+
+type partRow struct{ File, In, Out string }
+
+// Card returns the README.md model card of an export folder.
+func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
+	steps, err := m.Steps()
+	if err != nil {
+		return nil, err
+	}
+	out, err := m.OutShape()
+	if err != nil {
+		return nil, err
+	}
+	var rows []cardStep
+	for _, s := range steps {
+		n := 0
+		for _, p := range s.Params {
+			n += p.Size()
+		}
+		rows = append(rows, cardStep{Prefix: s.Prefix, Layer: s.Layer.String(), OutS: zoo.ShapeString(s.Out), N: n})
+	}
+	var parts []partRow
+	for _, f := range files {
+		if part, ok := strings.CutSuffix(f, ".onnx"); ok && f != ModelFile {
+			sub, err := m.Sub(part)
+			if err != nil {
+				return nil, err
+			}
+			so, err := sub.OutShape()
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, partRow{File: f, In: zoo.ShapeString(sub.Input), Out: zoo.ShapeString(so)})
+		}
+	}
+	recipe := m.Recipe
+	inCSV := strings.Trim(strings.Join(strings.Fields(fmt.Sprint(m.Input)), ", "), "[]")
+	if weights == "" {
+		weights = "unspecified"
+	}
+	var buf bytes.Buffer
+	err = cardTemplate.Execute(&buf, map[string]any{
+		"M": m, "In": zoo.ShapeString(m.Input), "Out": zoo.ShapeString(out), "InShape": fmt.Sprint(m.Input),
+		"InLen": prodInts(m.Input), "InCSV": inCSV, "Params": m.NumParams(), "Weights": weights,
+		"Opset": Opset, "IR": IRVersion, "Version": zoo.Version, "Files": files, "PartRows": parts,
+		"Steps": rows,
+		"Recipe": fmt.Sprintf("%s, learning rate %g, batch %d, %d epochs, loss %s%s",
+			recipe.Optimizer, recipe.LR, recipe.BatchSize, recipe.Epochs, recipe.Loss, recipeExtras(recipe)),
+	})
+	return buf.Bytes(), err
+}
+
+func recipeExtras(r zoo.Recipe) string {
+	var s []string
+	if r.Momentum > 0 {
+		s = append(s, fmt.Sprintf("momentum %g", r.Momentum))
+	}
+	if r.Noise.Kind != "" {
+		s = append(s, "input noise "+r.Noise.String())
+	}
+	if r.Sparsity > 0 {
+		s = append(s, fmt.Sprintf("L1 activation penalty %g on the %s output", r.Sparsity, r.SparsityOn))
+	}
+	if r.Patience > 0 {
+		s = append(s, fmt.Sprintf("early stopping patience %d", r.Patience))
+	}
+	if r.ValSplit > 0 {
+		s = append(s, fmt.Sprintf("hold-out split %d (seed %d)", r.ValSplit, r.SplitSeed))
+	}
+	if len(s) == 0 {
+		return "."
+	}
+	return ", " + strings.Join(s, ", ") + "."
+}
+
+func prodInts(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}

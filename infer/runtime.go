@@ -1,0 +1,207 @@
+// Package infer runs ONNX models with onnxruntime over batches streamed from
+// IDX files: reconstruct, encode and decode with autoencoders, writing IDX or
+// NumPy outputs and reconstruction metrics.
+//
+// The onnxruntime shared library is found through ZOO_ORT_LIB, then zoo's
+// cache folder (where setup.sh puts it), then the system's library folders.
+// onnxruntime keeps one environment per process; Init creates it once.
+package infer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// ORTVersion is the onnxruntime release whose C API zoo is built for.
+const ORTVersion = "1.24.1"
+
+// LibEnv is the environment variable that names the onnxruntime library.
+const LibEnv = "ZOO_ORT_LIB"
+
+// CacheLibPath returns where setup.sh installs the onnxruntime library:
+// $XDG_CACHE_HOME/zoo/onnxruntime/VERSION/libonnxruntime.so.1, or the same
+// under ~/.cache.
+func CacheLibPath() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("locate cache folder: %w", err)
+	}
+	return filepath.Join(dir, "zoo", "onnxruntime", ORTVersion, "libonnxruntime.so.1"), nil
+}
+
+var systemLibs = []string{
+	"/usr/local/lib/libonnxruntime.so",
+	"/usr/local/lib/libonnxruntime.so.1",
+	"/usr/lib/libonnxruntime.so",
+	"/usr/lib/x86_64-linux-gnu/libonnxruntime.so",
+	"/usr/lib/x86_64-linux-gnu/libonnxruntime.so.1",
+}
+
+// LibraryPath returns the onnxruntime library to load: $ZOO_ORT_LIB when set
+// (it must exist), else the cache path, else the first system path that
+// exists. The error lists every place looked at.
+func LibraryPath() (string, error) {
+	if p := os.Getenv(LibEnv); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("onnxruntime library %s (from %s): %w", p, LibEnv, err)
+		}
+		return p, nil
+	}
+	var tried []string
+	if p, err := CacheLibPath(); err == nil {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		tried = append(tried, p)
+	}
+	for _, p := range systemLibs {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		tried = append(tried, p)
+	}
+	return "", fmt.Errorf("onnxruntime %s library not found (looked at %s); run ./setup.sh or set %s to libonnxruntime.so",
+		ORTVersion, strings.Join(tried, ", "), LibEnv)
+}
+
+// runtime is the process's onnxruntime environment. onnxruntime allows one
+// per process, so this is the single piece of process-wide state of infer.
+var runtime struct {
+	sync.Mutex
+	lib string
+}
+
+// Init loads the onnxruntime library at lib (LibraryPath when lib is "") and
+// creates the environment. Calling it again with the same library does
+// nothing; with another library it is an error.
+func Init(lib string) error {
+	if lib == "" {
+		var err error
+		if lib, err = LibraryPath(); err != nil {
+			return err
+		}
+	}
+	runtime.Lock()
+	defer runtime.Unlock()
+	if runtime.lib != "" {
+		if runtime.lib != lib {
+			return fmt.Errorf("onnxruntime already loaded from %s, cannot load %s too", runtime.lib, lib)
+		}
+		return nil
+	}
+	ort.SetSharedLibraryPath(lib)
+	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+		return fmt.Errorf("load onnxruntime %s: %w", lib, err)
+	}
+	runtime.lib = lib
+	return nil
+}
+
+// Version returns the version of the loaded onnxruntime library.
+func Version() string {
+	runtime.Lock()
+	defer runtime.Unlock()
+	if runtime.lib == "" {
+		return ""
+	}
+	return ort.GetVersion()
+}
+
+// Device selects where a session runs.
+type Device struct {
+	// Kind is "cpu", "cuda" or "auto".
+	Kind string
+	// ID is the CUDA device number.
+	ID int
+}
+
+// ParseDevice parses "cpu", "auto", "cuda" or "cuda:N".
+func ParseDevice(s string) (Device, error) {
+	switch s {
+	case "", "cpu":
+		return Device{Kind: "cpu"}, nil
+	case "auto", "cuda":
+		return Device{Kind: s}, nil
+	}
+	if id, ok := strings.CutPrefix(s, "cuda:"); ok {
+		n, err := strconv.Atoi(id)
+		if err != nil || n < 0 {
+			return Device{}, fmt.Errorf("device %q: bad CUDA device number %q", s, id)
+		}
+		return Device{Kind: "cuda", ID: n}, nil
+	}
+	return Device{}, fmt.Errorf("unknown device %q (want cpu, cuda, cuda:N or auto)", s)
+}
+
+// Execution provider names as onnxruntime spells them.
+const (
+	CPUProvider  = "CPUExecutionProvider"
+	CUDAProvider = "CUDAExecutionProvider"
+)
+
+// ErrNoCUDA is returned, wrapped, when the CUDA execution provider cannot be
+// used with the loaded onnxruntime library.
+var ErrNoCUDA = errors.New("CUDA execution provider unavailable")
+
+// sessionOptions builds session options for the device and thread count,
+// and returns the provider chosen. With "auto", a missing CUDA provider is
+// reported on warn and the CPU is used.
+func sessionOptions(dev Device, threads int, warn io.Writer) (*ort.SessionOptions, string, error) {
+	opts, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, "", fmt.Errorf("session options: %w", err)
+	}
+	fail := func(err error) (*ort.SessionOptions, string, error) {
+		opts.Destroy()
+		return nil, "", err
+	}
+	if threads > 0 {
+		if err := opts.SetIntraOpNumThreads(threads); err != nil {
+			return fail(fmt.Errorf("set %d threads: %w", threads, err))
+		}
+	}
+	if err := opts.SetInterOpNumThreads(1); err != nil {
+		return fail(err)
+	}
+	if err := opts.SetGraphOptimizationLevel(ort.GraphOptimizationLevelEnableAll); err != nil {
+		return fail(err)
+	}
+	if dev.Kind == "cpu" {
+		return opts, CPUProvider, nil
+	}
+	cerr := appendCUDA(opts, dev.ID)
+	switch {
+	case cerr == nil:
+		return opts, CUDAProvider, nil
+	case dev.Kind == "auto":
+		if warn != nil {
+			fmt.Fprintf(warn, "zoo: %v; using the CPU\n", cerr)
+		}
+		return opts, CPUProvider, nil
+	default:
+		return fail(fmt.Errorf("%w; install the GPU build of onnxruntime %s and point %s at it (see README)", cerr, ORTVersion, LibEnv))
+	}
+}
+
+func appendCUDA(opts *ort.SessionOptions, id int) error {
+	cuda, err := ort.NewCUDAProviderOptions()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNoCUDA, err)
+	}
+	defer cuda.Destroy()
+	if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(id)}); err != nil {
+		return fmt.Errorf("%w: device %d: %v", ErrNoCUDA, id, err)
+	}
+	if err := opts.AppendExecutionProviderCUDA(cuda); err != nil {
+		return fmt.Errorf("%w: %v", ErrNoCUDA, err)
+	}
+	return nil
+}

@@ -1,0 +1,241 @@
+package infer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Options are the settings of a session.
+type Options struct {
+	// Device is where the session runs; the zero value is the CPU.
+	Device Device
+	// Threads is onnxruntime's intra-op thread count; 0 lets onnxruntime
+	// choose (one per physical core).
+	Threads int
+	// Warn receives notices such as a fallback from CUDA to the CPU; nil
+	// discards them.
+	Warn io.Writer
+}
+
+// A Session is one ONNX model loaded into onnxruntime, with one float32
+// input and one float32 output whose first dimension is the batch.
+type Session struct {
+	path     string
+	provider string
+	in, out  ort.InputOutputInfo
+	inShape  []int // per example
+	outShape []int // per example
+	meta     map[string]string
+	sess     *ort.DynamicAdvancedSession
+	threads  int
+}
+
+// Open loads the ONNX model at path. The model must have exactly one float32
+// input and one float32 output, each with a leading batch dimension.
+func Open(path string, opt Options) (*Session, error) {
+	if err := Init(""); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open model %s: %w", path, err)
+	}
+	dev := opt.Device
+	if dev.Kind == "" {
+		dev.Kind = "cpu"
+	}
+	opts, provider, err := sessionOptions(dev, opt.Threads, opt.Warn)
+	if err != nil {
+		return nil, fmt.Errorf("open model %s: %w", path, err)
+	}
+	defer opts.Destroy()
+	ins, outs, err := ort.GetInputOutputInfoWithOptions(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open model %s: not a model onnxruntime can load: %w", path, err)
+	}
+	if len(ins) != 1 || len(outs) != 1 {
+		return nil, fmt.Errorf("open model %s: has %d inputs and %d outputs, zoo runs models with one of each", path, len(ins), len(outs))
+	}
+	s := &Session{path: path, provider: provider, in: ins[0], out: outs[0], threads: opt.Threads}
+	if s.inShape, err = perExample(s.in); err != nil {
+		return nil, fmt.Errorf("open model %s: %w", path, err)
+	}
+	if s.outShape, err = perExample(s.out); err != nil {
+		return nil, fmt.Errorf("open model %s: %w", path, err)
+	}
+	if s.meta, err = metadata(path); err != nil {
+		return nil, fmt.Errorf("open model %s: %w", path, err)
+	}
+	s.sess, err = ort.NewDynamicAdvancedSession(path, []string{s.in.Name}, []string{s.out.Name}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open model %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// perExample checks a float32 tensor with a dynamic or fixed batch dimension
+// and fixed other dimensions, and returns the other dimensions.
+func perExample(io ort.InputOutputInfo) ([]int, error) {
+	if io.OrtValueType != ort.ONNXTypeTensor || io.DataType != ort.TensorElementDataTypeFloat {
+		return nil, fmt.Errorf("%s is a %v of %v, zoo runs float32 tensors", io.Name, io.OrtValueType, io.DataType)
+	}
+	if len(io.Dimensions) < 2 {
+		return nil, fmt.Errorf("%s has shape %v, want a batch dimension and at least one more", io.Name, io.Dimensions)
+	}
+	shape := make([]int, len(io.Dimensions)-1)
+	for i, d := range io.Dimensions[1:] {
+		if d <= 0 {
+			return nil, fmt.Errorf("%s has shape %v: only the batch dimension may be symbolic", io.Name, io.Dimensions)
+		}
+		shape[i] = int(d)
+	}
+	return shape, nil
+}
+
+func metadata(path string) (map[string]string, error) {
+	md, err := ort.GetModelMetadata(path)
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	defer md.Destroy()
+	keys, err := md.GetCustomMetadataMapKeys()
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	m := map[string]string{}
+	for _, k := range keys {
+		v, _, err := md.LookupCustomMetadataMap(k)
+		if err != nil {
+			return nil, fmt.Errorf("metadata %s: %w", k, err)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// Path returns the model file.
+func (s *Session) Path() string { return s.path }
+
+// Provider returns the execution provider in use, such as "CPUExecutionProvider".
+func (s *Session) Provider() string { return s.provider }
+
+// Threads returns the intra-op thread count asked for (0: onnxruntime's default).
+func (s *Session) Threads() int { return s.threads }
+
+// InputShape returns the per-example input shape, such as [784].
+func (s *Session) InputShape() []int { return append([]int(nil), s.inShape...) }
+
+// OutputShape returns the per-example output shape.
+func (s *Session) OutputShape() []int { return append([]int(nil), s.outShape...) }
+
+// InputLen and OutputLen return the number of values of one example.
+func (s *Session) InputLen() int  { return prod(s.inShape) }
+func (s *Session) OutputLen() int { return prod(s.outShape) }
+
+// Metadata returns the model's metadata_props (zoo writes zoo.model,
+// zoo.part, zoo.task and more; see package export).
+func (s *Session) Metadata() map[string]string { return s.meta }
+
+// Task returns the task recorded in the model's metadata ("reconstruct",
+// "encode", "decode", "classify"), or "" for a model zoo did not write.
+func (s *Session) Task() string { return s.meta["zoo.task"] }
+
+// ModelName returns the zoo model name from the metadata, or "".
+func (s *Session) ModelName() string { return s.meta["zoo.model"] }
+
+// MetaShape decodes a shape stored as JSON in the metadata under key, such
+// as zoo.input_shape of the whole model.
+func (s *Session) MetaShape(key string) ([]int, bool) {
+	var shape []int
+	if err := json.Unmarshal([]byte(s.meta[key]), &shape); err != nil || len(shape) == 0 {
+		return nil, false
+	}
+	return shape, true
+}
+
+// A Batch is a pair of input and output tensors for N examples, backed by
+// Go slices: fill In, call RunBatch, read Out. A batch is reused for as many
+// runs as wanted and released with Close.
+type Batch struct {
+	N       int
+	In, Out []float32
+	in, out *ort.Tensor[float32]
+}
+
+// NewBatch allocates the tensors of a batch of n examples.
+func (s *Session) NewBatch(n int) (*Batch, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("batch size %d must be positive", n)
+	}
+	in, err := ort.NewEmptyTensor[float32](shape(n, s.inShape))
+	if err != nil {
+		return nil, fmt.Errorf("allocate input [%d, %v]: %w", n, s.inShape, err)
+	}
+	out, err := ort.NewEmptyTensor[float32](shape(n, s.outShape))
+	if err != nil {
+		in.Destroy()
+		return nil, fmt.Errorf("allocate output [%d, %v]: %w", n, s.outShape, err)
+	}
+	return &Batch{N: n, In: in.GetData(), Out: out.GetData(), in: in, out: out}, nil
+}
+
+// Close releases the batch's tensors.
+func (b *Batch) Close() {
+	b.in.Destroy()
+	b.out.Destroy()
+}
+
+// RunBatch runs the model on b.In, writing b.Out.
+func (s *Session) RunBatch(b *Batch) error {
+	if err := s.sess.Run([]ort.Value{b.in}, []ort.Value{b.out}); err != nil {
+		return fmt.Errorf("run %s on a batch of %d: %w", s.path, b.N, err)
+	}
+	return nil
+}
+
+// Run runs the model on n examples in x and returns their n outputs in a
+// new slice. Streaming code should keep Batches instead.
+func (s *Session) Run(x []float32, n int) ([]float32, error) {
+	if len(x) != n*s.InputLen() {
+		return nil, fmt.Errorf("run %s: input holds %d values, want %d examples of %v", s.path, len(x), n, s.inShape)
+	}
+	b, err := s.NewBatch(n)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	copy(b.In, x)
+	if err := s.RunBatch(b); err != nil {
+		return nil, err
+	}
+	return append([]float32(nil), b.Out...), nil
+}
+
+// Close releases the session.
+func (s *Session) Close() error {
+	if s.sess != nil {
+		err := s.sess.Destroy()
+		s.sess = nil
+		return err
+	}
+	return nil
+}
+
+func shape(n int, per []int) ort.Shape {
+	s := ort.Shape{int64(n)}
+	for _, d := range per {
+		s = append(s, int64(d))
+	}
+	return s
+}
+
+func prod(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}

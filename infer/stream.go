@@ -1,0 +1,251 @@
+package infer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/zoo-ml/zoo/dataset"
+)
+
+// Tasks a session can stream.
+const (
+	TaskReconstruct = "reconstruct" // whole autoencoder: images in, images out, with MSE
+	TaskEncode      = "encode"      // encoder: images in, codes out
+	TaskDecode      = "decode"      // decoder: codes in, images out
+)
+
+// modelFile says which file of an export folder performs a task.
+var modelFile = map[string]string{TaskReconstruct: "model.onnx", TaskEncode: "encoder.onnx", TaskDecode: "decoder.onnx"}
+
+// ModelFile returns the file of an export folder that performs task, such
+// as "encoder.onnx" for encode.
+func ModelFile(task string) (string, error) {
+	f, ok := modelFile[task]
+	if !ok {
+		return "", fmt.Errorf("unknown task %q (want reconstruct, encode or decode)", task)
+	}
+	return f, nil
+}
+
+// CheckTask reports whether the session's model performs task, by its zoo
+// metadata; models without zoo metadata are taken as they come.
+func (s *Session) CheckTask(task string) error {
+	want, err := ModelFile(task)
+	if err != nil {
+		return err
+	}
+	if have := s.Task(); have != "" && have != task {
+		return fmt.Errorf("%s performs %q, not %q: use %s of the same export folder", s.path, have, task, want)
+	}
+	if task == TaskReconstruct && s.InputLen() != s.OutputLen() {
+		return fmt.Errorf("%s maps %v to %v: reconstruct needs an output shaped like the input", s.path, s.inShape, s.outShape)
+	}
+	return nil
+}
+
+// StreamOptions are the settings of Stream.
+type StreamOptions struct {
+	// Task is TaskReconstruct, TaskEncode or TaskDecode.
+	Task string
+	// Batch is the number of examples per onnxruntime run.
+	Batch int
+	// PerImage keeps each example's reconstruction MSE in the report.
+	PerImage bool
+	// Output receives the model outputs in order; nil writes none.
+	Output *Output
+}
+
+// A Report describes a finished stream.
+type Report struct {
+	Model      string    `json:"model,omitempty"`
+	File       string    `json:"file"`
+	Task       string    `json:"task"`
+	Input      string    `json:"input"`
+	Images     int       `json:"images"`
+	Batch      int       `json:"batch"`
+	Provider   string    `json:"provider"`
+	Threads    int       `json:"threads"`
+	ORT        string    `json:"onnxruntime"`
+	Seconds    float64   `json:"seconds"`
+	PerSecond  float64   `json:"images_per_second"`
+	ComputeSec float64   `json:"compute_seconds"`
+	MSE        *float64  `json:"mse,omitempty"`
+	PerImage   []float64 `json:"per_image_mse,omitempty"`
+	Output     string    `json:"output,omitempty"`
+	Format     string    `json:"format,omitempty"`
+}
+
+type filled struct {
+	b *Batch
+	n int
+}
+
+// Stream runs the session over every example of r, Batch at a time, and
+// writes the outputs to opt.Output. Reading the next batch overlaps running
+// the current one; two batches of tensors are allocated up front (and one
+// more for a short last batch) and reused, so memory does not grow with the
+// file. For TaskReconstruct it also measures the mean squared error between
+// each output and its input.
+func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptions) (*Report, error) {
+	if err := s.CheckTask(opt.Task); err != nil {
+		return nil, err
+	}
+	h := r.Header()
+	if h.ItemLen() != s.InputLen() {
+		return nil, fmt.Errorf("%s: examples are %s with %d values each, but %s takes %v (%d values)",
+			r.Name(), itemDims(h), h.ItemLen(), s.path, s.inShape, s.InputLen())
+	}
+	if opt.Task == TaskDecode && h.Type != dataset.F32 && h.Type != dataset.F64 {
+		return nil, fmt.Errorf("%s: decode needs float codes (IDX f32 or f64), the file holds %s", r.Name(), h.Type)
+	}
+	if opt.Batch <= 0 {
+		return nil, fmt.Errorf("batch size %d must be positive", opt.Batch)
+	}
+	total := r.Remaining()
+	batch := min(opt.Batch, max(total, 1))
+
+	rep := &Report{
+		Model: s.ModelName(), File: s.path, Task: opt.Task, Input: r.Name(), Batch: opt.Batch,
+		Provider: s.provider, Threads: s.threads, ORT: Version(),
+	}
+	if opt.Output != nil {
+		rep.Output, rep.Format = opt.Output.Path(), opt.Output.Format()
+	}
+	var sumSq float64
+	if opt.PerImage && opt.Task == TaskReconstruct {
+		rep.PerImage = make([]float64, 0, total)
+	}
+
+	var batches []*Batch
+	defer func() {
+		for _, b := range batches {
+			b.Close()
+		}
+	}()
+	for range 2 {
+		b, err := s.NewBatch(batch)
+		if err != nil {
+			return nil, err
+		}
+		batches = append(batches, b)
+	}
+	free := make(chan *Batch, 2)
+	for _, b := range batches {
+		free <- b
+	}
+	full := make(chan filled, 1)
+	readErr := make(chan error, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	start := time.Now()
+	go func() { readErr <- s.read(ctx, r, batch, free, full, &batches) }()
+
+	var compute time.Duration
+	inLen, outLen := s.InputLen(), s.OutputLen()
+	for f := range full {
+		t0 := time.Now()
+		if err := s.RunBatch(f.b); err != nil {
+			cancel()
+			<-readErr
+			return nil, err
+		}
+		compute += time.Since(t0)
+		out := f.b.Out[:f.n*outLen]
+		if opt.Task == TaskReconstruct {
+			in := f.b.In[:f.n*inLen]
+			for i := 0; i < f.n; i++ {
+				var sq float64
+				for j, y := range out[i*outLen : (i+1)*outLen] {
+					d := float64(y) - float64(in[i*inLen+j])
+					sq += d * d
+				}
+				sumSq += sq
+				if rep.PerImage != nil {
+					rep.PerImage = append(rep.PerImage, sq/float64(outLen))
+				}
+			}
+		}
+		if opt.Output != nil {
+			if err := opt.Output.Write(out); err != nil {
+				cancel()
+				<-readErr
+				return nil, err
+			}
+		}
+		rep.Images += f.n
+		if f.b.N == batch {
+			free <- f.b
+		}
+	}
+	if err := <-readErr; err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	rep.ComputeSec = compute.Seconds()
+	if rep.Seconds > 0 {
+		rep.PerSecond = float64(rep.Images) / rep.Seconds
+	}
+	if opt.Task == TaskReconstruct && rep.Images > 0 {
+		mse := sumSq / float64(rep.Images*outLen)
+		rep.MSE = &mse
+	}
+	return rep, nil
+}
+
+// read fills free batches from r and sends them on full, closing full at the
+// end. A short last batch is copied into a batch of its own size, appended
+// to *all for release.
+func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free chan *Batch, full chan filled, all *[]*Batch) error {
+	defer close(full)
+	inLen := s.InputLen()
+	for {
+		var b *Batch
+		select {
+		case b = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		n, err := r.ReadFloat32(b.In)
+		if errors.Is(err, io.EOF) && n == 0 {
+			return nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if n < batch {
+			tail, terr := s.NewBatch(n)
+			if terr != nil {
+				return terr
+			}
+			*all = append(*all, tail)
+			copy(tail.In, b.In[:n*inLen])
+			b = tail
+		}
+		select {
+		case full <- filled{b: b, n: n}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func itemDims(h dataset.Header) string {
+	if len(h.Dims) < 2 {
+		return "scalars"
+	}
+	s := ""
+	for i, d := range h.Dims[1:] {
+		if i > 0 {
+			s += "x"
+		}
+		s += fmt.Sprint(d)
+	}
+	return s + " " + h.Type.String()
+}

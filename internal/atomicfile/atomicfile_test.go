@@ -1,0 +1,60 @@
+package atomicfile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestCommitAndAbort(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.bin")
+
+	f, err := Create(p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("partial"))
+	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("destination visible before commit: %v", err)
+	}
+	f.Abort()
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("abort left %d files", len(ents))
+	}
+
+	if err := WriteFile(p, []byte("one"), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(p, []byte("two"), false); !errors.Is(err, ErrExists) {
+		t.Fatalf("overwrite without force: got %v, want ErrExists", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "one" {
+		t.Fatalf("file changed to %q without force", b)
+	}
+	if err := WriteFile(p, []byte("two"), true); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "two" {
+		t.Fatalf("forced write gave %q", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("%d files left, want 1", len(ents))
+	}
+}
+
+func TestCommitRechecksDestination(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x")
+	f, err := Create(p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, []byte("someone else"), 0o644)
+	if err := f.Commit(); !errors.Is(err, ErrExists) {
+		t.Fatalf("commit over a file made meanwhile: got %v", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "someone else" {
+		t.Fatalf("file replaced: %q", b)
+	}
+}

@@ -1,0 +1,218 @@
+// Package zoo describes the architectures of the model zoo as data.
+//
+// A Model is a named, ordered list of Parts, each an ordered list of Layers,
+// together with the training Recipe of the notebook it comes from. The
+// training lowering (package train) and the ONNX lowering (package export)
+// both read the same Model, and parameters are named as in PyTorch's
+// state_dict ("encoder.0.weight"), so weights move between zoo and PyTorch
+// without renaming. This package knows no engine.
+package zoo
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Task says what a model's output is.
+type Task string
+
+// Tasks.
+const (
+	// Reconstruct models (autoencoders) output an image shaped like the input.
+	Reconstruct Task = "reconstruct"
+	// Classify models output one logit per class.
+	Classify Task = "classify"
+)
+
+// A Model is an architecture and its training recipe.
+type Model struct {
+	// Name is the registry name, such as "relu-ae-30".
+	Name string
+	// Family names the notebook the architecture comes from.
+	Family string
+	// Description is one line for listings.
+	Description string
+	// Task is what the model's output means.
+	Task Task
+	// Input is the per-example input shape, such as [784] or [1, 28, 28].
+	Input []int
+	// Dataset is the name of the default dataset in package dataset's catalogue.
+	Dataset string
+	// Parts are the named sub-networks in order: "encoder" and "decoder" for
+	// autoencoders, "features" and "classifier" for classifiers.
+	Parts []Part
+	// Recipe is the training recipe of the notebook.
+	Recipe Recipe
+}
+
+// A Part is a named sequence of layers, like a PyTorch nn.Sequential
+// attribute of the model. Layer i of part "encoder" has the state_dict
+// prefix "encoder.i"; activations count, as they do in nn.Sequential.
+type Part struct {
+	Name   string
+	Layers []Layer
+}
+
+// Step is one layer of a model in order, with its place and shapes.
+type Step struct {
+	// Part is the name of the part the layer belongs to, and Index its index there.
+	Part  string
+	Index int
+	// Prefix is the state_dict prefix of the layer, such as "encoder.0".
+	Prefix string
+	Layer  Layer
+	// In and Out are the per-example input and output shapes.
+	In, Out []int
+	// Params are the layer's parameters.
+	Params []Param
+}
+
+// Steps walks the model's layers in order and computes their shapes. It
+// fails when a layer cannot take the shape its predecessor produces.
+func (m *Model) Steps() ([]Step, error) {
+	shape := clone(m.Input)
+	var steps []Step
+	for _, p := range m.Parts {
+		for i, l := range p.Layers {
+			prefix := fmt.Sprintf("%s.%d", p.Name, i)
+			out, err := l.OutShape(shape)
+			if err != nil {
+				return nil, fmt.Errorf("model %s: layer %s: %w", m.Name, prefix, err)
+			}
+			steps = append(steps, Step{Part: p.Name, Index: i, Prefix: prefix, Layer: l, In: shape, Out: out, Params: l.Params(prefix)})
+			shape = out
+		}
+	}
+	return steps, nil
+}
+
+// Validate checks that the model is well formed: a name, an input shape,
+// parts with distinct names, and layers whose shapes chain.
+func (m *Model) Validate() error {
+	if m.Name == "" {
+		return fmt.Errorf("model has no name")
+	}
+	if len(m.Input) == 0 || prod(m.Input) <= 0 {
+		return fmt.Errorf("model %s: bad input shape %v", m.Name, m.Input)
+	}
+	if m.Task != Reconstruct && m.Task != Classify {
+		return fmt.Errorf("model %s: unknown task %q", m.Name, m.Task)
+	}
+	seen := map[string]bool{}
+	for _, p := range m.Parts {
+		if p.Name == "" || seen[p.Name] {
+			return fmt.Errorf("model %s: part name %q empty or repeated", m.Name, p.Name)
+		}
+		seen[p.Name] = true
+		if len(p.Layers) == 0 {
+			return fmt.Errorf("model %s: part %s has no layers", m.Name, p.Name)
+		}
+	}
+	out, err := m.OutShape()
+	if err != nil {
+		return err
+	}
+	if m.Task == Reconstruct && prod(out) != prod(m.Input) {
+		return fmt.Errorf("model %s: reconstruct model outputs %v for input %v", m.Name, out, m.Input)
+	}
+	return m.Recipe.Validate()
+}
+
+// OutShape returns the per-example output shape of the whole model.
+func (m *Model) OutShape() ([]int, error) {
+	steps, err := m.Steps()
+	if err != nil {
+		return nil, err
+	}
+	if len(steps) == 0 {
+		return clone(m.Input), nil
+	}
+	return steps[len(steps)-1].Out, nil
+}
+
+// Part returns the part with the given name.
+func (m *Model) Part(name string) (Part, bool) {
+	for _, p := range m.Parts {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Part{}, false
+}
+
+// PartNames returns the names of the parts in order.
+func (m *Model) PartNames() []string {
+	names := make([]string, len(m.Parts))
+	for i, p := range m.Parts {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// Sub returns the model made of the named part alone, with the input shape
+// that part receives in the whole model; the name becomes "NAME/part". It is
+// how an autoencoder's encoder and decoder are exported and run on their own.
+// Parameter names keep their part prefix.
+func (m *Model) Sub(part string) (*Model, error) {
+	shape := clone(m.Input)
+	for _, p := range m.Parts {
+		if p.Name == part {
+			sub := m.Clone()
+			sub.Name = m.Name + "/" + part
+			sub.Input = shape
+			sub.Parts = []Part{p}
+			return sub, nil
+		}
+		for i, l := range p.Layers {
+			out, err := l.OutShape(shape)
+			if err != nil {
+				return nil, fmt.Errorf("model %s: layer %s.%d: %w", m.Name, p.Name, i, err)
+			}
+			shape = out
+		}
+	}
+	return nil, fmt.Errorf("model %s has no part %q (parts: %s)", m.Name, part, strings.Join(m.PartNames(), ", "))
+}
+
+// Params lists every parameter of the model in state_dict order.
+func (m *Model) Params() []Param {
+	var ps []Param
+	for _, p := range m.Parts {
+		for i, l := range p.Layers {
+			ps = append(ps, l.Params(fmt.Sprintf("%s.%d", p.Name, i))...)
+		}
+	}
+	return ps
+}
+
+// NumParams returns the total number of parameter elements.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, p := range m.Params() {
+		n += p.Size()
+	}
+	return n
+}
+
+// Clone returns a deep copy of m, so that a caller may change the recipe of
+// a registry model without changing the registry.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.Input = clone(m.Input)
+	c.Parts = make([]Part, len(m.Parts))
+	for i, p := range m.Parts {
+		c.Parts[i] = Part{Name: p.Name, Layers: slices.Clone(p.Layers)}
+	}
+	return &c
+}
+
+// ShapeString formats a per-example shape with a leading batch dimension N,
+// such as "[N, 784]".
+func ShapeString(s []int) string {
+	parts := []string{"N"}
+	for _, d := range s {
+		parts = append(parts, fmt.Sprint(d))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}

@@ -1,0 +1,126 @@
+package zoo
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// A Recipe is how a notebook trains a model.
+type Recipe struct {
+	// Optimizer is "adam" or "sgd".
+	Optimizer string `json:"optimizer"`
+	// LR is the learning rate.
+	LR float64 `json:"lr"`
+	// Momentum and Nesterov apply to SGD.
+	Momentum float64 `json:"momentum,omitempty"`
+	Nesterov bool    `json:"nesterov,omitempty"`
+	// Loss is "mse" (mean over all elements), "mse-sum" (summed per image,
+	// averaged over the batch) or "cross-entropy".
+	Loss string `json:"loss"`
+	// BatchSize and Epochs are the notebook's.
+	BatchSize int `json:"batch_size"`
+	Epochs    int `json:"epochs"`
+	// Shuffle reshuffles the training set every epoch.
+	Shuffle bool `json:"shuffle"`
+	// Seed seeds initialisation, shuffling and noise.
+	Seed int64 `json:"seed"`
+	// Noise is applied to the input only (denoising autoencoders).
+	Noise Noise `json:"noise,omitzero"`
+	// Sparsity is the weight lambda of the L1 activation penalty
+	// lambda*sum|h| over the batch, applied to the output of the part named
+	// by SparsityOn ("encoder"); 0 disables it.
+	Sparsity   float64 `json:"sparsity,omitempty"`
+	SparsityOn string  `json:"sparsity_on,omitempty"`
+	// Patience is the early-stopping patience in epochs; 0 disables it.
+	Patience int `json:"patience,omitempty"`
+	// ValSplit is the size of a seeded hold-out split taken from the
+	// training set for validation, with SplitSeed; 0 validates on the test set.
+	ValSplit  int   `json:"val_split,omitempty"`
+	SplitSeed int64 `json:"split_seed,omitempty"`
+}
+
+// Noise is input corruption for denoising autoencoders.
+type Noise struct {
+	// Kind is "" (none), "gaussian" (Level is the standard deviation) or
+	// "salt-and-pepper" (Level is the fraction of pixels set to 0 or 1).
+	Kind  string  `json:"kind,omitempty"`
+	Level float64 `json:"level,omitempty"`
+}
+
+// String formats the noise as the --set syntax "gaussian:0.3".
+func (n Noise) String() string {
+	if n.Kind == "" {
+		return "none"
+	}
+	return n.Kind + ":" + strconv.FormatFloat(n.Level, 'g', -1, 64)
+}
+
+// ParseNoise parses "none", "gaussian:SIGMA" or "salt-and-pepper:FRACTION".
+func ParseNoise(s string) (Noise, error) {
+	if s == "none" || s == "" {
+		return Noise{}, nil
+	}
+	kind, level, ok := strings.Cut(s, ":")
+	if !ok {
+		return Noise{}, fmt.Errorf("noise %q: want KIND:LEVEL, such as gaussian:0.3", s)
+	}
+	v, err := strconv.ParseFloat(level, 64)
+	if err != nil {
+		return Noise{}, fmt.Errorf("noise %q: level: %w", s, err)
+	}
+	n := Noise{Kind: kind, Level: v}
+	return n, n.Validate()
+}
+
+// Validate checks the noise kind and level.
+func (n Noise) Validate() error {
+	switch n.Kind {
+	case "":
+		return nil
+	case "gaussian":
+		if n.Level < 0 {
+			return fmt.Errorf("gaussian noise level %g is negative", n.Level)
+		}
+	case "salt-and-pepper":
+		if n.Level < 0 || n.Level > 1 {
+			return fmt.Errorf("salt-and-pepper fraction %g is outside [0, 1]", n.Level)
+		}
+	default:
+		return fmt.Errorf("unknown noise kind %q (want gaussian or salt-and-pepper)", n.Kind)
+	}
+	return nil
+}
+
+// Validate checks that the recipe's values are usable.
+func (r Recipe) Validate() error {
+	switch r.Optimizer {
+	case "adam", "sgd":
+	default:
+		return fmt.Errorf("recipe: unknown optimizer %q (want adam or sgd)", r.Optimizer)
+	}
+	switch r.Loss {
+	case "mse", "mse-sum", "cross-entropy":
+	default:
+		return fmt.Errorf("recipe: unknown loss %q (want mse, mse-sum or cross-entropy)", r.Loss)
+	}
+	switch {
+	case r.LR <= 0:
+		return fmt.Errorf("recipe: learning rate %g must be positive", r.LR)
+	case r.BatchSize <= 0:
+		return fmt.Errorf("recipe: batch size %d must be positive", r.BatchSize)
+	case r.Epochs <= 0:
+		return fmt.Errorf("recipe: epochs %d must be positive", r.Epochs)
+	case r.Momentum < 0 || r.Momentum >= 1:
+		return fmt.Errorf("recipe: momentum %g outside [0, 1)", r.Momentum)
+	case r.Nesterov && r.Momentum == 0:
+		return fmt.Errorf("recipe: nesterov needs a momentum")
+	case r.Sparsity < 0:
+		return fmt.Errorf("recipe: sparsity %g is negative", r.Sparsity)
+	case r.Sparsity > 0 && r.SparsityOn == "":
+		return fmt.Errorf("recipe: sparsity needs a part to apply to")
+	case r.Patience < 0 || r.ValSplit < 0:
+		return fmt.Errorf("recipe: patience and val_split must not be negative")
+	}
+	return r.Noise.Validate()
+}
