@@ -1,0 +1,194 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zoo-ml/zoo/dataset"
+)
+
+func dataCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "data",
+		Usage: "list, download and verify data sets",
+		Description: `Data sets are looked up on the search path: $ZOO_DATA, then ~/.cache/zoo/datasets, then
+/usr/share/datasets (where Debian's dataset-fashion-mnist installs). The embedded mnist-mini set
+(the first 2,000 MNIST test images) needs no download.
+
+Example:
+   zoo data list
+   zoo data fetch mnist
+   zoo data verify fashion-mnist`,
+		Subcommands: []*cli.Command{
+			{
+				Name:  "list",
+				Usage: "list the catalogue and where each data set is found",
+				Description: `Example:
+   zoo data list`,
+				Action: dataList,
+			},
+			{
+				Name:      "fetch",
+				Usage:     "download data sets, verifying their SHA-256",
+				ArgsUsage: "NAME...",
+				Description: `Each file goes to a temporary file, is checked against the catalogue's size and SHA-256,
+and only then renamed into place. Files already present and valid are kept.
+
+Example:
+   zoo data fetch mnist fashion-mnist
+   zoo data fetch --dir ./data kmnist`,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "dir", Usage: "download into `DIR`/NAME instead of the cache folder"},
+					&cli.BoolFlag{Name: "force", Usage: "download again even when valid files are present"},
+					&cli.StringSliceFlag{Name: "mirror", Usage: "download from base `URL` instead of the catalogue's (repeatable)"},
+				},
+				Action: dataFetch,
+			},
+			{
+				Name:      "verify",
+				Usage:     "check the SHA-256 of data set files found on the search path",
+				ArgsUsage: "[NAME...]",
+				Description: `With no name, checks every data set that is found. Exits non-zero if any file fails, or if
+a named data set is missing.
+
+Example:
+   zoo data verify
+   zoo data verify fashion-mnist`,
+				Action: dataVerify,
+			},
+			{
+				Name:  "path",
+				Usage: "print the data search path",
+				Description: `Example:
+   ZOO_DATA=/srv/data zoo data path`,
+				Action: func(c *cli.Context) error {
+					for _, d := range dataset.SearchPath() {
+						fmt.Println(d)
+					}
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func dataList(c *cli.Context) error {
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tCLASSES\tFILES\tFOUND\tDESCRIPTION")
+	for _, d := range dataset.Catalogue() {
+		where := "embedded"
+		if !d.Embedded {
+			where = "not found (zoo data fetch " + d.Name + ")"
+			if p, err := dataset.Locate(d.Name, d.Files[0].Role); err == nil {
+				where = filepath.Dir(p)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\n", d.Name, len(d.Classes), len(d.Files), where, d.Description)
+	}
+	return w.Flush()
+}
+
+func dataFetch(c *cli.Context) error {
+	names, err := args(c, 1, 16)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		d, err := dataset.Lookup(name)
+		if err != nil {
+			return err
+		}
+		if mirrors := c.StringSlice("mirror"); len(mirrors) > 0 {
+			d = d.WithMirrors(mirrors...)
+		}
+		dir := c.String("dir")
+		if dir == "" {
+			if dir, err = dataset.CacheDir(); err != nil {
+				return err
+			}
+		}
+		dir = filepath.Join(dir, d.Name)
+		last := time.Time{}
+		paths, err := dataset.Fetch(c.Context, d, dir, dataset.FetchOptions{
+			Force: c.Bool("force"),
+			Progress: func(file string, done, total int64) {
+				if done != total && time.Since(last) < 500*time.Millisecond {
+					return
+				}
+				last = time.Now()
+				if total > 0 {
+					fmt.Fprintf(os.Stderr, "\r%s: %d/%d kB (%.0f%%)", file, done>>10, total>>10, 100*float64(done)/float64(total))
+				} else {
+					fmt.Fprintf(os.Stderr, "\r%s: %d kB", file, done>>10)
+				}
+				if done == total {
+					fmt.Fprintln(os.Stderr)
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			fmt.Println(p)
+		}
+	}
+	return nil
+}
+
+func dataVerify(c *cli.Context) error {
+	names := c.Args().Slice()
+	explicit := len(names) > 0
+	if !explicit {
+		for _, d := range dataset.Catalogue() {
+			if !d.Embedded {
+				names = append(names, d.Name)
+			}
+		}
+	}
+	failed := 0
+	checked := 0
+	for _, name := range names {
+		d, err := dataset.Lookup(name)
+		if err != nil {
+			return err
+		}
+		if d.Embedded {
+			fmt.Printf("%s: embedded, nothing to verify\n", d.Name)
+			continue
+		}
+		for _, f := range d.Files {
+			p, err := dataset.Locate(d.Name, f.Role)
+			if errors.Is(err, dataset.ErrNotFound) {
+				if explicit {
+					fmt.Printf("MISSING %s %s\n", d.Name, f.Name)
+					failed++
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			checked++
+			if err := dataset.Verify(p, f); err != nil {
+				fmt.Printf("FAIL    %s: %v\n", p, err)
+				failed++
+				continue
+			}
+			fmt.Printf("OK      %s\n", p)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d data files failed verification", failed, checked+failed)
+	}
+	if checked == 0 && !explicit {
+		fmt.Println("no data set found on the search path; run zoo data fetch NAME")
+	}
+	return nil
+}

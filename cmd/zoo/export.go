@@ -1,0 +1,154 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/safetensors"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+func exportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "export",
+		Usage:     "export a model to ONNX, with test data and a model card",
+		ArgsUsage: "MODEL",
+		Description: `Writes OUT/MODEL/: model.onnx (opset 17, input "input" [N, ...], output "output"), encoder.onnx and
+decoder.onnx for autoencoders, test_data_set_0/{input_0,output_0}.pb and a README.md model card.
+Weights come from a .safetensors file with PyTorch state_dict names (--weights) or from PyTorch's
+default initialiser, seeded (--init). An existing folder is kept unless --force is given.
+
+Example:
+   zoo export relu-ae-30 --init --seed 0 --out models/
+   zoo export relu-ae-30 --weights relu-ae-30.safetensors --out models/ --force`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "weights", Usage: "read weights from `FILE` (.safetensors, PyTorch state_dict names)"},
+			&cli.BoolFlag{Name: "init", Usage: "initialise the weights as PyTorch does, seeded"},
+			&cli.Uint64Flag{Name: "seed", Usage: "seed for --init", Value: 0},
+			&cli.StringFlag{Name: "out", Usage: "write the export folder under `DIR`", Value: "models"},
+			&cli.IntFlag{Name: "samples", Usage: "examples in test_data_set_0 (from the embedded mnist-mini set)", Value: 8},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing export folder"},
+		},
+		Action: func(c *cli.Context) error {
+			a, err := args(c, 1, 1)
+			if err != nil {
+				return err
+			}
+			m, err := zoo.Lookup(a[0])
+			if err != nil {
+				return err
+			}
+			w, source, err := loadWeights(c, m)
+			if err != nil {
+				return err
+			}
+			n := c.Int("samples")
+			if n < 0 {
+				return usagef("--samples %d is negative", n)
+			}
+			sample, err := sampleInputs(m, n)
+			if err != nil {
+				return err
+			}
+			dir := filepath.Join(c.String("out"), m.Name)
+			files, err := export.WriteDir(dir, m, w, export.DirOptions{
+				Weights: source, Sample: sample, SampleN: n, Force: c.Bool("force"),
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Printf("exported %s (%d parameters, weights: %s)\n", m.Name, m.NumParams(), source)
+			for _, f := range files {
+				fmt.Println(" ", f)
+			}
+			return nil
+		},
+	}
+}
+
+// loadWeights returns the weights the flags ask for and a description of
+// where they came from.
+func loadWeights(c *cli.Context, m *zoo.Model) (zoo.Weights, string, error) {
+	file, init := c.String("weights"), c.Bool("init")
+	switch {
+	case file != "" && init:
+		return nil, "", usagef("give --weights FILE or --init, not both")
+	case file == "" && !init:
+		return nil, "", usagef("give --weights FILE or --init [--seed N]")
+	case init:
+		seed := c.Uint64("seed")
+		return m.InitWeights(seed), fmt.Sprintf("initialised (%s, seed %d)", initName(m), seed), nil
+	}
+	w, _, err := safetensors.ReadFile(file)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := m.CheckWeights(w); err != nil {
+		return nil, "", fmt.Errorf("weights %s: %w", file, err)
+	}
+	sum, err := fileSHA256(file)
+	if err != nil {
+		return nil, "", err
+	}
+	return w, fmt.Sprintf("%s (sha256 %s)", filepath.Base(file), sum), nil
+}
+
+func initName(m *zoo.Model) string {
+	if ps := m.Params(); len(ps) > 0 {
+		return string(ps[0].Init)
+	}
+	return string(zoo.InitTorch)
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sampleInputs returns n example inputs for the test data: the first
+// images of the embedded mnist-mini set for 28x28 models, seeded uniform
+// noise otherwise.
+func sampleInputs(m *zoo.Model, n int) ([]float32, error) {
+	size := 1
+	for _, d := range m.Input {
+		size *= d
+	}
+	x := make([]float32, n*size)
+	if n == 0 {
+		return x, nil
+	}
+	if size == 28*28 {
+		r, _, err := dataset.Open(dataset.MiniName, dataset.TestImages)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		got, err := r.ReadFloat32(x)
+		if err != nil || got != n {
+			return nil, fmt.Errorf("read %d sample images from %s: got %d: %v", n, r.Name(), got, err)
+		}
+		return x, nil
+	}
+	rng := rand.New(rand.NewPCG(uint64(n), 1))
+	for i := range x {
+		x[i] = rng.Float32()
+	}
+	return x, nil
+}

@@ -1,0 +1,78 @@
+// Command zoo lists, exports and runs the networks of the model zoo.
+//
+//	zoo list                      # registered models
+//	zoo show relu-ae-30           # layers, shapes, parameters
+//	zoo data fetch mnist          # download a data set, verified
+//	zoo export relu-ae-30 --init --seed 0 --out models/
+//	zoo infer models/relu-ae-30/model.onnx t10k-images-idx3-ubyte.gz --out recon.idx
+//
+// Run zoo help COMMAND for the flags and an example of each command.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := newApp()
+	err := app.RunContext(ctx, interleave(app, os.Args))
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zoo:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError marks an error in the command line itself (exit code 2).
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:    "zoo",
+		Usage:   "define, export and run classic image networks (autoencoders and classifiers) with ONNX",
+		Version: zoo.Version,
+		Description: `Each architecture is defined once, exported to ONNX and run in batch with onnxruntime.
+
+Example:
+   zoo export relu-ae-30 --init --seed 0 --out models/
+   zoo infer models/relu-ae-30/model.onnx mnist --out recon.idx --json metrics.json`,
+		Commands: []*cli.Command{
+			listCommand(), showCommand(), dataCommand(), exportCommand(), inferCommand(),
+		},
+		EnableBashCompletion: true,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		ExitErrHandler: func(*cli.Context, error) {}, // main prints and exits
+	}
+}
+
+// args returns the positional arguments, checking their number.
+func args(c *cli.Context, min, max int) ([]string, error) {
+	a := c.Args().Slice()
+	if len(a) < min || len(a) > max {
+		want := fmt.Sprint(min)
+		if max > min {
+			want = fmt.Sprintf("%d to %d", min, max)
+		}
+		return nil, usagef("%s: want %s arguments, got %d (see zoo help %s)", c.Command.Name, want, len(a), c.Command.Name)
+	}
+	return a, nil
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs zoo's tests. Installs what they need first: Debian's python3-onnx (the ONNX checker
+# the export tests call) and the onnxruntime library (through setup.sh), then go vet and go test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-onnx >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-onnx >/dev/null
+  fi
+fi
+./setup.sh --no-demo
+go vet ./...
+go test -count=1 ./...
