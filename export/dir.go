@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -33,7 +34,7 @@ type DirOptions struct {
 
 // ErrExists is returned, wrapped, when the export folder already exists and
 // DirOptions.Force is not set.
-var ErrExists = errors.New("already exists (use --force to replace it)")
+var ErrExists = atomicfile.ErrExists
 
 // Folder layout of an export.
 const (

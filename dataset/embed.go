@@ -1,0 +1,88 @@
+package dataset
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+)
+
+// MiniName is the name of the embedded data set: the first 2,000 images and
+// labels of the MNIST test set. It has only the test roles.
+const MiniName = "mnist-mini"
+
+// mini holds the embedded files, made by internal/mkmini (see go:generate in
+// doc.go).
+//
+//go:embed mini/t10k-images-idx3-ubyte.gz mini/t10k-labels-idx1-ubyte.gz
+var mini embed.FS
+
+// Source says where the data of a Reader returned by Open comes from.
+type Source struct {
+	// Path is the file path, or "embedded:mnist-mini/FILE" for embedded
+	// data.
+	Path string
+	// Embedded reports that the data is the embedded mnist-mini set.
+	Embedded bool
+}
+
+// Open opens the file with the given role of the data set called name. For
+// mnist-mini it returns the embedded data; otherwise it finds the file with
+// Locate and opens it with OpenIDX.
+func Open(name, role string) (*Reader, Source, error) {
+	d, err := Lookup(name)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	f, err := d.File(role)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	if d.Embedded {
+		return openMini(f)
+	}
+	path, err := Locate(name, role)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	r, err := OpenIDX(path)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	return r, Source{Path: path}, nil
+}
+
+// openMini opens the embedded file f of mnist-mini.
+func openMini(f File) (*Reader, Source, error) {
+	path := "embedded:" + MiniName + "/" + f.Name
+	b, err := mini.ReadFile("mini/" + f.Name)
+	if err != nil {
+		return nil, Source{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	r, err := NewReader(bytes.NewReader(b), path)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	return r, Source{Path: path, Embedded: true}, nil
+}
+
+// OpenOrMini is like Open, but when the file of the data set called name is
+// not found on the search path (not when it is found but malformed), it
+// falls back to the embedded mnist-mini file of the same role and reports
+// Source.Embedded, so that callers can say that they fell back. mnist-mini
+// only has the test roles; for a train role the original error is returned.
+func OpenOrMini(name, role string) (*Reader, Source, error) {
+	r, src, err := Open(name, role)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return r, src, err
+	}
+	d, lerr := Lookup(MiniName)
+	if lerr != nil {
+		return nil, Source{}, lerr
+	}
+	f, ferr := d.File(role)
+	if ferr != nil {
+		return nil, Source{}, fmt.Errorf("%w (the embedded %s set has no %s)", err, MiniName, role)
+	}
+	return openMini(f)
+}

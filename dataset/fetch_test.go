@@ -1,0 +1,240 @@
+package dataset
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// fetchServer serves good data under /good/, wrong bytes under /corrupt/,
+// 404 under /missing/ and half of the data, then a closed connection, under
+// /cut/. It counts requests.
+type fetchServer struct {
+	*httptest.Server
+	data []byte
+	hits atomic.Int32
+}
+
+func newFetchServer(t *testing.T, data []byte) *fetchServer {
+	s := &fetchServer{data: data}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.hits.Add(1)
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/good/"):
+			w.Write(s.data)
+		case strings.HasPrefix(r.URL.Path, "/corrupt/"):
+			bad := append([]byte(nil), s.data...)
+			bad[len(bad)/2] ^= 0xff
+			w.Write(bad)
+		case strings.HasPrefix(r.URL.Path, "/cut/"):
+			w.Header().Set("Content-Length", strconv.Itoa(len(s.data)))
+			w.Write(s.data[:len(s.data)/2])
+			// Returning with fewer bytes than declared makes the server
+			// close the connection.
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// testDataset returns a one-file Dataset whose file is downloaded from the
+// given paths of s.
+func (s *fetchServer) dataset(paths ...string) Dataset {
+	sum := sha256.Sum256(s.data)
+	f := File{
+		Role:   TestLabels,
+		Name:   "t10k-labels-idx1-ubyte.gz",
+		Size:   int64(len(s.data)),
+		SHA256: hex.EncodeToString(sum[:]),
+	}
+	for _, p := range paths {
+		f.URLs = append(f.URLs, s.URL+p+f.Name)
+	}
+	return Dataset{Name: "test", Files: []File{f}}
+}
+
+// leftovers returns the names in dir other than keep.
+func leftovers(t *testing.T, dir string, keep ...string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		if !slices.Contains(keep, e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+func TestFetch(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/mnist-512/t10k-labels-idx1-ubyte.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "t10k-labels-idx1-ubyte.gz"
+	tests := []struct {
+		name  string
+		paths []string
+		want  string // error substring, "" for success
+		hits  int32
+	}{
+		{"good", []string{"/good/"}, "", 1},
+		{"404 then mirror", []string{"/missing/", "/good/"}, "", 2},
+		{"corrupt then mirror", []string{"/corrupt/", "/good/"}, "", 2},
+		{"cut then mirror", []string{"/cut/", "/good/"}, "", 2},
+		{"404 only", []string{"/missing/"}, "/missing/" + name + ": HTTP status 404 Not Found", 1},
+		{"corrupt only", []string{"/corrupt/"}, "/corrupt/" + name + ": bad data: sha256 mismatch: want ", 1},
+		{"cut only", []string{"/cut/"}, "/cut/" + name + ": download interrupted after", 1},
+		{"all fail", []string{"/missing/", "/corrupt/"}, "all 2 URLs failed", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFetchServer(t, data)
+			dir := filepath.Join(t.TempDir(), "sub")
+			var last [2]int64
+			paths, err := Fetch(context.Background(), s.dataset(tt.paths...), dir, FetchOptions{
+				Progress: func(file string, done, total int64) {
+					if file != name {
+						t.Errorf("progress for %q", file)
+					}
+					last = [2]int64{done, total}
+				},
+			})
+			if got := s.hits.Load(); got != tt.hits {
+				t.Errorf("%d requests, want %d", got, tt.hits)
+			}
+			final := filepath.Join(dir, name)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), name) {
+					t.Errorf("Fetch error = %v, want %q", err, tt.want)
+				}
+				if len(paths) != 0 {
+					t.Errorf("paths = %v, want none", paths)
+				}
+				if _, err := os.Stat(final); err == nil {
+					t.Errorf("%s exists after a failed fetch", final)
+				}
+			} else {
+				if err != nil || len(paths) != 1 || paths[0] != final {
+					t.Fatalf("Fetch = %v, %v", paths, err)
+				}
+				got, _ := os.ReadFile(final)
+				if string(got) != string(data) {
+					t.Errorf("fetched file differs")
+				}
+				if last[0] != int64(len(data)) || last[1] != int64(len(data)) {
+					t.Errorf("last progress = %v, want %d of %d", last, len(data), len(data))
+				}
+			}
+			if l := leftovers(t, dir, name); len(l) != 0 {
+				t.Errorf("left behind: %v", l)
+			}
+		})
+	}
+}
+
+func TestFetchExisting(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/mnist-512/t10k-labels-idx1-ubyte.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newFetchServer(t, data)
+	d := s.dataset("/good/")
+	dir := t.TempDir()
+	final := filepath.Join(dir, d.Files[0].Name)
+
+	// A valid file is kept without a request.
+	if err := os.WriteFile(final, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reported := false
+	paths, err := Fetch(context.Background(), d, dir, FetchOptions{Progress: func(string, int64, int64) { reported = true }})
+	if err != nil || len(paths) != 1 || s.hits.Load() != 0 || !reported {
+		t.Errorf("valid file: %v, %v, %d requests, reported %v", paths, err, s.hits.Load(), reported)
+	}
+	// Force downloads it again.
+	if _, err := Fetch(context.Background(), d, dir, FetchOptions{Force: true}); err != nil || s.hits.Load() != 1 {
+		t.Errorf("Force: %v, %d requests", err, s.hits.Load())
+	}
+	// An invalid file is replaced.
+	if err := os.WriteFile(final, []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fetch(context.Background(), d, dir, FetchOptions{}); err != nil || s.hits.Load() != 2 {
+		t.Errorf("invalid file: %v, %d requests", err, s.hits.Load())
+	}
+	if got, _ := os.ReadFile(final); string(got) != string(data) {
+		t.Error("invalid file was not replaced")
+	}
+	// But a failed download leaves it alone rather than half-replaced.
+	if err := os.WriteFile(final, []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fetch(context.Background(), s.dataset("/cut/"), dir, FetchOptions{}); err == nil {
+		t.Error("cut download succeeded")
+	}
+	if got, _ := os.ReadFile(final); string(got) != "junk" {
+		t.Error("failed download touched the existing file")
+	}
+}
+
+func TestFetchMisc(t *testing.T) {
+	data := []byte("some data")
+	s := newFetchServer(t, data)
+
+	// No digest: the size decides.
+	d := s.dataset("/good/")
+	d.Files[0].SHA256 = ""
+	dir := t.TempDir()
+	if _, err := Fetch(context.Background(), d, dir, FetchOptions{}); err != nil {
+		t.Errorf("no digest, right size: %v", err)
+	}
+	hits := s.hits.Load()
+	if _, err := Fetch(context.Background(), d, dir, FetchOptions{}); err != nil || s.hits.Load() != hits {
+		t.Errorf("no digest, present: %v, %d requests", err, s.hits.Load()-hits)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, d.Files[0].Name)); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("fetched file: %v, %v", fi.Mode(), err)
+	}
+	d.Files[0].Size = 3
+	if _, err := Fetch(context.Background(), d, t.TempDir(), FetchOptions{}); err == nil || !strings.Contains(err.Error(), "served 9 bytes, want 3") {
+		t.Errorf("no digest, wrong size: %v", err)
+	}
+
+	mini, _ := Lookup(MiniName)
+	if _, err := Fetch(context.Background(), mini, t.TempDir(), FetchOptions{}); err == nil || !strings.Contains(err.Error(), "embedded") {
+		t.Errorf("Fetch(mnist-mini) = %v", err)
+	}
+
+	d = s.dataset()
+	if _, err := Fetch(context.Background(), d, t.TempDir(), FetchOptions{}); err == nil || !strings.Contains(err.Error(), "no download URL") {
+		t.Errorf("no URLs: %v", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Fetch(ctx, s.dataset("/good/"), t.TempDir(), FetchOptions{}); err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("canceled: %v", err)
+	}
+
+	// WithMirrors points a catalogue entry at a test server.
+	m, _ := Lookup("mnist")
+	m = m.WithMirrors(s.URL + "/missing/")
+	if _, err := Fetch(context.Background(), m, t.TempDir(), FetchOptions{}); err == nil || !strings.Contains(err.Error(), s.URL+"/missing/train-images-idx3-ubyte.gz: HTTP status 404") {
+		t.Errorf("mirror: %v", err)
+	}
+}

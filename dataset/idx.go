@@ -1,0 +1,587 @@
+package dataset
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ElemType is the element type of an IDX file, the third byte of its magic
+// number.
+type ElemType byte
+
+// The IDX element types.
+const (
+	U8  ElemType = 0x08 // unsigned byte
+	I8  ElemType = 0x09 // signed byte
+	I16 ElemType = 0x0B // big-endian int16
+	I32 ElemType = 0x0C // big-endian int32
+	F32 ElemType = 0x0D // big-endian IEEE 754 float32
+	F64 ElemType = 0x0E // big-endian IEEE 754 float64
+)
+
+// MaxDims is the largest number of dimensions an IDX header may declare.
+const MaxDims = 8
+
+// Size returns the size of one element in bytes, or 0 for an unknown type.
+func (t ElemType) Size() int {
+	switch t {
+	case U8, I8:
+		return 1
+	case I16:
+		return 2
+	case I32, F32:
+		return 4
+	case F64:
+		return 8
+	}
+	return 0
+}
+
+// String returns the short name of t: "u8", "i8", "i16", "i32", "f32" or
+// "f64", or "ElemType(0xNN)" for an unknown type.
+func (t ElemType) String() string {
+	switch t {
+	case U8:
+		return "u8"
+	case I8:
+		return "i8"
+	case I16:
+		return "i16"
+	case I32:
+		return "i32"
+	case F32:
+		return "f32"
+	case F64:
+		return "f64"
+	}
+	return fmt.Sprintf("ElemType(%#02x)", byte(t))
+}
+
+// Header is the decoded header of an IDX file.
+type Header struct {
+	Type ElemType
+	// Dims are the dimensions, outermost first. Dims[0] is the number of
+	// items; the remaining dimensions give the shape of one item.
+	Dims []int
+}
+
+// Count returns the number of items, Dims[0], or 0 if Dims is empty.
+func (h Header) Count() int {
+	if len(h.Dims) == 0 {
+		return 0
+	}
+	return h.Dims[0]
+}
+
+// ItemLen returns the number of elements in one item: the product of
+// Dims[1:], or 1 for a one-dimensional file.
+func (h Header) ItemLen() int {
+	n := 1
+	for _, d := range h.Dims[min(1, len(h.Dims)):] {
+		n *= d
+	}
+	return n
+}
+
+// String formats h as the dimensions and the type, like "10000x28x28 u8".
+func (h Header) String() string {
+	var b strings.Builder
+	for i, d := range h.Dims {
+		if i > 0 {
+			b.WriteByte('x')
+		}
+		b.WriteString(strconv.Itoa(d))
+	}
+	b.WriteByte(' ')
+	b.WriteString(h.Type.String())
+	return b.String()
+}
+
+// headerLen returns the size in bytes of the encoded header.
+func (h Header) headerLen() int64 { return 4 + 4*int64(len(h.Dims)) }
+
+// dataLen returns the number of data bytes h describes. It must only be
+// called on a validated header.
+func (h Header) dataLen() int64 {
+	return int64(h.Count()) * int64(h.ItemLen()) * int64(h.Type.Size())
+}
+
+// validate checks the dimensions and the element type of h and that the data
+// size fits in an int64; it does not look at any data.
+func (h Header) validate() error {
+	if h.Type.Size() == 0 {
+		return fmt.Errorf("unknown element type %#02x", byte(h.Type))
+	}
+	if len(h.Dims) == 0 {
+		return errors.New("header declares 0 dimensions")
+	}
+	if len(h.Dims) > MaxDims {
+		return fmt.Errorf("header declares %d dimensions, at most %d are supported", len(h.Dims), MaxDims)
+	}
+	total := int64(h.Type.Size())
+	for i, d := range h.Dims {
+		if d < 0 || int64(d) > math.MaxUint32 {
+			return fmt.Errorf("dimension %d is %d, out of range", i, d)
+		}
+		if d == 0 && i > 0 {
+			return fmt.Errorf("dimension %d of %v is zero (only the item count may be zero)", i, h.Dims)
+		}
+	}
+	// Check the item length and the whole size separately, so that a zero
+	// item count cannot hide an overflowing item shape.
+	for _, d := range h.Dims[1:] {
+		if total > math.MaxInt64/int64(d) {
+			return fmt.Errorf("dimensions %v overflow int64", h.Dims)
+		}
+		total *= int64(d)
+	}
+	if total > math.MaxInt/2 {
+		return fmt.Errorf("dimensions %v: items too large", h.Dims)
+	}
+	if d := int64(h.Dims[0]); d != 0 && total > math.MaxInt64/d {
+		return fmt.Errorf("dimensions %v overflow int64", h.Dims)
+	}
+	return nil
+}
+
+// FormatError reports malformed or truncated IDX data.
+type FormatError struct {
+	Name string // file name, or the name given to NewReader
+	Msg  string // what is wrong
+}
+
+// Error returns "read NAME: MSG".
+func (e *FormatError) Error() string { return "read " + e.Name + ": " + e.Msg }
+
+func formatErr(name, format string, args ...any) error {
+	return &FormatError{Name: name, Msg: fmt.Sprintf(format, args...)}
+}
+
+// gzipMagic is the first two bytes of every gzip stream.
+var gzipMagic = [2]byte{0x1f, 0x8b}
+
+// scratchSize is the size of the buffer used to decode elements. It is a
+// multiple of every element size.
+const scratchSize = 64 << 10
+
+// Reader streams the items of an IDX file. It is not safe for concurrent
+// use.
+type Reader struct {
+	name  string
+	hdr   Header
+	br    *bufio.Reader
+	gz    *gzip.Reader // nil for raw data
+	file  *os.File     // nil for NewReader
+	read  int          // items consumed so far
+	err   error        // sticky error
+	buf   []byte       // decoding scratch, allocated on first use
+	scale *[256]float32
+}
+
+// OpenIDX opens the IDX file at path, raw or gzip-compressed (recognised by
+// its first bytes, 1F 8B, whatever the file is called), and reads its
+// header.
+//
+// Before it reads any data or allocates anything whose size depends on the
+// header, OpenIDX checks the magic number, the number of dimensions (1 to
+// MaxDims), that only the first dimension is zero, that the data size does
+// not overflow, and that the size of the data agrees with the size of the
+// file: exactly, for a raw file, and against the length recorded in the gzip
+// trailer (modulo 2^32) for a compressed one. Truncation is detected again
+// while streaming. (A gzip file of several concatenated members records
+// only its last member's length, so such files are usually rejected; gzip,
+// pigz and compress/gzip write a single member.)
+func OpenIDX(path string) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // already "open PATH: ..."
+	}
+	r, err := openFile(f, path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func openFile(f *os.File, path string) (*Reader, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, formatErr(path, "not a regular file")
+	}
+	size := fi.Size()
+	if size == 0 {
+		return nil, formatErr(path, "empty file")
+	}
+	var magic [2]byte
+	if _, err := f.ReadAt(magic[:], 0); err != nil && size >= 2 {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	compressed := size >= 2 && magic == gzipMagic
+	var isize uint32
+	if compressed {
+		// A gzip member is at least 18 bytes: 10 of header, 8 of trailer.
+		if size < 18 {
+			return nil, formatErr(path, "truncated gzip file (%d bytes)", size)
+		}
+		var tr [4]byte
+		if _, err := f.ReadAt(tr[:], size-4); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		isize = binary.LittleEndian.Uint32(tr[:])
+	}
+	r, err := newReader(f, path)
+	if err != nil {
+		return nil, err
+	}
+	want := r.hdr.headerLen() + r.hdr.dataLen()
+	if compressed {
+		if uint32(want) != isize {
+			hl := r.hdr.headerLen()
+			if int64(isize) < hl {
+				return nil, formatErr(path, "header claims %v = %d data bytes but the gzip trailer records only %d uncompressed bytes (truncated or corrupt file?)",
+					r.hdr, r.hdr.dataLen(), isize)
+			}
+			return nil, formatErr(path, "header claims %v = %d data bytes but the gzip trailer says the file has %d after the %d-byte header (truncated or corrupt file?)",
+				r.hdr, r.hdr.dataLen(), int64(isize)-hl, hl)
+		}
+	} else if size != want {
+		return nil, formatErr(path, "header claims %v = %d data bytes but file has %d after the %d-byte header",
+			r.hdr, r.hdr.dataLen(), size-r.hdr.headerLen(), r.hdr.headerLen())
+	}
+	r.file = f
+	return r, nil
+}
+
+// NewReader returns a Reader for the IDX data read from r, raw or
+// gzip-compressed, and reads its header. The name is used in error
+// messages. Since the total length of r is unknown, truncation is only
+// detected while streaming. Closing the Reader does not close r.
+func NewReader(r io.Reader, name string) (*Reader, error) {
+	return newReader(r, name)
+}
+
+func newReader(src io.Reader, name string) (*Reader, error) {
+	r := &Reader{name: name, br: bufio.NewReaderSize(src, scratchSize)}
+	magic, err := r.br.Peek(2)
+	if len(magic) == 0 && err == io.EOF {
+		return nil, formatErr(name, "empty file")
+	}
+	if len(magic) == 2 && magic[0] == gzipMagic[0] && magic[1] == gzipMagic[1] {
+		gz, err := gzip.NewReader(r.br)
+		if err != nil {
+			return nil, formatErr(name, "bad gzip stream: %v", err)
+		}
+		r.gz = gz
+		r.br = bufio.NewReaderSize(gz, scratchSize)
+	}
+	var h [4]byte
+	if n, err := io.ReadFull(r.br, h[:]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, formatErr(name, "too short for an IDX header (%d bytes)", n)
+		}
+		return nil, r.streamErr(err)
+	}
+	if h[0] != 0 || h[1] != 0 || ElemType(h[2]).Size() == 0 {
+		return nil, formatErr(name, "not an IDX file: magic is %02x%02x%02x%02x, want 0000TTNN (TT an element type, NN the number of dimensions)",
+			h[0], h[1], h[2], h[3])
+	}
+	nd := int(h[3])
+	if nd == 0 || nd > MaxDims {
+		return nil, formatErr(name, "header declares %d dimensions, want 1 to %d", nd, MaxDims)
+	}
+	var db [4 * MaxDims]byte
+	if _, err := io.ReadFull(r.br, db[:4*nd]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, formatErr(name, "truncated header: want %d dimensions", nd)
+		}
+		return nil, r.streamErr(err)
+	}
+	r.hdr = Header{Type: ElemType(h[2]), Dims: make([]int, nd)}
+	for i := range nd {
+		r.hdr.Dims[i] = int(binary.BigEndian.Uint32(db[4*i:]))
+	}
+	if err := r.hdr.validate(); err != nil {
+		return nil, formatErr(name, "%v", err)
+	}
+	return r, nil
+}
+
+// streamErr wraps a non-EOF read error.
+func (r *Reader) streamErr(err error) error {
+	return fmt.Errorf("read %s: %w", r.name, err)
+}
+
+// Header returns the header of the file. The Dims slice is a copy.
+func (r *Reader) Header() Header {
+	return Header{Type: r.hdr.Type, Dims: slices.Clone(r.hdr.Dims)}
+}
+
+// Name returns the file name or the name given to NewReader.
+func (r *Reader) Name() string { return r.name }
+
+// Remaining returns the number of items not yet read or skipped.
+func (r *Reader) Remaining() int { return r.hdr.Count() - r.read }
+
+// begin checks the state before a read of whole items into a slice of
+// length n and returns how many items to read.
+func (r *Reader) begin(n int) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	rem := r.Remaining()
+	if rem == 0 {
+		return 0, r.finish()
+	}
+	items := min(n/r.hdr.ItemLen(), rem)
+	if items == 0 {
+		return 0, fmt.Errorf("read %s: buffer of %d elements is shorter than one item (%d elements): %w",
+			r.name, n, r.hdr.ItemLen(), io.ErrShortBuffer)
+	}
+	return items, nil
+}
+
+// finish is called once all items are consumed. It checks that the stream
+// ends there, which for gzip data also verifies the CRC, and returns io.EOF
+// or the error found.
+func (r *Reader) finish() error {
+	_, err := r.br.ReadByte()
+	switch {
+	case err == nil:
+		r.err = formatErr(r.name, "unexpected data after the %d items of %v", r.hdr.Count(), r.hdr)
+	case err == io.EOF:
+		r.err = io.EOF
+	default:
+		r.err = fmt.Errorf("read %s: after the last item: %w", r.name, err)
+	}
+	return r.err
+}
+
+// fail records the error of a read that ended after elems elements of a
+// request for items whole items, and returns the number of whole items
+// completed and the error to report.
+func (r *Reader) fail(elems int, err error) (int, error) {
+	done := elems / r.hdr.ItemLen()
+	r.read += done
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		r.err = formatErr(r.name, "truncated: expected %d items, got %d", r.hdr.Count(), r.read)
+	} else {
+		r.err = fmt.Errorf("read %s: item %d of %d: %w", r.name, r.read+1, r.hdr.Count(), err)
+	}
+	return done, r.err
+}
+
+// done accounts for items read successfully and, when they were the last
+// ones, checks the end of the stream.
+func (r *Reader) done(items int) (int, error) {
+	r.read += items
+	if r.Remaining() == 0 {
+		if err := r.finish(); err != io.EOF {
+			return items, err
+		}
+		// Report io.EOF on the next call, not with these items.
+	}
+	return items, nil
+}
+
+// ReadFloat32 reads up to len(dst)/ItemLen whole items into dst and returns
+// the number of items read. Elements are converted to float32: u8 values v
+// become v/255, so that images lie in [0, 1]; other integers keep their
+// values; f64 values are narrowed. After the last item it returns 0, io.EOF.
+// Like io.Reader, it may return n > 0 together with an error, for instance
+// when the file is truncated in the middle of the request; the error then
+// names the file and the number of complete items.
+func (r *Reader) ReadFloat32(dst []float32) (n int, err error) {
+	items, err := r.begin(len(dst))
+	if err != nil {
+		return 0, err
+	}
+	if r.buf == nil {
+		r.buf = make([]byte, scratchSize)
+	}
+	t := r.hdr.Type
+	if t == U8 && r.scale == nil {
+		r.scale = new([256]float32)
+		for i := range r.scale {
+			r.scale[i] = float32(i) / 255
+		}
+	}
+	size := t.Size()
+	elems := items * r.hdr.ItemLen()
+	for off := 0; off < elems; {
+		k := min(elems-off, len(r.buf)/size)
+		b := r.buf[:k*size]
+		m, err := io.ReadFull(r.br, b)
+		k = m / size
+		decode(dst[off:off+k], b[:k*size], t, r.scale)
+		off += k
+		if err != nil {
+			return r.fail(off, err)
+		}
+	}
+	return r.done(items)
+}
+
+// decode converts the big-endian elements of type t in src to dst.
+func decode(dst []float32, src []byte, t ElemType, scale *[256]float32) {
+	switch t {
+	case U8:
+		src = src[:len(dst)]
+		for i, v := range src {
+			dst[i] = scale[v]
+		}
+	case I8:
+		src = src[:len(dst)]
+		for i, v := range src {
+			dst[i] = float32(int8(v))
+		}
+	case I16:
+		src = src[:2*len(dst)]
+		for i := range dst {
+			dst[i] = float32(int16(binary.BigEndian.Uint16(src[2*i:])))
+		}
+	case I32:
+		src = src[:4*len(dst)]
+		for i := range dst {
+			dst[i] = float32(int32(binary.BigEndian.Uint32(src[4*i:])))
+		}
+	case F32:
+		src = src[:4*len(dst)]
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.BigEndian.Uint32(src[4*i:]))
+		}
+	case F64:
+		src = src[:8*len(dst)]
+		for i := range dst {
+			dst[i] = float32(math.Float64frombits(binary.BigEndian.Uint64(src[8*i:])))
+		}
+	}
+}
+
+// ReadUint8 reads up to len(dst)/ItemLen whole items of a u8 file into dst,
+// unconverted, and returns the number of items read; it is meant for
+// labels. It returns 0, io.EOF after the last item, and an error for files
+// of any other type.
+func (r *Reader) ReadUint8(dst []byte) (int, error) {
+	if r.hdr.Type != U8 {
+		return 0, formatErr(r.name, "ReadUint8 needs a u8 file, this one is %v", r.hdr)
+	}
+	items, err := r.begin(len(dst))
+	if err != nil {
+		return 0, err
+	}
+	elems := items * r.hdr.ItemLen()
+	if m, err := io.ReadFull(r.br, dst[:elems]); err != nil {
+		return r.fail(m, err)
+	}
+	return r.done(items)
+}
+
+// Skip discards the next items items. Skipping past the last item is an
+// error.
+func (r *Reader) Skip(items int) error {
+	if r.err != nil && r.err != io.EOF {
+		return r.err
+	}
+	if items < 0 || items > r.Remaining() {
+		return fmt.Errorf("read %s: cannot skip %d items, %d of %d remain", r.name, items, r.Remaining(), r.hdr.Count())
+	}
+	if items == 0 {
+		return nil
+	}
+	n := int64(items) * int64(r.hdr.ItemLen()) * int64(r.hdr.Type.Size())
+	for n > 0 {
+		k := int(min(n, math.MaxInt32))
+		m, err := r.br.Discard(k)
+		n -= int64(m)
+		if err != nil {
+			elems := int64(items)*int64(r.hdr.ItemLen()) - n/int64(r.hdr.Type.Size())
+			_, err = r.fail(int(elems), err)
+			return err
+		}
+	}
+	_, err := r.done(items)
+	return err
+}
+
+// Close releases the file; it does not close the io.Reader given to
+// NewReader.
+func (r *Reader) Close() error {
+	var err error
+	if r.gz != nil {
+		err = r.gz.Close()
+	}
+	if r.file != nil {
+		if cerr := r.file.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close %s: %w", r.name, cerr)
+		}
+		r.file = nil
+	}
+	return err
+}
+
+// ReadLabels reads a whole one-dimensional u8 IDX file, such as
+// train-labels-idx1-ubyte.gz.
+func ReadLabels(path string) ([]uint8, error) {
+	r, err := OpenIDX(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if len(r.hdr.Dims) != 1 || r.hdr.Type != U8 {
+		return nil, formatErr(path, "want 1-D u8 labels, file holds %v", r.hdr)
+	}
+	var out []uint8
+	buf := make([]byte, min(r.hdr.Count(), scratchSize))
+	for {
+		n, err := r.ReadUint8(buf)
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// ReadAllFloat32 reads a whole IDX file into memory as float32 values,
+// converted as by ReadFloat32. It is meant for small files; stream large ones
+// with OpenIDX.
+func ReadAllFloat32(path string) (Header, []float32, error) {
+	r, err := OpenIDX(path)
+	if err != nil {
+		return Header{}, nil, err
+	}
+	defer r.Close()
+	il := r.hdr.ItemLen()
+	chunk := max(1, scratchSize/il) * il
+	out := make([]float32, 0, min(r.hdr.Count()*il, chunk))
+	for {
+		out = slices.Grow(out, chunk)
+		n, err := r.ReadFloat32(out[len(out) : len(out)+chunk])
+		out = out[:len(out)+n*il]
+		if err == io.EOF {
+			return r.Header(), out, nil
+		}
+		if err != nil {
+			return Header{}, nil, err
+		}
+	}
+}
+
+// isGzip reports whether b starts with the gzip magic number.
+func isGzip(b []byte) bool { return bytes.HasPrefix(b, gzipMagic[:]) }

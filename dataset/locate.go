@@ -1,0 +1,183 @@
+package dataset
+
+import (
+	"bufio"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrNotFound is returned, wrapped, by Locate when no directory of the search
+// path holds the file.
+var ErrNotFound = errors.New("not found")
+
+// ErrNoChecksum is returned, wrapped, by Verify when the catalogue records
+// no digest for the file.
+var ErrNoChecksum = errors.New("no checksum recorded")
+
+// SystemDir is the system-wide data directory, searched last.
+const SystemDir = "/usr/share/datasets"
+
+// SearchPath returns the directories searched for data sets, in order: the
+// entries of $ZOO_DATA (separated by os.PathListSeparator), the cache
+// directory (see CacheDir) and /usr/share/datasets. A data set's files are
+// looked up in the subdirectory named after it.
+func SearchPath() []string {
+	var dirs []string
+	for _, d := range filepath.SplitList(os.Getenv("ZOO_DATA")) {
+		if d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	if c, err := CacheDir(); err == nil {
+		dirs = append(dirs, c)
+	}
+	return append(dirs, SystemDir)
+}
+
+// CacheDir returns the per-user directory downloads go to by default:
+// $XDG_CACHE_HOME/zoo/datasets, or ~/.cache/zoo/datasets when XDG_CACHE_HOME
+// is unset or not absolute. It does not create the directory.
+func CacheDir() (string, error) {
+	if x := os.Getenv("XDG_CACHE_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "zoo", "datasets"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("dataset cache directory: %w", err)
+	}
+	return filepath.Join(home, ".cache", "zoo", "datasets"), nil
+}
+
+// candidates returns the names a file may have on disk: the canonical name,
+// the name without ".gz" (a gunzipped copy) and the common variant with a
+// dot before "idx", such as "t10k-images.idx3-ubyte".
+func candidates(name string) []string {
+	raw := strings.TrimSuffix(name, ".gz")
+	out := []string{name}
+	if raw != name {
+		out = append(out, raw)
+	}
+	if i := strings.LastIndex(raw, "-idx"); i >= 0 {
+		dotted := raw[:i] + "." + raw[i+1:]
+		out = append(out, dotted, dotted+".gz")
+	}
+	return out
+}
+
+// Locate returns the path of the file with the given role of the data set
+// called name: the first existing <dir>/<name>/<file> for dir in SearchPath,
+// where <file> is the canonical file name, the same without ".gz" or the
+// variant with a dot ("t10k-images.idx3-ubyte"). The error for a missing file
+// wraps ErrNotFound, lists the places searched and suggests
+// "zoo data fetch NAME".
+func Locate(name, role string) (string, error) {
+	d, err := Lookup(name)
+	if err != nil {
+		return "", err
+	}
+	f, err := d.File(role)
+	if err != nil {
+		return "", err
+	}
+	if d.Embedded {
+		return "", fmt.Errorf("dataset %s is embedded and has no file on disk; use Open", name)
+	}
+	var searched []string
+	for _, dir := range SearchPath() {
+		sub := filepath.Join(dir, d.Name)
+		searched = append(searched, sub)
+		for _, c := range candidates(f.Name) {
+			p := filepath.Join(sub, c)
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				return p, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("dataset %s: %s (%s) %w in %s; run `zoo data fetch %s`",
+		name, role, f.Name, ErrNotFound, strings.Join(searched, ", "), name)
+}
+
+// Verify checks the file at path against the digests recorded in f: it
+// succeeds if the SHA-256 of the file equals f.SHA256, or if the SHA-256 of
+// its content, decompressed when the file is gzip-compressed, equals
+// f.RawSHA256. Both are computed in one pass. The error names the file and
+// gives the expected and the actual digests; it wraps ErrNoChecksum when f
+// records neither digest.
+func Verify(path string, f File) error {
+	if err := check(path, f); err != nil {
+		return fmt.Errorf("verify %s: %w", path, err)
+	}
+	return nil
+}
+
+// check is Verify without the file name in the error.
+func check(path string, f File) error {
+	if f.SHA256 == "" && f.RawSHA256 == "" {
+		return fmt.Errorf("%w for %s", ErrNoChecksum, f.Name)
+	}
+	fileSum, rawSum, err := digests(path)
+	if err != nil {
+		return err
+	}
+	if f.SHA256 != "" && strings.EqualFold(fileSum, f.SHA256) {
+		return nil
+	}
+	if f.RawSHA256 != "" && strings.EqualFold(rawSum, f.RawSHA256) {
+		return nil
+	}
+	var want []string
+	if f.SHA256 != "" {
+		want = append(want, f.SHA256+" (file)")
+	}
+	if f.RawSHA256 != "" {
+		want = append(want, f.RawSHA256+" (content)")
+	}
+	have := fileSum + " (file)"
+	if rawSum != fileSum && f.RawSHA256 != "" {
+		have += ", " + rawSum + " (content)"
+	}
+	return fmt.Errorf("sha256 mismatch: want %s, have %s", strings.Join(want, " or "), have)
+}
+
+// digests returns the hex SHA-256 of the file at path and of its content:
+// decompressed for a gzip file, the same digest otherwise. When the gzip data
+// is corrupt, the content digest is a description of the error.
+func digests(path string) (fileSum, rawSum string, err error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", "", err
+	}
+	defer fh.Close()
+	// Every byte of the file passes through the tee exactly once, whether
+	// the gzip reader or the final drain consumes it.
+	fileH := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(fh, fileH), scratchSize)
+	magic, _ := br.Peek(2)
+	var gzErr error
+	rawH := sha256.New()
+	compressed := isGzip(magic)
+	if compressed {
+		var gz *gzip.Reader
+		if gz, gzErr = gzip.NewReader(br); gzErr == nil {
+			_, gzErr = io.Copy(rawH, gz)
+		}
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return "", "", err
+	}
+	fileSum = hex.EncodeToString(fileH.Sum(nil))
+	switch {
+	case !compressed:
+		return fileSum, fileSum, nil
+	case gzErr != nil:
+		return fileSum, "unavailable (" + gzErr.Error() + ")", nil
+	}
+	return fileSum, hex.EncodeToString(rawH.Sum(nil)), nil
+}
