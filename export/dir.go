@@ -266,7 +266,7 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 	var buf bytes.Buffer
 	err = cardTemplate.Execute(&buf, map[string]any{
 		"M": m, "In": zoo.ShapeString(m.Input), "Out": zoo.ShapeString(out), "InShape": fmt.Sprint(m.Input),
-		"InLen": prodInts(m.Input), "InCSV": inCSV, "Params": m.NumParams(), "Weights": weights,
+		"InLen": zoo.Numel(m.Input), "InCSV": inCSV, "Params": m.NumParams(), "Weights": weights,
 		"Opset": Opset, "IR": IRVersion, "Version": zoo.Version, "Files": files, "PartRows": parts,
 		"Steps": rows,
 		"Recipe": fmt.Sprintf("%s, learning rate %g, batch %d, %d epochs, loss %s%s",
@@ -296,12 +296,4 @@ func recipeExtras(r zoo.Recipe) string {
 		return "."
 	}
 	return ", " + strings.Join(s, ", ") + "."
-}
-
-func prodInts(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
 }

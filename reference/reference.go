@@ -22,7 +22,7 @@ func Forward(m *zoo.Model, w zoo.Weights, x []float32, n int) ([]float32, []int,
 	if err != nil {
 		return nil, nil, err
 	}
-	inLen := prod(m.Input)
+	inLen := zoo.Numel(m.Input)
 	if n < 0 || len(x) != n*inLen {
 		return nil, nil, fmt.Errorf("model %s: input holds %d values, want %d examples of %v", m.Name, len(x), n, m.Input)
 	}
@@ -77,12 +77,4 @@ func apply(x []float32, f func(float64) float64) []float32 {
 		x[i] = float32(f(float64(v)))
 	}
 	return x
-}
-
-func prod(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
 }

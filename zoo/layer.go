@@ -184,6 +184,10 @@ func (u Unflatten) String() string {
 	return "Unflatten(dim=1, unflattened_size=(" + strings.Join(s, ", ") + "))"
 }
 
+// Numel returns the number of elements of a tensor of the given shape: the
+// product of its dimensions, 1 for a scalar.
+func Numel(shape []int) int { return prod(shape) }
+
 func prod(s []int) int {
 	n := 1
 	for _, d := range s {

@@ -64,6 +64,15 @@ Example:
 	}
 }
 
+// modelArg returns the registry model named by the only argument.
+func modelArg(c *cli.Context) (*zoo.Model, error) {
+	a, err := args(c, 1, 1)
+	if err != nil {
+		return nil, err
+	}
+	return zoo.Lookup(a[0])
+}
+
 // args returns the positional arguments, checking their number.
 func args(c *cli.Context, min, max int) ([]string, error) {
 	a := c.Args().Slice()

@@ -47,11 +47,7 @@ Example:
 			&cli.BoolFlag{Name: "params", Usage: "list every parameter tensor with its shape"},
 		},
 		Action: func(c *cli.Context) error {
-			a, err := args(c, 1, 1)
-			if err != nil {
-				return err
-			}
-			m, err := zoo.Lookup(a[0])
+			m, err := modelArg(c)
 			if err != nil {
 				return err
 			}
