@@ -1,0 +1,278 @@
+// Package train lowers zoo model specs to gorgonia graphs and trains them
+// with their notebook recipes: losses, PyTorch-style optimizers (package
+// optim), a seeded and resumable training loop, early stopping, metrics and
+// atomic checkpoints in a run folder that package export turns into ONNX.
+package train
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// Losses.
+const (
+	LossMSE          = "mse"           // mean over all elements, as nn.MSELoss()
+	LossMSESum       = "mse-sum"       // squared error summed per example, averaged over the batch
+	LossCrossEntropy = "cross-entropy" // nn.CrossEntropyLoss() on logits, targets one-hot
+)
+
+// Config says what graph to build.
+type Config struct {
+	// Batch is the number of examples the graph takes.
+	Batch int
+	// Loss is one of the Loss constants; "" builds a forward-only graph.
+	Loss string
+	// Sparsity adds Sparsity * sum|h| over the batch, h the output of the
+	// part SparsityOn, to the loss.
+	Sparsity   float64
+	SparsityOn string
+	// Grad makes the graph compute the gradients of the loss with respect
+	// to every parameter.
+	Grad bool
+	// Float64 builds the graph in float64 on copies of the weights, for
+	// gradient checks. Float32 graphs use the weights' memory directly, so
+	// an optimizer that updates the weights in place updates the graph.
+	Float64 bool
+}
+
+// A Net is a gorgonia graph of a model for a fixed batch size.
+type Net struct {
+	Model *zoo.Model
+	cfg   Config
+	g     *G.ExprGraph
+	vm    G.VM
+
+	x, target *G.Node
+	xBuf      any // []float32 or []float64 backing x
+	tBuf      any
+	out       *G.Node
+	loss      *G.Node // nil for forward-only graphs
+	data      *G.Node // the loss before the sparsity penalty
+	params    []*G.Node
+	names     []string
+}
+
+// NewNet builds the graph of m with weights w.
+func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
+	if err := m.CheckWeights(w); err != nil {
+		return nil, err
+	}
+	if cfg.Batch <= 0 {
+		return nil, fmt.Errorf("model %s: batch size %d must be positive", m.Name, cfg.Batch)
+	}
+	if cfg.Grad && cfg.Loss == "" {
+		return nil, fmt.Errorf("model %s: gradients need a loss", m.Name)
+	}
+	steps, err := m.Steps()
+	if err != nil {
+		return nil, err
+	}
+	dt := tensor.Float32
+	if cfg.Float64 {
+		dt = tensor.Float64
+	}
+	n := &Net{Model: m, cfg: cfg, g: G.NewGraph()}
+	inShape := append([]int{cfg.Batch}, m.Input...)
+	n.x, n.xBuf = n.input("input", dt, inShape)
+
+	// Parameters, in state_dict order, sharing the weights' memory in float32.
+	byName := map[string]*G.Node{}
+	for _, p := range m.Params() {
+		t := w[p.Name]
+		var backing any = t.Data
+		if cfg.Float64 {
+			d := make([]float64, len(t.Data))
+			for i, v := range t.Data {
+				d[i] = float64(v)
+			}
+			backing = d
+		}
+		val := tensor.New(tensor.WithShape(p.Shape...), tensor.WithBacking(backing))
+		node := G.NewTensor(n.g, dt, len(p.Shape), G.WithShape(p.Shape...), G.WithName(p.Name), G.WithValue(val))
+		n.params = append(n.params, node)
+		n.names = append(n.names, p.Name)
+		byName[p.Name] = node
+	}
+
+	cur := n.x
+	partOut := map[string]*G.Node{}
+	for _, s := range steps {
+		if cur, err = lower(s, byName, cur, cfg.Batch); err != nil {
+			return nil, fmt.Errorf("model %s: layer %s: %w", m.Name, s.Prefix, err)
+		}
+		partOut[s.Part] = cur
+	}
+	n.out = cur
+
+	if cfg.Loss != "" {
+		outShape := []int(cur.Shape())
+		n.target, n.tBuf = n.input("target", dt, outShape)
+		if n.data, err = lossNode(cfg.Loss, cur, n.target, cfg.Batch, dt); err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+		}
+		n.loss = n.data
+		if cfg.Sparsity > 0 {
+			h, ok := partOut[cfg.SparsityOn]
+			if !ok {
+				return nil, fmt.Errorf("model %s: sparsity on unknown part %q", m.Name, cfg.SparsityOn)
+			}
+			l1 := G.Must(G.Sum(G.Must(G.Abs(h))))
+			pen := G.Must(G.HadamardProd(l1, scalar(n.g, dt, cfg.Sparsity)))
+			n.loss = G.Must(G.Add(n.data, pen))
+		}
+	}
+	if cfg.Grad {
+		if _, err := G.Grad(n.loss, n.params...); err != nil {
+			return nil, fmt.Errorf("model %s: gradients: %w", m.Name, err)
+		}
+		n.vm = G.NewTapeMachine(n.g, G.BindDualValues(n.params...))
+	} else {
+		n.vm = G.NewTapeMachine(n.g)
+	}
+	return n, nil
+}
+
+// input makes an input node of the given shape backed by a slice of ours.
+func (n *Net) input(name string, dt tensor.Dtype, shape []int) (*G.Node, any) {
+	size := zoo.Numel(shape)
+	var backing any
+	if dt == tensor.Float64 {
+		backing = make([]float64, size)
+	} else {
+		backing = make([]float32, size)
+	}
+	val := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(backing))
+	return G.NewTensor(n.g, dt, len(shape), G.WithShape(shape...), G.WithName(name), G.WithValue(val)), backing
+}
+
+func scalar(g *G.ExprGraph, dt tensor.Dtype, v float64) *G.Node {
+	if dt == tensor.Float64 {
+		return G.NewConstant(v)
+	}
+	return G.NewConstant(float32(v))
+}
+
+// lower appends the nodes of one layer to the graph.
+func lower(s zoo.Step, params map[string]*G.Node, x *G.Node, batch int) (*G.Node, error) {
+	switch s.Layer.(type) {
+	case zoo.Linear:
+		w, b := params[s.Prefix+".weight"], params[s.Prefix+".bias"]
+		y, err := G.Mul(x, G.Must(G.Transpose(w)))
+		if err != nil {
+			return nil, err
+		}
+		return G.BroadcastAdd(y, b, nil, []byte{0})
+	case zoo.ReLU:
+		return G.Rectify(x)
+	case zoo.Tanh:
+		return G.Tanh(x)
+	case zoo.Sigmoid:
+		return G.Sigmoid(x)
+	case zoo.Identity:
+		return x, nil
+	case zoo.Flatten, zoo.Unflatten:
+		return G.Reshape(x, append(tensor.Shape{batch}, s.Out...))
+	default:
+		return nil, fmt.Errorf("no gorgonia lowering of %s", s.Layer.Kind())
+	}
+}
+
+// lossNode returns the loss of output y against target t.
+func lossNode(kind string, y, t *G.Node, batch int, dt tensor.Dtype) (*G.Node, error) {
+	switch kind {
+	case LossMSE:
+		return G.Mean(G.Must(G.Square(G.Must(G.Sub(y, t)))))
+	case LossMSESum:
+		sum := G.Must(G.Sum(G.Must(G.Square(G.Must(G.Sub(y, t))))))
+		return G.HadamardProd(sum, scalar(y.Graph(), dt, 1/float64(batch)))
+	case LossCrossEntropy:
+		if y.Dims() != 2 {
+			return nil, fmt.Errorf("cross-entropy needs logits [N, classes], got %v", y.Shape())
+		}
+		logp := G.Must(G.LogSoftMax(y, 1))
+		nll := G.Must(G.Sum(G.Must(G.HadamardProd(logp, t))))
+		return G.HadamardProd(nll, scalar(y.Graph(), dt, -1/float64(batch)))
+	default:
+		return nil, fmt.Errorf("unknown loss %q", kind)
+	}
+}
+
+// Batch returns the batch size of the graph.
+func (n *Net) Batch() int { return n.cfg.Batch }
+
+// Input returns the float32 input buffer, [Batch, input...]; fill it before Run.
+func (n *Net) Input() []float32 { return n.xBuf.([]float32) }
+
+// Target returns the float32 target buffer of a graph with a loss.
+func (n *Net) Target() []float32 { return n.tBuf.([]float32) }
+
+// Run computes the graph on the current input (and target): the output,
+// and for graphs with a loss the loss and, with Config.Grad, the gradients.
+// It returns the loss (0 without one) and the data term of the loss, before
+// the sparsity penalty.
+func (n *Net) Run() (loss, data float64, err error) {
+	defer n.vm.Reset()
+	if err := n.vm.RunAll(); err != nil {
+		return 0, 0, fmt.Errorf("model %s: run: %w", n.Model.Name, err)
+	}
+	if n.loss == nil {
+		return 0, 0, nil
+	}
+	return scalarOf(n.loss.Value()), scalarOf(n.data.Value()), nil
+}
+
+func scalarOf(v G.Value) float64 {
+	switch x := v.Data().(type) {
+	case float32:
+		return float64(x)
+	case float64:
+		return x
+	case []float32:
+		return float64(x[0])
+	case []float64:
+		return x[0]
+	}
+	return math.NaN()
+}
+
+// Output returns the output of the last Run as float32 values,
+// [Batch, output...]. The slice is the graph's own memory: copy it to keep it.
+func (n *Net) Output() []float32 {
+	switch d := n.out.Value().Data().(type) {
+	case []float32:
+		return d
+	case []float64:
+		o := make([]float32, len(d))
+		for i, v := range d {
+			o[i] = float32(v)
+		}
+		return o
+	}
+	return nil
+}
+
+// Grads returns the gradient of each parameter after a Run, in the order
+// of Model.Params(). The slices are the graph's own memory.
+func (n *Net) Grads() ([][]float32, error) {
+	gs := make([][]float32, len(n.params))
+	for i, p := range n.params {
+		g, err := p.Grad()
+		if err != nil {
+			return nil, fmt.Errorf("gradient of %s: %w", n.names[i], err)
+		}
+		d, ok := g.Data().([]float32)
+		if !ok {
+			return nil, fmt.Errorf("gradient of %s is %T, want []float32", n.names[i], g.Data())
+		}
+		gs[i] = d
+	}
+	return gs, nil
+}
+
+// Close releases the graph's machine.
+func (n *Net) Close() error { return n.vm.Close() }

@@ -1,0 +1,184 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/zoo-ml/zoo/reference"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+func tinyModel(input []int, enc, dec []zoo.Layer) *zoo.Model {
+	return &zoo.Model{Name: "tiny", Task: zoo.Reconstruct, Input: input,
+		Parts: []zoo.Part{{Name: "encoder", Layers: enc}, {Name: "decoder", Layers: dec}}}
+}
+
+// fill sets a float64 buffer to seeded values in [lo, hi).
+func fill(rng *rand.Rand, d []float64, lo, hi float64) {
+	for i := range d {
+		d[i] = lo + (hi-lo)*rng.Float64()
+	}
+}
+
+// TestGradients checks the gradient of every lowered layer and loss
+// against central finite differences, in float64.
+func TestGradients(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		m        *zoo.Model
+		loss     string
+		sparsity float64
+		classify bool
+	}{
+		{"linear-relu-sigmoid-mse", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 4}, zoo.ReLU{}}, []zoo.Layer{zoo.Linear{In: 4, Out: 5}, zoo.Sigmoid{}}), LossMSE, 0, false},
+		{"linear-tanh-identity-msesum", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 3}, zoo.Tanh{}}, []zoo.Layer{zoo.Linear{In: 3, Out: 5}, zoo.Identity{}}), LossMSESum, 0, false},
+		{"sparsity-l1", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 6}, zoo.ReLU{}}, []zoo.Layer{zoo.Linear{In: 6, Out: 5}, zoo.ReLU{}}), LossMSE, 0.05, false},
+		{"flatten-unflatten", tinyModel([]int{1, 2, 3}, []zoo.Layer{zoo.Flatten{}, zoo.Linear{In: 6, Out: 3}, zoo.Tanh{}}, []zoo.Layer{zoo.Linear{In: 3, Out: 6}, zoo.Unflatten{Shape: []int{1, 2, 3}}}), LossMSE, 0, false},
+		{"cross-entropy", &zoo.Model{Name: "cls", Task: zoo.Classify, Input: []int{5},
+			Parts: []zoo.Part{{Name: "features", Layers: []zoo.Layer{zoo.Linear{In: 5, Out: 6}, zoo.Tanh{}}}, {Name: "classifier", Layers: []zoo.Layer{zoo.Linear{In: 6, Out: 4}}}}}, LossCrossEntropy, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const batch = 3
+			w := tc.m.InitWeights(11)
+			n, err := NewNet(tc.m, w, Config{Batch: batch, Loss: tc.loss, Sparsity: tc.sparsity, SparsityOn: "encoder", Grad: true, Float64: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			rng := rand.New(rand.NewPCG(1, 2))
+			fill(rng, n.xBuf.([]float64), -1, 1)
+			tgt := n.tBuf.([]float64)
+			if tc.classify {
+				for i := 0; i < batch; i++ {
+					for j := 0; j < 4; j++ {
+						tgt[i*4+j] = 0
+					}
+					tgt[i*4+rng.IntN(4)] = 1
+				}
+			} else {
+				fill(rng, tgt, 0, 1)
+			}
+			if _, _, err := n.Run(); err != nil {
+				t.Fatal(err)
+			}
+			grads := make([][]float64, len(n.params))
+			for i, p := range n.params {
+				g, err := p.Grad()
+				if err != nil {
+					t.Fatal(err)
+				}
+				grads[i] = append([]float64(nil), g.Data().([]float64)...)
+			}
+			const eps = 1e-6
+			worst := 0.0
+			for i, p := range n.params {
+				vals := p.Value().Data().([]float64)
+				for j := range vals {
+					orig := vals[j]
+					vals[j] = orig + eps
+					lp, _, err := n.Run()
+					if err != nil {
+						t.Fatal(err)
+					}
+					vals[j] = orig - eps
+					lm, _, _ := n.Run()
+					vals[j] = orig
+					num := (lp - lm) / (2 * eps)
+					ana := grads[i][j]
+					rel := math.Abs(num-ana) / math.Max(1e-7, math.Abs(num)+math.Abs(ana))
+					worst = math.Max(worst, rel)
+					if rel > 1e-5 {
+						t.Errorf("%s[%d]: analytic %.9g, numeric %.9g (relative error %.2g)", n.names[i], j, ana, num, rel)
+					}
+				}
+			}
+			t.Logf("worst relative error %.2g over %d parameters", worst, tc.m.NumParams())
+		})
+	}
+}
+
+// TestLossValues checks each loss against a direct computation.
+func TestLossValues(t *testing.T) {
+	m := &zoo.Model{Name: "id", Task: zoo.Classify, Input: []int{3},
+		Parts: []zoo.Part{{Name: "p", Layers: []zoo.Layer{zoo.Identity{}}}}}
+	x := []float64{0.5, -1, 2, 1.5, 0, -0.5}
+	tg := []float64{0, 0, 1, 1, 0, 0}
+	for _, tc := range []struct {
+		loss string
+		want float64
+	}{
+		{LossMSE, (0.25 + 1 + 1 + 0.25 + 0 + 0.25) / 6},
+		{LossMSESum, (0.25 + 1 + 1 + 0.25 + 0 + 0.25) / 2},
+		{LossCrossEntropy, (-(2 - math.Log(math.Exp(0.5)+math.Exp(-1)+math.Exp(2))) - (1.5 - math.Log(math.Exp(1.5)+1+math.Exp(-0.5)))) / 2},
+	} {
+		n, err := NewNet(m, zoo.Weights{}, Config{Batch: 2, Loss: tc.loss, Float64: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		copy(n.xBuf.([]float64), x)
+		copy(n.tBuf.([]float64), tg)
+		got, _, err := n.Run()
+		n.Close()
+		if err != nil || math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("%s = %v (%v), want %v", tc.loss, got, err, tc.want)
+		}
+	}
+}
+
+// TestForwardMatchesReference runs every registry model forward in
+// gorgonia (float32) and in the plain-Go reference on the same weights.
+func TestForwardMatchesReference(t *testing.T) {
+	const batch = 16
+	for _, m := range zoo.All() {
+		t.Run(m.Name, func(t *testing.T) {
+			w := m.InitWeights(3)
+			n, err := NewNet(m, w, Config{Batch: batch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			rng := rand.New(rand.NewPCG(4, 5))
+			x := n.Input()
+			for i := range x {
+				x[i] = rng.Float32()
+			}
+			if _, _, err := n.Run(); err != nil {
+				t.Fatal(err)
+			}
+			want, _, err := reference.Forward(m, w, x, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := n.Output()
+			d := 0.0
+			for i := range got {
+				d = math.Max(d, math.Abs(float64(got[i]-want[i])))
+			}
+			if d > 1e-5 {
+				t.Errorf("max |gorgonia - reference| = %g > 1e-5", d)
+			}
+		})
+	}
+}
+
+// TestSharedWeights: a float32 net reads the weights' memory, so changing
+// a weight in place changes the next output.
+func TestSharedWeights(t *testing.T) {
+	m, _ := zoo.Lookup("tiny-ae-2")
+	w := m.InitWeights(0)
+	n, err := NewNet(m, w, Config{Batch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	n.Run()
+	before := append([]float32(nil), n.Output()...)
+	for i := range w["decoder.0.bias"].Data {
+		w["decoder.0.bias"].Data[i] += 1
+	}
+	n.Run()
+	if n.Output()[0] == before[0] {
+		t.Fatal("output unchanged after changing the weights in place")
+	}
+}
