@@ -217,6 +217,11 @@ func (n *Net) Target() []float32 { return n.tBuf.([]float32) }
 // the sparsity penalty.
 func (n *Net) Run() (loss, data float64, err error) {
 	defer n.vm.Reset()
+	if n.cfg.Grad {
+		// gorgonia adds each run's gradients to the parameters' gradient
+		// values; start every run from zero, as PyTorch's zero_grad.
+		n.zeroGrads()
+	}
 	if err := n.vm.RunAll(); err != nil {
 		return 0, 0, fmt.Errorf("model %s: run: %w", n.Model.Name, err)
 	}
@@ -272,6 +277,21 @@ func (n *Net) Grads() ([][]float32, error) {
 		gs[i] = d
 	}
 	return gs, nil
+}
+
+func (n *Net) zeroGrads() {
+	for _, p := range n.params {
+		g, err := p.Grad()
+		if err != nil || g == nil {
+			continue // no gradient value yet: nothing has accumulated
+		}
+		switch d := g.Data().(type) {
+		case []float32:
+			clear(d)
+		case []float64:
+			clear(d)
+		}
+	}
 }
 
 // Close releases the graph's machine.

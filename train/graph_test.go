@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/zoo-ml/zoo/reference"
@@ -180,5 +181,57 @@ func TestSharedWeights(t *testing.T) {
 	n.Run()
 	if n.Output()[0] == before[0] {
 		t.Fatal("output unchanged after changing the weights in place")
+	}
+}
+
+// TestGradientsDoNotAccumulate: gorgonia adds each run's gradients to the
+// previous ones; Net.Run must start from zero, and a graph whose weights
+// changed in place must give what a fresh graph gives.
+func TestGradientsDoNotAccumulate(t *testing.T) {
+	m, _ := zoo.Lookup("manifold-ae")
+	w := m.InitWeights(1)
+	n, err := NewNet(m, w, Config{Batch: 4, Loss: LossMSE, Grad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	for i := range n.Input() {
+		n.Input()[i] = float32(i%7) / 7
+		n.Target()[i] = float32(i%5) / 5
+	}
+	grads := func(n *Net) [][]float32 {
+		if _, _, err := n.Run(); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := n.Grads()
+		c := make([][]float32, len(g))
+		for i := range g {
+			c[i] = append([]float32(nil), g[i]...)
+		}
+		return c
+	}
+	first, second := grads(n), grads(n)
+	for i := range first {
+		if !slices.Equal(first[i], second[i]) {
+			t.Fatalf("gradient %d changed between two runs on the same data", i)
+		}
+	}
+	for _, p := range w {
+		for i := range p.Data {
+			p.Data[i] *= 1.5
+		}
+	}
+	after := grads(n)
+	fresh, err := NewNet(m, w, Config{Batch: 4, Loss: LossMSE, Grad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	copy(fresh.Input(), n.Input())
+	copy(fresh.Target(), n.Target())
+	for i, g := range grads(fresh) {
+		if !slices.Equal(g, after[i]) {
+			t.Fatalf("gradient %d of a reused graph differs from a fresh graph's", i)
+		}
 	}
 }

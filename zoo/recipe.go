@@ -124,3 +124,60 @@ func (r Recipe) Validate() error {
 	}
 	return r.Noise.Validate()
 }
+
+// recipeKeys lists the keys Set accepts.
+var recipeKeys = []string{"optimizer", "lr", "momentum", "nesterov", "loss", "batch", "epochs", "shuffle",
+	"seed", "noise", "sparsity", "sparsity-on", "patience", "val-split", "split-seed"}
+
+// RecipeKeys returns the keys that Recipe.Set accepts.
+func RecipeKeys() []string { return append([]string(nil), recipeKeys...) }
+
+// Set changes one field of the recipe from its command-line form, such as
+// Set("lr", "1e-3") or Set("noise", "gaussian:0.5"), and validates the
+// result.
+func (r *Recipe) Set(key, value string) error {
+	c := *r
+	var err error
+	switch key {
+	case "optimizer":
+		c.Optimizer = value
+	case "loss":
+		c.Loss = value
+	case "sparsity-on":
+		c.SparsityOn = value
+	case "lr":
+		c.LR, err = strconv.ParseFloat(value, 64)
+	case "momentum":
+		c.Momentum, err = strconv.ParseFloat(value, 64)
+	case "sparsity":
+		c.Sparsity, err = strconv.ParseFloat(value, 64)
+	case "nesterov":
+		c.Nesterov, err = strconv.ParseBool(value)
+	case "shuffle":
+		c.Shuffle, err = strconv.ParseBool(value)
+	case "batch":
+		c.BatchSize, err = strconv.Atoi(value)
+	case "epochs":
+		c.Epochs, err = strconv.Atoi(value)
+	case "patience":
+		c.Patience, err = strconv.Atoi(value)
+	case "val-split":
+		c.ValSplit, err = strconv.Atoi(value)
+	case "seed":
+		c.Seed, err = strconv.ParseInt(value, 10, 64)
+	case "split-seed":
+		c.SplitSeed, err = strconv.ParseInt(value, 10, 64)
+	case "noise":
+		c.Noise, err = ParseNoise(value)
+	default:
+		return fmt.Errorf("unknown recipe key %q (known: %s)", key, strings.Join(recipeKeys, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("recipe %s=%s: %w", key, value, err)
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("recipe %s=%s: %w", key, value, err)
+	}
+	*r = c
+	return nil
+}

@@ -197,3 +197,34 @@ func TestParseNoise(t *testing.T) {
 		}
 	}
 }
+
+func TestRecipeSet(t *testing.T) {
+	for _, tc := range []struct {
+		key, value string
+		check      func(Recipe) bool
+		err        string
+	}{
+		{"lr", "1e-3", func(r Recipe) bool { return r.LR == 1e-3 }, ""},
+		{"sparsity", "4e-6", func(r Recipe) bool { return r.Sparsity == 4e-6 }, ""},
+		{"noise", "gaussian:0.5", func(r Recipe) bool { return r.Noise == Noise{"gaussian", 0.5} }, ""},
+		{"noise", "salt-and-pepper:0.1", func(r Recipe) bool { return r.Noise.Kind == "salt-and-pepper" }, ""},
+		{"epochs", "3", func(r Recipe) bool { return r.Epochs == 3 }, ""},
+		{"batch", "0", nil, "batch size 0 must be positive"},
+		{"lr", "fast", nil, "recipe lr=fast"},
+		{"noise", "pink:1", nil, "unknown noise kind"},
+		{"colour", "red", nil, "unknown recipe key"},
+		{"optimizer", "sgd", func(r Recipe) bool { return r.Optimizer == "sgd" }, ""},
+	} {
+		m, _ := Lookup("sparse-ae")
+		r := m.Recipe
+		err := r.Set(tc.key, tc.value)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("Set(%s, %s): got %v, want %q", tc.key, tc.value, err, tc.err)
+		case tc.err != "" && r != m.Recipe:
+			t.Errorf("Set(%s, %s) failed but changed the recipe", tc.key, tc.value)
+		case tc.err == "" && (err != nil || !tc.check(r)):
+			t.Errorf("Set(%s, %s): %v, %+v", tc.key, tc.value, err, r)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/safetensors"
+	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -21,15 +22,17 @@ func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "export a model to ONNX, with test data and a model card",
-		ArgsUsage: "MODEL",
+		ArgsUsage: "MODEL|RUN",
 		Description: `Writes OUT/MODEL/: model.onnx (opset 17, input "input" [N, ...], output "output"), encoder.onnx and
 decoder.onnx for autoencoders, test_data_set_0/{input_0,output_0}.pb and a README.md model card.
 Weights come from a .safetensors file with PyTorch state_dict names (--weights) or from PyTorch's
-default initialiser, seeded (--init). An existing folder is kept unless --force is given.
+default initialiser, seeded (--init), or from a run folder of zoo train (RUN), whose recipe goes
+into the metadata. An existing folder is kept unless --force is given.
 
 Example:
    zoo export relu-ae-30 --init --seed 0 --out models/
-   zoo export relu-ae-30 --weights relu-ae-30.safetensors --out models/ --force`,
+   zoo export relu-ae-30 --weights relu-ae-30.safetensors --out models/ --force
+   zoo export runs/relu-ae-30/20261123-101500 --out models/`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "weights", Usage: "read weights from `FILE` (.safetensors, PyTorch state_dict names)"},
 			&cli.BoolFlag{Name: "init", Usage: "initialise the weights as PyTorch does, seeded"},
@@ -39,11 +42,21 @@ Example:
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing export folder"},
 		},
 		Action: func(c *cli.Context) error {
-			m, err := modelArg(c)
-			if err != nil {
-				return err
+			var m *zoo.Model
+			var w zoo.Weights
+			var source string
+			var err error
+			if a := c.Args().First(); isRun(a) {
+				if _, err := args(c, 1, 1); err != nil {
+					return err
+				}
+				if c.IsSet("weights") || c.IsSet("init") {
+					return usagef("%s is a run folder: its weights are exported; drop --weights and --init", a)
+				}
+				m, w, source, err = runWeights(a)
+			} else if m, err = modelArg(c); err == nil {
+				w, source, err = loadWeights(c, m)
 			}
-			w, source, err := loadWeights(c, m)
 			if err != nil {
 				return err
 			}
@@ -69,6 +82,44 @@ Example:
 			return nil
 		},
 	}
+}
+
+// isRun reports whether path is a run folder of zoo train.
+func isRun(path string) bool {
+	_, err := os.Stat(filepath.Join(path, train.RunFile))
+	return err == nil
+}
+
+// runWeights returns the model (with the run's recipe) and the weights of
+// a run folder.
+func runWeights(dir string) (*zoo.Model, zoo.Weights, string, error) {
+	info, err := train.ReadInfo(dir)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	m, err := zoo.Lookup(info.Model)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
+	}
+	m.Recipe = info.Recipe
+	path := filepath.Join(dir, train.WeightsFile)
+	w, _, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := m.CheckWeights(w); err != nil {
+		return nil, nil, "", fmt.Errorf("weights %s: %w", path, err)
+	}
+	if len(info.Epochs) == 0 {
+		return nil, nil, "", fmt.Errorf("run folder %s has no finished epoch yet", dir)
+	}
+	val := info.Epochs[len(info.Epochs)-1].ValLoss
+	if info.Status == train.StatusEarlyStopped {
+		val = info.BestVal // the weights are those of the best epoch
+	}
+	src := fmt.Sprintf("trained by zoo (run %s, %s after %d epochs on %s, validation loss %.6g)",
+		filepath.Base(dir), info.Status, info.Epoch, filepath.Base(info.Train.Name), val)
+	return m, w, src, nil
 }
 
 // loadWeights returns the weights the flags ask for and a description of

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/reference"
+	"github.com/zoo-ml/zoo/safetensors"
+	"github.com/zoo-ml/zoo/train"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+const fixtureImages = "../../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
+
+// TestTrainExportInfer trains a small model for a few batches on the
+// fixture, exports the run and runs it; the gorgonia forward pass, the
+// plain-Go forward pass and onnxruntime agree on the trained weights.
+func TestTrainExportInfer(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, nil, "train", "manifold-ae", "--data", fixtureImages, "--val-split", "112", "--epochs", "2",
+		"--batch", "100", "--out", dir, "--name", "r", "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "finished after 2 epochs") {
+		t.Fatalf("train: %+v", r)
+	}
+	runDir := filepath.Join(dir, "manifold-ae", "r")
+	info, err := train.ReadInfo(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Recipe.BatchSize != 100 || info.Train.N != 400 || info.Val.N != 112 || info.Step != 8 {
+		t.Errorf("run.json: batch %d, %d/%d images, %d steps", info.Recipe.BatchSize, info.Train.N, info.Val.N, info.Step)
+	}
+	models := filepath.Join(dir, "models")
+	if r := run(t, nil, "export", runDir, "--out", models); r.code != 0 || !strings.Contains(r.stdout, "trained by zoo") {
+		t.Fatalf("export: %+v", r)
+	}
+	if r := run(t, nil, "infer", filepath.Join(models, "manifold-ae"), fixtureImages, "--out", filepath.Join(dir, "x.npy")); r.code != 0 {
+		t.Fatalf("infer: %+v", r)
+	}
+
+	m, _ := zoo.Lookup("manifold-ae")
+	w, _, err := safetensors.ReadFile(filepath.Join(runDir, train.WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 32
+	rd, err := dataset.OpenIDX(fixtureImages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	x := make([]float32, n*784)
+	rd.ReadFloat32(x)
+	ref, _, err := reference.Forward(m, w, x, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := train.NewNet(m, w, train.Config{Batch: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	copy(net.Input(), x)
+	if _, _, err := net.Run(); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := infer.Open(filepath.Join(models, "manifold-ae", "model.onnx"), infer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	ort, err := sess.Run(x, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dg, do float64
+	for i := range ref {
+		dg = math.Max(dg, math.Abs(float64(net.Output()[i]-ref[i])))
+		do = math.Max(do, math.Abs(float64(ort[i]-ref[i])))
+	}
+	t.Logf("trained manifold-ae: max |gorgonia - reference| = %.3g, max |onnxruntime - reference| = %.3g", dg, do)
+	if dg > 1e-5 || do > 1e-5 {
+		t.Errorf("forward passes disagree: gorgonia %g, onnxruntime %g", dg, do)
+	}
+}
+
+// TestTrainInterrupt: SIGINT finishes the batch, saves a checkpoint, exits
+// non-zero saying how to resume; the resumed run finishes.
+func TestTrainInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(zooBin, "train", "deep-ae", "--data", fixtureImages, "--val-split", "112",
+		"--epochs", "1000", "--batch", "8", "--out", dir, "--name", "r", "--quiet")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	runDir := filepath.Join(dir, "deep-ae", "r")
+	// wait until the first epoch's checkpoint exists, then interrupt
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if info, err := train.ReadInfo(runDir); err == nil && info.Epoch >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint after 60 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, stderr %q", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted at epoch") || !strings.Contains(stderr.String(), "--resume "+runDir) {
+		t.Errorf("stderr %q does not say how to resume", stderr.String())
+	}
+	info, err := train.ReadInfo(runDir)
+	if err != nil || info.Status != train.StatusInterrupted {
+		t.Fatalf("run.json: %+v, %v", info, err)
+	}
+	if _, _, err := safetensors.ReadFile(filepath.Join(runDir, train.WeightsFile)); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(runDir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+	// resuming with a changed setting is refused; the run's settings are kept
+	if r := run(t, nil, "train", "--resume", runDir, "--epochs", "3"); r.code != 2 {
+		t.Errorf("resume with --epochs: %+v", r)
+	}
+	// shorten the run so that the resumed run ends quickly
+	b, _ := os.ReadFile(filepath.Join(runDir, train.RunFile))
+	var raw map[string]any
+	json.Unmarshal(b, &raw)
+	raw["recipe"].(map[string]any)["epochs"] = info.Epoch + 1
+	b, _ = json.Marshal(raw)
+	os.WriteFile(filepath.Join(runDir, train.RunFile), b, 0o644)
+	r := run(t, nil, "train", "--resume", runDir, "--quiet")
+	if r.code != 0 || !strings.Contains(r.stdout, "finished") {
+		t.Errorf("resume: %+v", r)
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"train", "relu-ae-30", "--set", "lr"}, 2, "want KEY=VALUE"},
+		{[]string{"train", "relu-ae-30", "--set", "colour=red"}, 2, "unknown recipe key"},
+		{[]string{"train", "relu-ae-30", "--set", "noise=pink:1"}, 2, "unknown noise kind"},
+		{[]string{"train", "relu-ae-30", "--data", fixtureImages}, 2, "--val-data FILE or --val-split N"},
+		{[]string{"train", "relu-ae-30", "--data", "../../fixtures/bad/truncated.idx", "--val-split", "2"}, 1, "truncated.idx"},
+		{[]string{"train", "--resume", filepath.Join(dir, "nope")}, 1, "nope"},
+	} {
+		r := run(t, nil, append(tc.args, "--out", dir, "--quiet")...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("zoo %v: exit %d (want %d), stderr %q lacks %q", tc.args, r.code, tc.code, r.stderr, tc.want)
+		}
+	}
+}

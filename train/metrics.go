@@ -1,0 +1,38 @@
+package train
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/lossplot"
+)
+
+// writeMetrics writes metrics.csv and loss.png of the run folder.
+func writeMetrics(dir string, info *Info) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"epoch", "train_loss", "val_loss", "seconds", "images_per_second"})
+	var x, tr, va []float64
+	for _, e := range info.Epochs {
+		w.Write([]string{strconv.Itoa(e.Epoch), g(e.TrainLoss), g(e.ValLoss), g(e.Seconds), g(e.PerSecond)})
+		x = append(x, float64(e.Epoch))
+		tr = append(tr, e.TrainLoss)
+		va = append(va, e.ValLoss)
+	}
+	w.Flush()
+	if err := atomicfile.WriteFile(filepath.Join(dir, MetricsFile), buf.Bytes(), true); err != nil {
+		return err
+	}
+	if len(x) == 0 {
+		return nil
+	}
+	title := fmt.Sprintf("%s on %s", info.Model, filepath.Base(info.Train.Name))
+	return lossplot.WritePNG(filepath.Join(dir, PlotFile), title, info.Recipe.Loss+" loss",
+		lossplot.Series{Name: "train", X: x, Y: tr}, lossplot.Series{Name: "validation", X: x, Y: va})
+}
+
+func g(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

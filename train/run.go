@@ -1,0 +1,562 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/optim"
+	"github.com/zoo-ml/zoo/safetensors"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// Files of a run folder.
+const (
+	WeightsFile   = "model.safetensors"     // the model's weights, PyTorch state_dict names
+	OptimizerFile = "optimizer.safetensors" // optimizer state, for resume
+	BestFile      = "best.safetensors"      // best weights so far, with early stopping
+	RunFile       = "run.json"              // recipe, data, progress and metrics
+	MetricsFile   = "metrics.csv"           // one row per epoch
+	PlotFile      = "loss.png"              // train and validation loss per epoch
+)
+
+// Run statuses.
+const (
+	StatusRunning      = "running"
+	StatusInterrupted  = "interrupted"
+	StatusFinished     = "finished"
+	StatusEarlyStopped = "early-stopped"
+	StatusFailed       = "failed"
+)
+
+// ErrInterrupted is returned, wrapped, when the context was cancelled: the
+// current batch was finished and a checkpoint saved.
+var ErrInterrupted = errors.New("interrupted")
+
+// Epoch holds the metrics of one epoch.
+type Epoch struct {
+	Epoch     int     `json:"epoch"`
+	TrainLoss float64 `json:"train_loss"`
+	ValLoss   float64 `json:"val_loss"`
+	Seconds   float64 `json:"seconds"`
+	PerSecond float64 `json:"images_per_second"`
+}
+
+// Info is the content of run.json: everything needed to understand a run
+// and to resume it.
+type Info struct {
+	Model   string     `json:"model"`
+	Family  string     `json:"family"`
+	Recipe  zoo.Recipe `json:"recipe"`
+	Train   Data       `json:"train_data"`
+	Val     Data       `json:"val_data"`
+	Status  string     `json:"status"`
+	Error   string     `json:"error,omitempty"`
+	Started time.Time  `json:"started"`
+	Updated time.Time  `json:"updated"`
+	// Versions of zoo, Go and the machine the run was made with.
+	Versions map[string]string `json:"versions"`
+	// Args are the caller's notes on how the data was chosen (command-line
+	// flags), kept so that a resume can load the same data.
+	Args map[string]string `json:"args,omitempty"`
+
+	// Progress: Epoch epochs are complete, and Batch batches of the next;
+	// PartialLoss and PartialN accumulate the train loss of that epoch.
+	Epoch       int     `json:"epoch"`
+	Batch       int     `json:"batch"`
+	Step        int     `json:"step"`
+	PartialLoss float64 `json:"partial_loss,omitempty"`
+	PartialN    int     `json:"partial_n,omitempty"`
+
+	// Early stopping.
+	BestEpoch int     `json:"best_epoch,omitempty"`
+	BestVal   float64 `json:"best_val_loss,omitempty"`
+	Bad       int     `json:"epochs_without_improvement,omitempty"`
+
+	Epochs []Epoch `json:"epochs"`
+}
+
+// Options are the settings of Run.
+type Options struct {
+	// Model is the spec to train, with the recipe to use.
+	Model *zoo.Model
+	// Train and Val are the data; Val may be nil when the recipe asks for a
+	// hold-out split (Recipe.ValSplit), which is then taken from Train.
+	Train, Val *Data
+	// Dir is the run folder. It must not exist, unless Resume is set.
+	Dir string
+	// Resume continues the run in Dir; Model, Train and Val must be the
+	// run's (Resume checks the model name, the data digests and sizes).
+	Resume bool
+	// Args are recorded in run.json (see Info.Args).
+	Args map[string]string
+	// Progress receives progress: a bar when Terminal, else one line per
+	// epoch; nil is quiet.
+	Progress io.Writer
+	Terminal bool
+}
+
+// Run trains the model and keeps the run folder up to date: after every
+// epoch the weights, optimizer state, run.json, metrics.csv and loss.png
+// are written atomically. When ctx is cancelled, Run finishes the current
+// batch, saves a checkpoint and returns an error wrapping ErrInterrupted
+// that says how to resume. A NaN or infinite loss stops training with an
+// error and keeps the last checkpoint. The same seed, data and options give
+// bit-identical weights, whether or not the run was interrupted and resumed.
+func Run(ctx context.Context, opt Options) (*Info, error) {
+	t, err := newTrainer(opt)
+	if err != nil {
+		return nil, err
+	}
+	defer t.close()
+	return t.run(ctx)
+}
+
+type trainer struct {
+	opt    Options
+	m      *zoo.Model
+	r      zoo.Recipe
+	w      zoo.Weights
+	params [][]float32
+	opt2   optim.Optimizer
+	info   *Info
+	train  *Data
+	val    *Data
+	nets   map[int]*Net // training graphs by batch size
+	evals  map[int]*Net // evaluation graphs by batch size
+	best   zoo.Weights
+	bar    *progress
+}
+
+func newTrainer(opt Options) (*trainer, error) {
+	m := opt.Model
+	if m == nil || opt.Train == nil {
+		return nil, errors.New("train: no model or no training data")
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	t := &trainer{opt: opt, m: m, r: m.Recipe, train: opt.Train, val: opt.Val, nets: map[int]*Net{}, evals: map[int]*Net{}}
+	if t.r.ValSplit > 0 && t.val == nil {
+		var err error
+		if t.train, t.val, err = opt.Train.Split(t.r.ValSplit, t.r.SplitSeed); err != nil {
+			return nil, err
+		}
+	}
+	if t.val == nil {
+		return nil, fmt.Errorf("train %s: no validation data", m.Name)
+	}
+	for _, d := range []*Data{t.train, t.val} {
+		if d.Len != zoo.Numel(m.Input) {
+			return nil, fmt.Errorf("train %s: %s holds examples of %d values, the model takes %v", m.Name, d.Name, d.Len, m.Input)
+		}
+		if d.N == 0 {
+			return nil, fmt.Errorf("train %s: %s holds no examples", m.Name, d.Name)
+		}
+	}
+	if t.m.Task != zoo.Reconstruct {
+		return nil, fmt.Errorf("train %s: only reconstruct models train so far (task %s)", m.Name, m.Task)
+	}
+
+	var names []string
+	var sizes []int
+	for _, p := range m.Params() {
+		names = append(names, p.Name)
+		sizes = append(sizes, p.Size())
+	}
+	var err error
+	if t.opt2, err = optim.New(t.r, names, sizes); err != nil {
+		return nil, fmt.Errorf("train %s: %w", m.Name, err)
+	}
+	if opt.Resume {
+		err = t.load()
+	} else {
+		err = t.start()
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range m.Params() {
+		t.params = append(t.params, t.w[p.Name].Data)
+	}
+	return t, nil
+}
+
+// start creates the run folder and the initial weights.
+func (t *trainer) start() error {
+	dir := t.opt.Dir
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("run folder %s already exists: resume it with --resume %s, or choose another", dir, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create run folder: %w", err)
+	}
+	t.w = t.m.InitWeights(uint64(t.r.Seed))
+	now := time.Now().UTC()
+	t.info = &Info{
+		Model: t.m.Name, Family: t.m.Family, Recipe: t.r, Train: *t.train, Val: *t.val,
+		Status: StatusRunning, Started: now, Updated: now, Args: t.opt.Args,
+		Versions: map[string]string{"zoo": zoo.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
+			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": "v0.9.18"},
+	}
+	return t.writeInfo()
+}
+
+// load reads a run folder to resume it.
+func (t *trainer) load() error {
+	dir := t.opt.Dir
+	info, err := ReadInfo(dir)
+	if err != nil {
+		return err
+	}
+	switch {
+	case info.Model != t.m.Name:
+		return fmt.Errorf("resume %s: the run trains %s, not %s", dir, info.Model, t.m.Name)
+	case info.Status == StatusFinished || info.Status == StatusEarlyStopped:
+		return fmt.Errorf("resume %s: the run is %s after %d epochs; nothing to resume", dir, info.Status, info.Epoch)
+	case info.Recipe != t.r:
+		return fmt.Errorf("resume %s: the recipe differs from the run's (resume takes the run's recipe)", dir)
+	}
+	for _, c := range []struct{ run, now *Data }{{&info.Train, t.train}, {&info.Val, t.val}} {
+		if c.run.N != c.now.N || c.run.SHA256 != c.now.SHA256 {
+			return fmt.Errorf("resume %s: data %s (%d examples) is not the run's %s (%d examples)", dir, c.now.Name, c.now.N, c.run.Name, c.run.N)
+		}
+	}
+	if t.w, err = t.readWeights(filepath.Join(dir, WeightsFile)); err != nil {
+		return err
+	}
+	state, meta, err := safetensors.ReadFile(filepath.Join(dir, OptimizerFile))
+	if err != nil {
+		return fmt.Errorf("resume %s: %w", dir, err)
+	}
+	if meta["step"] != strconv.Itoa(info.Step) {
+		return fmt.Errorf("resume %s: %s is at step %s but run.json at step %d (the checkpoint was cut short)", dir, OptimizerFile, meta["step"], info.Step)
+	}
+	if err := t.opt2.LoadState(state); err != nil {
+		return fmt.Errorf("resume %s: %s: %w", dir, OptimizerFile, err)
+	}
+	if t.r.Patience > 0 && info.BestEpoch > 0 {
+		if t.best, err = t.readWeights(filepath.Join(dir, BestFile)); err != nil {
+			return err
+		}
+	}
+	info.Status, info.Error = StatusRunning, ""
+	t.info = info
+	return nil
+}
+
+// readWeights reads a weights file of the run and checks it against the model.
+func (t *trainer) readWeights(path string) (zoo.Weights, error) {
+	w, _, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	if err := t.m.CheckWeights(w); err != nil {
+		return nil, fmt.Errorf("resume: %s: %w", path, err)
+	}
+	return w, nil
+}
+
+// ReadInfo reads the run.json of a run folder.
+func ReadInfo(dir string) (*Info, error) {
+	b, err := os.ReadFile(filepath.Join(dir, RunFile))
+	if err != nil {
+		return nil, fmt.Errorf("run folder %s: %w", dir, err)
+	}
+	var info Info
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, fmt.Errorf("run folder %s: %s: %w", dir, RunFile, err)
+	}
+	return &info, nil
+}
+
+func (t *trainer) close() {
+	for _, n := range t.nets {
+		n.Close()
+	}
+	for _, n := range t.evals {
+		n.Close()
+	}
+}
+
+// net returns the training graph for batch size b.
+func (t *trainer) net(b int) (*Net, error) {
+	if n, ok := t.nets[b]; ok {
+		return n, nil
+	}
+	n, err := NewNet(t.m, t.w, Config{Batch: b, Loss: t.r.Loss, Sparsity: t.r.Sparsity, SparsityOn: t.r.SparsityOn, Grad: true})
+	if err != nil {
+		return nil, err
+	}
+	t.nets[b] = n
+	return n, nil
+}
+
+// eval returns the evaluation graph for batch size b: the recipe's loss
+// without the sparsity penalty and without gradients.
+func (t *trainer) eval(b int) (*Net, error) {
+	if n, ok := t.evals[b]; ok {
+		return n, nil
+	}
+	n, err := NewNet(t.m, t.w, Config{Batch: b, Loss: t.r.Loss})
+	if err != nil {
+		return nil, err
+	}
+	t.evals[b] = n
+	return n, nil
+}
+
+// permutation returns the order of the training examples in epoch e (from
+// 1): a function of the seed and the epoch only, so a resumed run sees the
+// same order.
+func (t *trainer) permutation(e int) []int {
+	n := t.train.N
+	if !t.r.Shuffle {
+		p := make([]int, n)
+		for i := range p {
+			p[i] = i
+		}
+		return p
+	}
+	return rand.New(rand.NewPCG(uint64(t.r.Seed), uint64(e))).Perm(n)
+}
+
+// noiseRNG returns the generator of the input noise of one batch.
+func (t *trainer) noiseRNG(e, b int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(t.r.Seed)^0x6e6f697365, uint64(e)<<32|uint64(b))) // "noise"
+}
+
+func (t *trainer) run(ctx context.Context) (*Info, error) {
+	r, info := t.r, t.info
+	B := r.BatchSize
+	batches := (t.train.N + B - 1) / B
+	t.bar = newProgress(t.opt.Progress, t.opt.Terminal, t.m.Name, r.Epochs, batches)
+	defer t.bar.finish()
+	for e := info.Epoch + 1; e <= r.Epochs; e++ {
+		perm := t.permutation(e)
+		start := time.Now()
+		seen := 0
+		for b := info.Batch; b < batches; b++ {
+			lo, hi := b*B, min((b+1)*B, t.train.N)
+			loss, err := t.step(perm[lo:hi], e, b)
+			if err != nil {
+				return t.fail(err)
+			}
+			info.PartialLoss += loss * float64(hi-lo)
+			info.PartialN += hi - lo
+			info.Batch = b + 1
+			info.Step++
+			seen += hi - lo
+			t.bar.batch(e, b+1, loss, float64(seen)/time.Since(start).Seconds())
+			if ctx.Err() != nil && b+1 < batches {
+				return t.interrupt(e)
+			}
+		}
+		secs := time.Since(start).Seconds()
+		val, err := t.validate()
+		if err != nil {
+			return t.fail(err)
+		}
+		ep := Epoch{Epoch: e, TrainLoss: info.PartialLoss / float64(info.PartialN), ValLoss: val, Seconds: secs, PerSecond: float64(seen) / secs}
+		info.Epochs = append(info.Epochs, ep)
+		info.Epoch, info.Batch, info.PartialLoss, info.PartialN = e, 0, 0, 0
+		stop := t.earlyStop(ep)
+		t.bar.epoch(ep, info.BestEpoch)
+		if stop {
+			info.Status = StatusEarlyStopped
+			if err := t.restoreBest(); err != nil {
+				return t.fail(err)
+			}
+		}
+		if e == r.Epochs && !stop {
+			info.Status = StatusFinished
+		}
+		if err := t.checkpoint(); err != nil {
+			return nil, err
+		}
+		if stop {
+			break
+		}
+		if ctx.Err() != nil && e < r.Epochs {
+			return t.interrupt(e + 1)
+		}
+	}
+	return info, nil
+}
+
+// step trains on the examples idx of epoch e, batch b, and returns the loss.
+func (t *trainer) step(idx []int, e, b int) (float64, error) {
+	net, err := t.net(len(idx))
+	if err != nil {
+		return 0, err
+	}
+	L := t.train.Len
+	x, tgt := net.Input(), net.Target()
+	for i, j := range idx {
+		copy(tgt[i*L:(i+1)*L], t.train.X[j*L:(j+1)*L])
+	}
+	copy(x, tgt)
+	if t.r.Noise.Kind != "" {
+		addNoise(x, t.r.Noise, t.noiseRNG(e, b))
+	}
+	loss, _, err := net.Run()
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return 0, fmt.Errorf("loss is %v at epoch %d, batch %d", loss, e, b+1)
+	}
+	grads, err := net.Grads()
+	if err != nil {
+		return 0, err
+	}
+	return loss, t.opt2.Step(t.params, grads)
+}
+
+// addNoise corrupts the input x: Gaussian noise of standard deviation
+// level, or salt-and-pepper setting a fraction level of the values to 0 or 1.
+func addNoise(x []float32, n zoo.Noise, rng *rand.Rand) {
+	switch n.Kind {
+	case "gaussian":
+		for i := range x {
+			x[i] += float32(rng.NormFloat64() * n.Level)
+		}
+	case "salt-and-pepper":
+		for i := range x {
+			if rng.Float64() < n.Level {
+				x[i] = float32(rng.IntN(2))
+			}
+		}
+	}
+}
+
+// validate returns the mean loss over the validation set.
+func (t *trainer) validate() (float64, error) {
+	const chunk = 1000
+	L, N := t.val.Len, t.val.N
+	var sum float64
+	for lo := 0; lo < N; lo += chunk {
+		hi := min(lo+chunk, N)
+		net, err := t.eval(hi - lo)
+		if err != nil {
+			return 0, err
+		}
+		copy(net.Input(), t.val.X[lo*L:hi*L])
+		copy(net.Target(), t.val.X[lo*L:hi*L])
+		loss, _, err := net.Run()
+		if err != nil {
+			return 0, err
+		}
+		sum += loss * float64(hi-lo)
+	}
+	v := sum / float64(N)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("validation loss is %v", v)
+	}
+	return v, nil
+}
+
+// earlyStop records the best epoch and reports whether patience ran out.
+func (t *trainer) earlyStop(ep Epoch) bool {
+	info := t.info
+	if info.BestEpoch == 0 || ep.ValLoss < info.BestVal {
+		info.BestEpoch, info.BestVal, info.Bad = ep.Epoch, ep.ValLoss, 0
+		if t.r.Patience > 0 {
+			t.best = copyWeights(t.w)
+		}
+		return false
+	}
+	info.Bad++
+	return t.r.Patience > 0 && info.Bad >= t.r.Patience
+}
+
+// restoreBest puts the best weights back, in place.
+func (t *trainer) restoreBest() error {
+	if t.best == nil {
+		return errors.New("early stopping: no best weights kept")
+	}
+	for name, tensor := range t.best {
+		copy(t.w[name].Data, tensor.Data)
+	}
+	return nil
+}
+
+func copyWeights(w zoo.Weights) zoo.Weights {
+	c := zoo.Weights{}
+	for k, v := range w {
+		c[k] = &zoo.Tensor{Shape: append([]int(nil), v.Shape...), Data: append([]float32(nil), v.Data...)}
+	}
+	return c
+}
+
+// checkpoint writes the run folder: weights, optimizer state, best weights,
+// metrics, plot, and run.json last, each file atomically.
+func (t *trainer) checkpoint() error {
+	dir := t.opt.Dir
+	meta := map[string]string{"zoo.model": t.m.Name, "epoch": strconv.Itoa(t.info.Epoch), "step": strconv.Itoa(t.info.Step)}
+	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), t.w, meta); err != nil {
+		return err
+	}
+	if err := safetensors.WriteFile(filepath.Join(dir, OptimizerFile), t.opt2.State(), meta); err != nil {
+		return err
+	}
+	if t.best != nil {
+		bm := map[string]string{"zoo.model": t.m.Name, "epoch": strconv.Itoa(t.info.BestEpoch)}
+		if err := safetensors.WriteFile(filepath.Join(dir, BestFile), t.best, bm); err != nil {
+			return err
+		}
+	}
+	if err := writeMetrics(dir, t.info); err != nil {
+		return err
+	}
+	return t.writeInfo()
+}
+
+func (t *trainer) writeInfo() error {
+	t.info.Updated = time.Now().UTC()
+	b, err := json.MarshalIndent(t.info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(t.opt.Dir, RunFile), append(b, '\n'), true)
+}
+
+// interrupt saves a checkpoint in the middle of epoch e and returns the
+// error that says how to resume.
+func (t *trainer) interrupt(e int) (*Info, error) {
+	t.info.Status = StatusInterrupted
+	if err := t.checkpoint(); err != nil {
+		return nil, err
+	}
+	t.bar.finish()
+	return t.info, fmt.Errorf("%w at epoch %d, batch %d; checkpoint saved; continue with: zoo train %s --resume %s",
+		ErrInterrupted, e, t.info.Batch, t.m.Name, t.opt.Dir)
+}
+
+// fail records the error in run.json, leaving the last checkpoint's
+// weights in place.
+func (t *trainer) fail(err error) (*Info, error) {
+	t.bar.finish()
+	t.info.Status, t.info.Error = StatusFailed, err.Error()
+	// Keep the last good checkpoint: only run.json changes, and only its
+	// status, so the progress fields still describe the files beside it.
+	last, rerr := ReadInfo(t.opt.Dir)
+	if rerr == nil {
+		last.Status, last.Error = StatusFailed, err.Error()
+		t.info = last
+	}
+	if werr := t.writeInfo(); werr != nil {
+		return nil, fmt.Errorf("train %s: %w (and recording it failed: %v)", t.m.Name, err, werr)
+	}
+	return t.info, fmt.Errorf("train %s: %w; the last checkpoint (epoch %d) is kept in %s", t.m.Name, err, t.info.Epoch, t.opt.Dir)
+}

@@ -1,0 +1,296 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/safetensors"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// fixture returns the 512 MNIST test images of fixtures/, split 384/128.
+func fixture(t *testing.T) (*Data, *Data) {
+	t.Helper()
+	const path = "../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
+	r, err := dataset.OpenIDX(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	d, err := ReadData(r, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, val, err := d.Split(128, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, val
+}
+
+// small returns manifold-ae with a quick recipe: batch 100 (so the last
+// batch of 384 is short), the given epochs.
+func small(t *testing.T, name string, epochs int) *zoo.Model {
+	m, err := zoo.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Recipe.BatchSize, m.Recipe.Epochs, m.Recipe.Seed = 100, epochs, 5
+	return m
+}
+
+func weights(t *testing.T, dir string) zoo.Weights {
+	t.Helper()
+	w, _, err := safetensors.ReadFile(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func sameWeights(t *testing.T, a, b zoo.Weights) {
+	t.Helper()
+	if !slices.Equal(a.Names(), b.Names()) {
+		t.Fatalf("names %v vs %v", a.Names(), b.Names())
+	}
+	for _, n := range a.Names() {
+		if !slices.Equal(a[n].Data, b[n].Data) {
+			t.Fatalf("%s differs", n)
+		}
+	}
+}
+
+func TestTrainRun(t *testing.T) {
+	tr, val := fixture(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	info, err := Run(context.Background(), Options{Model: small(t, "manifold-ae", 3), Train: tr, Val: val, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Status != StatusFinished || info.Epoch != 3 || len(info.Epochs) != 3 || info.Step != 3*4 {
+		t.Fatalf("info %+v", info)
+	}
+	if !(info.Epochs[2].TrainLoss < info.Epochs[0].TrainLoss && info.Epochs[2].ValLoss < info.Epochs[0].ValLoss) {
+		t.Errorf("loss did not fall: %+v", info.Epochs)
+	}
+	for _, f := range []string{WeightsFile, OptimizerFile, RunFile, MetricsFile, PlotFile} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if n := strings.Count(string(csv), "\n"); n != 4 {
+		t.Errorf("metrics.csv has %d lines:\n%s", n, csv)
+	}
+	m := small(t, "manifold-ae", 3)
+	if err := m.CheckWeights(weights(t, dir)); err != nil {
+		t.Error(err)
+	}
+	// the validation loss in run.json is the loss of the saved weights
+	n, err := NewNet(m, weights(t, dir), Config{Batch: val.N, Loss: LossMSE})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	copy(n.Input(), val.X)
+	copy(n.Target(), val.X)
+	got, _, _ := n.Run()
+	if math.Abs(got-info.Epochs[2].ValLoss) > 1e-6 {
+		t.Errorf("validation loss %v, recomputed %v", info.Epochs[2].ValLoss, got)
+	}
+	// an existing run folder is not overwritten
+	if _, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir}); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("second run into %s: %v", dir, err)
+	}
+}
+
+// TestDeterministic: the same seed gives bit-identical weights.
+func TestDeterministic(t *testing.T) {
+	tr, val := fixture(t)
+	root := t.TempDir()
+	for _, name := range []string{"a", "b"} {
+		m := small(t, "denoise-ae", 2) // with input noise
+		if _, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: filepath.Join(root, name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameWeights(t, weights(t, filepath.Join(root, "a")), weights(t, filepath.Join(root, "b")))
+}
+
+// stopAfter is a context whose Err reports cancellation from its n-th call
+// on: the training loop checks it once per batch, so it interrupts after
+// exactly n batches.
+type stopAfter struct {
+	context.Context
+	n atomic.Int64
+}
+
+func (s *stopAfter) Err() error {
+	if s.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestResume: 2 epochs, then 2 more resumed, equals 4 straight; and an
+// interrupt in the middle of an epoch resumes to the same weights too.
+func TestResume(t *testing.T) {
+	tr, val := fixture(t)
+	root := t.TempDir()
+	straight := filepath.Join(root, "straight")
+	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: straight}); err != nil {
+		t.Fatal(err)
+	}
+
+	// 2 epochs, then the same run resumed with 4.
+	split := filepath.Join(root, "split")
+	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 2), Train: tr, Val: val, Dir: split}); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := ReadInfo(split)
+	info.Recipe.Epochs = 4
+	info.Status = StatusInterrupted
+	rewriteInfo(t, split, info)
+	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: split, Resume: true}); err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, weights(t, straight), weights(t, split))
+
+	// Interrupted after 6 batches (epoch 2, batch 2 of 4), then resumed.
+	cut := filepath.Join(root, "cut")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(6)
+	_, err := Run(ctx, Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut})
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "--resume "+cut) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	info, _ = ReadInfo(cut)
+	if info.Status != StatusInterrupted || info.Epoch != 1 || info.Batch != 2 {
+		t.Fatalf("after the interrupt: status %s, epoch %d, batch %d", info.Status, info.Epoch, info.Batch)
+	}
+	final, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, weights(t, straight), weights(t, cut))
+	want, _ := ReadInfo(straight)
+	for i, e := range final.Epochs {
+		if e.TrainLoss != want.Epochs[i].TrainLoss || e.ValLoss != want.Epochs[i].ValLoss {
+			t.Errorf("epoch %d: losses %v/%v, straight %v/%v", i+1, e.TrainLoss, e.ValLoss, want.Epochs[i].TrainLoss, want.Epochs[i].ValLoss)
+		}
+	}
+
+	// Resuming a finished run, or with another model, is an error.
+	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut, Resume: true}); err == nil || !strings.Contains(err.Error(), "nothing to resume") {
+		t.Errorf("resume finished run: %v", err)
+	}
+	if _, err := Run(context.Background(), Options{Model: small(t, "shallow-ae-64", 4), Train: tr, Val: val, Dir: split, Resume: true}); err == nil || !strings.Contains(err.Error(), "trains sparse-ae") {
+		t.Errorf("resume with another model: %v", err)
+	}
+}
+
+func rewriteInfo(t *testing.T, dir string, info *Info) {
+	t.Helper()
+	tr := &trainer{opt: Options{Dir: dir}, info: info}
+	if err := tr.writeInfo(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNaN: a diverging run stops with an error and keeps the last good
+// checkpoint.
+func TestNaN(t *testing.T) {
+	tr, val := fixture(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	m := small(t, "deep-ae", 1)
+	if _, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	good := weights(t, dir)
+	info, _ := ReadInfo(dir)
+	info.Recipe.Epochs, info.Recipe.LR, info.Status = 3, 1e30, StatusInterrupted
+	rewriteInfo(t, dir, info)
+	m.Recipe = info.Recipe
+	_, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir, Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "loss is") || !strings.Contains(err.Error(), "last checkpoint (epoch 1)") {
+		t.Fatalf("diverging run: %v", err)
+	}
+	sameWeights(t, good, weights(t, dir))
+	info, _ = ReadInfo(dir)
+	if info.Status != StatusFailed || info.Epoch != 1 || !strings.Contains(info.Error, "loss is") {
+		t.Errorf("run.json after the failure: %+v", info)
+	}
+}
+
+func TestEarlyStop(t *testing.T) {
+	tr := &trainer{r: zoo.Recipe{Patience: 2}, info: &Info{}, w: zoo.Weights{"p": {Shape: []int{1}, Data: []float32{0}}}}
+	var stops []bool
+	for e, v := range []float64{5, 4, 4.5, 3, 3.5, 3.2, 1} {
+		tr.w["p"].Data[0] = float32(e + 1)
+		stops = append(stops, tr.earlyStop(Epoch{Epoch: e + 1, ValLoss: v}))
+	}
+	if want := []bool{false, false, false, false, false, true, false}; !slices.Equal(stops, want) {
+		t.Errorf("stops %v, want %v", stops, want)
+	}
+	if tr.info.BestEpoch != 7 || tr.best["p"].Data[0] != 7 {
+		t.Errorf("best epoch %d, best weights %v", tr.info.BestEpoch, tr.best["p"].Data)
+	}
+}
+
+func TestNoise(t *testing.T) {
+	for _, tc := range []struct {
+		noise zoo.Noise
+		check func([]float32) string
+	}{
+		{zoo.Noise{Kind: "gaussian", Level: 0.3}, func(x []float32) string {
+			var s, ss float64
+			for _, v := range x {
+				s += float64(v)
+				ss += float64(v) * float64(v)
+			}
+			mean, std := s/float64(len(x)), math.Sqrt(ss/float64(len(x)))
+			if math.Abs(mean) > 0.01 || math.Abs(std-0.3) > 0.01 {
+				return "mean/std off"
+			}
+			return ""
+		}},
+		{zoo.Noise{Kind: "salt-and-pepper", Level: 0.1}, func(x []float32) string {
+			changed, ones := 0, 0
+			for _, v := range x {
+				if v != 0.5 {
+					changed++
+					if v == 1 {
+						ones++
+					} else if v != 0 {
+						return "value not 0 or 1"
+					}
+				}
+			}
+			f := float64(changed) / float64(len(x))
+			if math.Abs(f-0.1) > 0.01 || math.Abs(float64(ones)/float64(changed)-0.5) > 0.05 {
+				return "fraction off"
+			}
+			return ""
+		}},
+	} {
+		x := make([]float32, 100000)
+		if tc.noise.Kind == "salt-and-pepper" {
+			for i := range x {
+				x[i] = 0.5
+			}
+		}
+		tr := &trainer{r: zoo.Recipe{Seed: 1}}
+		addNoise(x, tc.noise, tr.noiseRNG(1, 0))
+		if msg := tc.check(x); msg != "" {
+			t.Errorf("%v: %s", tc.noise, msg)
+		}
+	}
+}
