@@ -36,8 +36,8 @@ var adamPrefixes = []string{expAvgPrefix, expAvgSqPrefix}
 // DefaultBeta2 and DefaultEps) for parameters with the given names and
 // sizes (numbers of elements), in the order Step takes them.
 //
-// NewAdam checks its arguments as PyTorch does: lr and eps must not be
-// negative, beta1 and beta2 must lie in [0, 1), the names must be distinct
+// NewAdam checks its arguments as PyTorch does: lr and eps must be finite
+// and not negative, beta1 and beta2 must lie in [0, 1), the names must be distinct
 // and non-empty, the sizes non-negative and as many as the names. It does
 // not fail: if an argument is invalid, Step and LoadState of the returned
 // optimizer return the error. New returns it at once.

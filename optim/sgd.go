@@ -31,8 +31,8 @@ type SGD struct {
 // the given names and sizes (numbers of elements), in the order Step takes
 // them.
 //
-// NewSGD checks its arguments as PyTorch does: lr and momentum must not be
-// negative, Nesterov momentum needs a momentum, the names must be distinct
+// NewSGD checks its arguments as PyTorch does: lr and momentum must be
+// finite and not negative, Nesterov momentum needs a momentum, the names must be distinct
 // and non-empty, the sizes non-negative and as many as the names. It does
 // not fail: if an argument is invalid, Step and LoadState of the returned
 // optimizer return the error. New returns it at once.
