@@ -181,3 +181,18 @@ func digests(path string) (fileSum, rawSum string, err error) {
 	}
 	return fileSum, hex.EncodeToString(rawH.Sum(nil)), nil
 }
+
+// FileSHA256 returns the hex SHA-256 of the file at path, as recorded for
+// data files, weights and checkpoints.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,12 +1,9 @@
 package train
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 
 	"github.com/zoo-ml/zoo/dataset"
 )
@@ -38,16 +35,9 @@ func ReadData(r *dataset.Reader, path string) (*Data, error) {
 		return nil, fmt.Errorf("read %s: got %d of %d examples", r.Name(), n, d.N)
 	}
 	if path != "" {
-		f, err := os.Open(path)
-		if err != nil {
+		if d.SHA256, err = dataset.FileSHA256(path); err != nil {
 			return nil, err
 		}
-		defer f.Close()
-		hash := sha256.New()
-		if _, err := io.Copy(hash, f); err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		d.SHA256 = hex.EncodeToString(hash.Sum(nil))
 	}
 	return d, nil
 }

@@ -123,19 +123,19 @@ func Run(ctx context.Context, opt Options) (*Info, error) {
 }
 
 type trainer struct {
-	opt    Options
-	m      *zoo.Model
-	r      zoo.Recipe
-	w      zoo.Weights
-	params [][]float32
-	opt2   optim.Optimizer
-	info   *Info
-	train  *Data
-	val    *Data
-	nets   map[int]*Net // training graphs by batch size
-	evals  map[int]*Net // evaluation graphs by batch size
-	best   zoo.Weights
-	bar    *progress
+	opt       Options
+	m         *zoo.Model
+	r         zoo.Recipe
+	w         zoo.Weights
+	params    [][]float32
+	optimizer optim.Optimizer
+	info      *Info
+	train     *Data
+	val       *Data
+	nets      map[int]*Net // training graphs by batch size
+	evals     map[int]*Net // evaluation graphs by batch size
+	best      zoo.Weights
+	bar       *progress
 }
 
 func newTrainer(opt Options) (*trainer, error) {
@@ -175,7 +175,7 @@ func newTrainer(opt Options) (*trainer, error) {
 		sizes = append(sizes, p.Size())
 	}
 	var err error
-	if t.opt2, err = optim.New(t.r, names, sizes); err != nil {
+	if t.optimizer, err = optim.New(t.r, names, sizes); err != nil {
 		return nil, fmt.Errorf("train %s: %w", m.Name, err)
 	}
 	if opt.Resume {
@@ -242,7 +242,7 @@ func (t *trainer) load() error {
 	if meta["step"] != strconv.Itoa(info.Step) {
 		return fmt.Errorf("resume %s: %s is at step %s but run.json at step %d (the checkpoint was cut short)", dir, OptimizerFile, meta["step"], info.Step)
 	}
-	if err := t.opt2.LoadState(state); err != nil {
+	if err := t.optimizer.LoadState(state); err != nil {
 		return fmt.Errorf("resume %s: %s: %w", dir, OptimizerFile, err)
 	}
 	if t.r.Patience > 0 && info.BestEpoch > 0 {
@@ -420,7 +420,7 @@ func (t *trainer) step(idx []int, e, b int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return loss, t.opt2.Step(t.params, grads)
+	return loss, t.optimizer.Step(t.params, grads)
 }
 
 // addNoise corrupts the input x: Gaussian noise of standard deviation
@@ -507,7 +507,7 @@ func (t *trainer) checkpoint() error {
 	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), t.w, meta); err != nil {
 		return err
 	}
-	if err := safetensors.WriteFile(filepath.Join(dir, OptimizerFile), t.opt2.State(), meta); err != nil {
+	if err := safetensors.WriteFile(filepath.Join(dir, OptimizerFile), t.optimizer.State(), meta); err != nil {
 		return err
 	}
 	if t.best != nil {

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -142,7 +139,7 @@ func loadWeights(c *cli.Context, m *zoo.Model) (zoo.Weights, string, error) {
 	if err := m.CheckWeights(w); err != nil {
 		return nil, "", fmt.Errorf("weights %s: %w", file, err)
 	}
-	sum, err := fileSHA256(file)
+	sum, err := dataset.FileSHA256(file)
 	if err != nil {
 		return nil, "", err
 	}
@@ -154,19 +151,6 @@ func initName(m *zoo.Model) string {
 		return string(ps[0].Init)
 	}
 	return string(zoo.InitTorch)
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // sampleInputs returns n example inputs for the test data: the first
