@@ -34,6 +34,13 @@ type Config struct {
 	// Grad makes the graph compute the gradients of the loss with respect
 	// to every parameter.
 	Grad bool
+	// Training builds the graph in training mode, as PyTorch's
+	// model.train(): Dropout drops (with masks from Net.SetSeed) and
+	// BatchNorm normalises with the batch's statistics and updates its
+	// running statistics in the weights. Otherwise the graph evaluates, as
+	// model.eval(): Dropout passes through and BatchNorm uses the running
+	// statistics.
+	Training bool
 	// Float64 builds the graph in float64 on copies of the weights, for
 	// gradient checks. Float32 graphs use the weights' memory directly, so
 	// an optimizer that updates the weights in place updates the graph.

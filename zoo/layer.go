@@ -8,8 +8,9 @@ import (
 // A Layer is one step of a Part. Layers are plain data: the training and
 // export lowerings switch on the concrete type.
 //
-// The concrete layer types are Linear, ReLU, Tanh, Sigmoid, Identity,
-// Flatten and Unflatten.
+// The concrete layer types are Linear, Conv2d, ConvTranspose2d,
+// MaxPool2d, MaxUnpool2d, BatchNorm2d, Dropout, ReLU, Tanh, Sigmoid,
+// Identity, Flatten and Unflatten.
 type Layer interface {
 	// Kind is the PyTorch-style name of the layer, such as "Linear".
 	Kind() string
@@ -36,6 +37,9 @@ const (
 	// InitGlorot is Keras' default for Dense: weights Glorot-uniform,
 	// U(-sqrt(6/(fan_in+fan_out)), +sqrt(6/(fan_in+fan_out))), biases zero.
 	InitGlorot Init = "glorot-uniform"
+	// InitOnes and InitZeros fill the tensor with 1 or 0 (BatchNorm).
+	InitOnes  Init = "ones"
+	InitZeros Init = "zeros"
 )
 
 // A Param describes one named parameter tensor of a model.
@@ -50,6 +54,10 @@ type Param struct {
 	Bias bool
 	// FanIn and FanOut are the fans used by the initialiser.
 	FanIn, FanOut int
+	// Buffer marks state that is saved and exported but not trained, such
+	// as BatchNorm's running statistics: it has no gradient and no
+	// optimizer state.
+	Buffer bool
 }
 
 // Size returns the number of elements of the parameter.

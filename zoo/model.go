@@ -113,6 +113,9 @@ func (m *Model) Validate() error {
 	if err != nil {
 		return err
 	}
+	if err := m.checkUnpools(); err != nil {
+		return err
+	}
 	if m.Task == Reconstruct && prod(out) != prod(m.Input) {
 		return fmt.Errorf("model %s: reconstruct model outputs %v for input %v", m.Name, out, m.Input)
 	}
@@ -158,6 +161,12 @@ func (m *Model) Sub(part string) (*Model, error) {
 	shape := clone(m.Input)
 	for _, p := range m.Parts {
 		if p.Name == part {
+			for i, l := range p.Layers {
+				if u, ok := l.(MaxUnpool2d); ok && !strings.HasPrefix(u.Pool, part+".") {
+					return nil, fmt.Errorf("model %s: part %s cannot run on its own: layer %s.%d needs the pool indices of %s",
+						m.Name, part, part, i, u.Pool)
+				}
+			}
 			sub := m.Clone()
 			sub.Name = m.Name + "/" + part
 			sub.Input = shape
@@ -186,10 +195,56 @@ func (m *Model) Params() []Param {
 	return ps
 }
 
-// NumParams returns the total number of parameter elements.
+// Trainable lists the parameters that are trained, in state_dict order:
+// Params without the buffers.
+func (m *Model) Trainable() []Param {
+	var ps []Param
+	for _, p := range m.Params() {
+		if !p.Buffer {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// checkUnpools checks that every MaxUnpool2d names an earlier MaxPool2d
+// that keeps its indices, with the same kernel and stride, and restores
+// that pool's input shape.
+func (m *Model) checkUnpools() error {
+	steps, err := m.Steps()
+	if err != nil {
+		return err
+	}
+	byPrefix := map[string]Step{}
+	for _, s := range steps {
+		if u, ok := s.Layer.(MaxUnpool2d); ok {
+			ps, ok := byPrefix[u.Pool]
+			if !ok {
+				return fmt.Errorf("model %s: layer %s: %s names no earlier layer %q", m.Name, s.Prefix, u, u.Pool)
+			}
+			p, ok := ps.Layer.(MaxPool2d)
+			switch {
+			case !ok:
+				return fmt.Errorf("model %s: layer %s: %q is a %s, not a MaxPool2d", m.Name, s.Prefix, u.Pool, ps.Layer.Kind())
+			case !p.Indices:
+				return fmt.Errorf("model %s: layer %s: pool %s does not keep its indices", m.Name, s.Prefix, u.Pool)
+			case p.Kernel != u.Kernel || p.StrideOrKernel() != u.StrideOrKernel():
+				return fmt.Errorf("model %s: layer %s: kernel and stride differ from pool %s", m.Name, s.Prefix, u.Pool)
+			case !slices.Equal(ps.Out, s.In) || !slices.Equal(ps.In, s.Out):
+				return fmt.Errorf("model %s: layer %s: unpools %v to %v, but pool %s took %v to %v",
+					m.Name, s.Prefix, s.In, s.Out, u.Pool, ps.In, ps.Out)
+			}
+		}
+		byPrefix[s.Prefix] = s
+	}
+	return nil
+}
+
+// NumParams returns the number of trained parameter elements, as
+// PyTorch's sum(p.numel() for p in model.parameters()): buffers do not count.
 func (m *Model) NumParams() int {
 	n := 0
-	for _, p := range m.Params() {
+	for _, p := range m.Trainable() {
 		n += p.Size()
 	}
 	return n

@@ -74,6 +74,11 @@ func (m *Model) InitWeights(seed uint64) Weights {
 		t := NewTensor(p.Shape...)
 		var bound float64
 		switch {
+		case p.Init == InitOnes:
+			for i := range t.Data {
+				t.Data[i] = 1
+			}
+		case p.Init == InitZeros:
 		case p.Init == InitGlorot && p.Bias:
 			bound = 0
 		case p.Init == InitGlorot:

@@ -53,7 +53,7 @@ func TestRegistry(t *testing.T) {
 			}
 		})
 	}
-	if len(Names()) != 11 {
+	if len(Names()) != 19 {
 		t.Errorf("%d models registered: %v", len(Names()), Names())
 	}
 }
