@@ -19,6 +19,34 @@ type Data struct {
 	Len int `json:"-"`
 	// X holds the N examples back to back; u8 images are scaled to [0, 1].
 	X []float32 `json:"-"`
+	// Labels holds the class of each example, for classifiers; nil for
+	// autoencoders. LabelsName and LabelsSHA256 say where they came from.
+	Labels       []uint8 `json:"-"`
+	LabelsName   string  `json:"labels,omitempty"`
+	LabelsSHA256 string  `json:"labels_sha256,omitempty"`
+}
+
+// SetLabels attaches the class labels of d's examples, read from the file
+// name with digest sha256 (either may be empty). There must be one label
+// per example.
+func (d *Data) SetLabels(labels []uint8, name, sha256 string) error {
+	if len(labels) != d.N {
+		return fmt.Errorf("labels %s hold %d labels for the %d images of %s", name, len(labels), d.N, d.Name)
+	}
+	d.Labels, d.LabelsName, d.LabelsSHA256 = labels, name, sha256
+	return nil
+}
+
+// Limit keeps the first n examples (and labels) of d, if it has more.
+func (d *Data) Limit(n int) {
+	if n <= 0 || n >= d.N {
+		return
+	}
+	d.N, d.X = n, d.X[:n*d.Len]
+	if d.Labels != nil {
+		d.Labels = d.Labels[:n]
+	}
+	d.Name = fmt.Sprintf("%s (first %d)", d.Name, n)
 }
 
 // ReadData reads every example of r into memory. path, when not empty, is
@@ -50,9 +78,16 @@ func (d *Data) Split(n int, seed int64) (*Data, *Data, error) {
 	}
 	perm := rand.New(rand.NewPCG(uint64(seed), 0x73706c6974)).Perm(d.N) // "split"
 	pick := func(idx []int, name string) *Data {
-		s := &Data{Name: name, SHA256: d.SHA256, N: len(idx), Len: d.Len, X: make([]float32, len(idx)*d.Len)}
+		s := &Data{Name: name, SHA256: d.SHA256, N: len(idx), Len: d.Len, X: make([]float32, len(idx)*d.Len),
+			LabelsName: d.LabelsName, LabelsSHA256: d.LabelsSHA256}
+		if d.Labels != nil {
+			s.Labels = make([]uint8, len(idx))
+		}
 		for i, j := range idx {
 			copy(s.X[i*d.Len:(i+1)*d.Len], d.X[j*d.Len:(j+1)*d.Len])
+			if d.Labels != nil {
+				s.Labels[i] = d.Labels[j]
+			}
 		}
 		return s
 	}

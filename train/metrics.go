@@ -15,10 +15,19 @@ import (
 func writeMetrics(dir string, info *Info) error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	w.Write([]string{"epoch", "train_loss", "val_loss", "seconds", "images_per_second"})
+	header := []string{"epoch", "train_loss", "val_loss", "seconds", "images_per_second"}
+	classify := info.Recipe.Loss == "cross-entropy"
+	if classify {
+		header = append(header, "train_accuracy", "val_accuracy")
+	}
+	w.Write(header)
 	var x, tr, va []float64
 	for _, e := range info.Epochs {
-		w.Write([]string{strconv.Itoa(e.Epoch), g(e.TrainLoss), g(e.ValLoss), g(e.Seconds), g(e.PerSecond)})
+		row := []string{strconv.Itoa(e.Epoch), g(e.TrainLoss), g(e.ValLoss), g(e.Seconds), g(e.PerSecond)}
+		if classify {
+			row = append(row, g(e.TrainAccuracy), g(e.ValAccuracy))
+		}
+		w.Write(row)
 		x = append(x, float64(e.Epoch))
 		tr = append(tr, e.TrainLoss)
 		va = append(va, e.ValLoss)

@@ -55,8 +55,12 @@ func (p *progress) epoch(ep Epoch, best int) {
 	if best == ep.Epoch {
 		mark = " *"
 	}
-	fmt.Fprintf(p.w, "%s epoch %d/%d  train %.6f  val %.6f  %.1f s  %.0f img/s%s\n",
-		p.model, ep.Epoch, p.epochs, ep.TrainLoss, ep.ValLoss, ep.Seconds, ep.PerSecond, mark)
+	acc := ""
+	if ep.ValAccuracy > 0 || ep.TrainAccuracy > 0 {
+		acc = fmt.Sprintf("  acc %.2f%% / %.2f%%", 100*ep.TrainAccuracy, 100*ep.ValAccuracy)
+	}
+	fmt.Fprintf(p.w, "%s epoch %d/%d  train %.6f  val %.6f%s  %.1f s  %.0f img/s%s\n",
+		p.model, ep.Epoch, p.epochs, ep.TrainLoss, ep.ValLoss, acc, ep.Seconds, ep.PerSecond, mark)
 }
 
 func (p *progress) finish() {

@@ -50,6 +50,12 @@ type Epoch struct {
 	ValLoss   float64 `json:"val_loss"`
 	Seconds   float64 `json:"seconds"`
 	PerSecond float64 `json:"images_per_second"`
+	// TrainAccuracy and ValAccuracy are the fractions of examples
+	// classified correctly, for classifiers: over the epoch's training
+	// batches as they were trained (training mode), and over the
+	// validation set in evaluation mode.
+	TrainAccuracy float64 `json:"train_accuracy,omitempty"`
+	ValAccuracy   float64 `json:"val_accuracy,omitempty"`
 }
 
 // Info is the content of run.json: everything needed to understand a run
@@ -72,11 +78,12 @@ type Info struct {
 
 	// Progress: Epoch epochs are complete, and Batch batches of the next;
 	// PartialLoss and PartialN accumulate the train loss of that epoch.
-	Epoch       int     `json:"epoch"`
-	Batch       int     `json:"batch"`
-	Step        int     `json:"step"`
-	PartialLoss float64 `json:"partial_loss,omitempty"`
-	PartialN    int     `json:"partial_n,omitempty"`
+	Epoch          int     `json:"epoch"`
+	Batch          int     `json:"batch"`
+	Step           int     `json:"step"`
+	PartialLoss    float64 `json:"partial_loss,omitempty"`
+	PartialN       int     `json:"partial_n,omitempty"`
+	PartialCorrect int     `json:"partial_correct,omitempty"`
 
 	// Early stopping.
 	BestEpoch int     `json:"best_epoch,omitempty"`
@@ -136,6 +143,7 @@ type trainer struct {
 	evals     map[int]*Net // evaluation graphs by batch size
 	best      zoo.Weights
 	bar       *progress
+	classes   int // classes of a classifier; 0 for autoencoders
 }
 
 func newTrainer(opt Options) (*trainer, error) {
@@ -164,13 +172,15 @@ func newTrainer(opt Options) (*trainer, error) {
 			return nil, fmt.Errorf("train %s: %s holds no examples", m.Name, d.Name)
 		}
 	}
-	if t.m.Task != zoo.Reconstruct {
-		return nil, fmt.Errorf("train %s: only reconstruct models train so far (task %s)", m.Name, m.Task)
+	if m.Task == zoo.Classify {
+		if err := t.checkLabels(); err != nil {
+			return nil, err
+		}
 	}
 
 	var names []string
 	var sizes []int
-	for _, p := range m.Params() {
+	for _, p := range m.Trainable() {
 		names = append(names, p.Name)
 		sizes = append(sizes, p.Size())
 	}
@@ -186,10 +196,37 @@ func newTrainer(opt Options) (*trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range m.Params() {
+	for _, p := range m.Trainable() {
 		t.params = append(t.params, t.w[p.Name].Data)
 	}
 	return t, nil
+}
+
+// checkLabels checks that a classifier's data have one label per example,
+// each below the number of classes the model outputs.
+func (t *trainer) checkLabels() error {
+	out, err := t.m.OutShape()
+	if err != nil {
+		return err
+	}
+	if len(out) != 1 {
+		return fmt.Errorf("train %s: a classifier must output [classes], not %v", t.m.Name, out)
+	}
+	t.classes = out[0]
+	for _, d := range []*Data{t.train, t.val} {
+		if d.Labels == nil {
+			return fmt.Errorf("train %s: %s has no labels; a classifier needs them", t.m.Name, d.Name)
+		}
+		if len(d.Labels) != d.N {
+			return fmt.Errorf("train %s: %s has %d labels for %d examples", t.m.Name, d.Name, len(d.Labels), d.N)
+		}
+		for i, l := range d.Labels {
+			if int(l) >= t.classes {
+				return fmt.Errorf("train %s: label %d of %s (%s) is %d, but the model has %d classes", t.m.Name, i, d.Name, d.LabelsName, l, t.classes)
+			}
+		}
+	}
+	return nil
 }
 
 // start creates the run folder and the initial weights.
@@ -228,7 +265,7 @@ func (t *trainer) load() error {
 		return fmt.Errorf("resume %s: the recipe differs from the run's (resume takes the run's recipe)", dir)
 	}
 	for _, c := range []struct{ run, now *Data }{{&info.Train, t.train}, {&info.Val, t.val}} {
-		if c.run.N != c.now.N || c.run.SHA256 != c.now.SHA256 {
+		if c.run.N != c.now.N || c.run.SHA256 != c.now.SHA256 || c.run.LabelsSHA256 != c.now.LabelsSHA256 {
 			return fmt.Errorf("resume %s: data %s (%d examples) is not the run's %s (%d examples)", dir, c.now.Name, c.now.N, c.run.Name, c.run.N)
 		}
 	}
@@ -294,7 +331,7 @@ func (t *trainer) net(b int) (*Net, error) {
 	if n, ok := t.nets[b]; ok {
 		return n, nil
 	}
-	n, err := NewNet(t.m, t.w, Config{Batch: b, Loss: t.r.Loss, Sparsity: t.r.Sparsity, SparsityOn: t.r.SparsityOn, Grad: true})
+	n, err := NewNet(t.m, t.w, Config{Batch: b, Loss: t.r.Loss, Sparsity: t.r.Sparsity, SparsityOn: t.r.SparsityOn, Grad: true, Training: true})
 	if err != nil {
 		return nil, err
 	}
@@ -348,10 +385,11 @@ func (t *trainer) run(ctx context.Context) (*Info, error) {
 		seen := 0
 		for b := info.Batch; b < batches; b++ {
 			lo, hi := b*B, min((b+1)*B, t.train.N)
-			loss, err := t.step(perm[lo:hi], e, b)
+			loss, correct, err := t.step(perm[lo:hi], e, b)
 			if err != nil {
 				return t.fail(err)
 			}
+			info.PartialCorrect += correct
 			info.PartialLoss += loss * float64(hi-lo)
 			info.PartialN += hi - lo
 			info.Batch = b + 1
@@ -363,13 +401,16 @@ func (t *trainer) run(ctx context.Context) (*Info, error) {
 			}
 		}
 		secs := time.Since(start).Seconds()
-		val, err := t.validate()
+		val, valAcc, err := t.validate()
 		if err != nil {
 			return t.fail(err)
 		}
 		ep := Epoch{Epoch: e, TrainLoss: info.PartialLoss / float64(info.PartialN), ValLoss: val, Seconds: secs, PerSecond: float64(seen) / secs}
+		if t.classes > 0 {
+			ep.TrainAccuracy, ep.ValAccuracy = float64(info.PartialCorrect)/float64(info.PartialN), valAcc
+		}
 		info.Epochs = append(info.Epochs, ep)
-		info.Epoch, info.Batch, info.PartialLoss, info.PartialN = e, 0, 0, 0
+		info.Epoch, info.Batch, info.PartialLoss, info.PartialN, info.PartialCorrect = e, 0, 0, 0, 0
 		stop := t.earlyStop(ep)
 		t.bar.epoch(ep, info.BestEpoch)
 		if stop {
@@ -394,33 +435,86 @@ func (t *trainer) run(ctx context.Context) (*Info, error) {
 	return info, nil
 }
 
-// step trains on the examples idx of epoch e, batch b, and returns the loss.
-func (t *trainer) step(idx []int, e, b int) (float64, error) {
+// dropoutSeed returns the seed of the dropout masks of batch b of epoch e:
+// a function of the recipe's seed, e and b only, so a resumed run drops
+// the same units.
+func (t *trainer) dropoutSeed(e, b int) uint64 {
+	z := uint64(t.r.Seed) ^ 0x64726f706f7574 // "dropout"
+	z += uint64(e)<<32 | uint64(b)
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9 // splitmix64 finaliser
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// step trains on the examples idx of epoch e, batch b, and returns the
+// loss and, for classifiers, how many examples the batch classified right.
+func (t *trainer) step(idx []int, e, b int) (float64, int, error) {
 	net, err := t.net(len(idx))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	L := t.train.Len
 	x, tgt := net.Input(), net.Target()
-	for i, j := range idx {
-		copy(tgt[i*L:(i+1)*L], t.train.X[j*L:(j+1)*L])
+	if t.classes > 0 {
+		for i, j := range idx {
+			copy(x[i*L:(i+1)*L], t.train.X[j*L:(j+1)*L])
+		}
+		oneHot(tgt, t.train.Labels, idx, t.classes)
+	} else {
+		for i, j := range idx {
+			copy(tgt[i*L:(i+1)*L], t.train.X[j*L:(j+1)*L])
+		}
+		copy(x, tgt)
 	}
-	copy(x, tgt)
 	if t.r.Noise.Kind != "" {
 		addNoise(x, t.r.Noise, t.noiseRNG(e, b))
 	}
+	if s, ok := any(net).(interface{ SetSeed(uint64) }); ok { // TODO(lead): direct call once graph.go has it
+		s.SetSeed(t.dropoutSeed(e, b))
+	}
 	loss, _, err := net.Run()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return 0, fmt.Errorf("loss is %v at epoch %d, batch %d", loss, e, b+1)
+		return 0, 0, fmt.Errorf("loss is %v at epoch %d, batch %d", loss, e, b+1)
+	}
+	correct := 0
+	if t.classes > 0 {
+		correct = countCorrect(net.Output(), t.train.Labels, idx, t.classes)
 	}
 	grads, err := net.Grads()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return loss, t.optimizer.Step(t.params, grads)
+	return loss, correct, t.optimizer.Step(t.params, grads)
+}
+
+// oneHot writes the one-hot targets of the examples idx.
+func oneHot(tgt []float32, labels []uint8, idx []int, classes int) {
+	clear(tgt)
+	for i, j := range idx {
+		tgt[i*classes+int(labels[j])] = 1
+	}
+}
+
+// countCorrect counts the examples idx whose largest logit (the first, on
+// ties) is at their label.
+func countCorrect(logits []float32, labels []uint8, idx []int, classes int) int {
+	n := 0
+	for i, j := range idx {
+		row := logits[i*classes : (i+1)*classes]
+		best := 0
+		for k, v := range row {
+			if v > row[best] {
+				best = k
+			}
+		}
+		if best == int(labels[j]) {
+			n++
+		}
+	}
+	return n
 }
 
 // addNoise corrupts the input x: Gaussian noise of standard deviation
@@ -440,30 +534,44 @@ func addNoise(x []float32, n zoo.Noise, rng *rand.Rand) {
 	}
 }
 
-// validate returns the mean loss over the validation set.
-func (t *trainer) validate() (float64, error) {
+// validate returns the mean loss over the validation set, in evaluation
+// mode, and for classifiers the accuracy.
+func (t *trainer) validate() (loss, accuracy float64, err error) {
 	const chunk = 1000
 	L, N := t.val.Len, t.val.N
 	var sum float64
+	correct := 0
 	for lo := 0; lo < N; lo += chunk {
 		hi := min(lo+chunk, N)
 		net, err := t.eval(hi - lo)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		copy(net.Input(), t.val.X[lo*L:hi*L])
-		copy(net.Target(), t.val.X[lo*L:hi*L])
+		var idx []int
+		if t.classes > 0 {
+			idx = make([]int, hi-lo)
+			for i := range idx {
+				idx[i] = lo + i
+			}
+			oneHot(net.Target(), t.val.Labels, idx, t.classes)
+		} else {
+			copy(net.Target(), t.val.X[lo*L:hi*L])
+		}
 		loss, _, err := net.Run()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
+		}
+		if t.classes > 0 {
+			correct += countCorrect(net.Output(), t.val.Labels, idx, t.classes)
 		}
 		sum += loss * float64(hi-lo)
 	}
 	v := sum / float64(N)
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("validation loss is %v", v)
+		return 0, 0, fmt.Errorf("validation loss is %v", v)
 	}
-	return v, nil
+	return v, float64(correct) / float64(N), nil
 }
 
 // earlyStop records the best epoch and reports whether patience ran out.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,7 +26,8 @@ func trainCommand() *cli.Command {
 		Description: `Trains MODEL and writes a run folder OUT/MODEL/RUN/ with model.safetensors (PyTorch state_dict names),
 optimizer.safetensors, run.json, metrics.csv and loss.png, all rewritten atomically after every epoch.
 --data is a data set name (its train images train, its test images validate) or an IDX file; without
-a downloaded data set, the embedded mnist-mini set is used, with a notice. Ctrl-C finishes the current
+a downloaded data set, the embedded mnist-mini set is used, with a notice. Classifiers train on the
+data set's labels, or on --labels and --val-labels (IDX u8 or CIFAR-10 files) next to image files. Ctrl-C finishes the current
 batch, saves a checkpoint and says how to resume.
 
 Recipe keys for --set: ` + strings.Join(zoo.RecipeKeys(), ", ") + `.
@@ -36,11 +38,15 @@ Example:
    zoo train sparse-ae --set sparsity=4e-6
    zoo train denoise-ae --set noise=gaussian:0.5
    zoo train tiny-ae-2 --val-split 10000 --patience 20
+   zoo train cnn --data fashion-mnist
+   zoo train cnn --data train-images.idx.gz --labels train-labels.idx.gz --val-split 5000
    zoo train relu-ae-30 --resume runs/relu-ae-30/20261123-101500
    zoo export runs/relu-ae-30/20261123-101500 --out models/`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: "data set `NAME` or IDX image file to train on (default: the model's)"},
 			&cli.StringFlag{Name: "val-data", Usage: "IDX image `FILE` to validate on (default: the data set's test images)"},
+			&cli.StringFlag{Name: "labels", Usage: "IDX u8 label `FILE` of the --data file (classifiers)"},
+			&cli.StringFlag{Name: "val-labels", Usage: "IDX u8 label `FILE` of the --val-data file (classifiers)"},
 			&cli.IntFlag{Name: "val-split", Usage: "validate on a seeded hold-out of `N` training images instead"},
 			&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only"},
 			&cli.IntFlag{Name: "epochs", Usage: "epochs (default: the recipe's)"},
@@ -83,11 +89,12 @@ func runTrain(c *cli.Context) error {
 			}
 		}
 	}
-	args := map[string]string{"data": c.String("data"), "val-data": c.String("val-data"), "limit": strconv.Itoa(c.Int("limit"))}
+	args := map[string]string{"data": c.String("data"), "val-data": c.String("val-data"), "limit": strconv.Itoa(c.Int("limit")),
+		"labels": c.String("labels"), "val-labels": c.String("val-labels")}
 	if args["data"] == "" {
 		args["data"] = m.Dataset
 	}
-	tr, val, err := loadTrainData(args, r)
+	tr, val, err := loadTrainData(args, r, m.Task == zoo.Classify)
 	if err != nil {
 		return err
 	}
@@ -107,7 +114,7 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 	if len(a) > 1 || len(a) == 1 && a[0] != info.Model {
 		return usagef("--resume %s continues %s; give no other model", dir, info.Model)
 	}
-	for _, f := range []string{"data", "val-data", "val-split", "limit", "epochs", "seed", "batch", "patience", "set", "name"} {
+	for _, f := range []string{"data", "val-data", "labels", "val-labels", "val-split", "limit", "epochs", "seed", "batch", "patience", "set", "name"} {
 		if c.IsSet(f) {
 			return usagef("--resume takes the run's own settings; --%s cannot change them", f)
 		}
@@ -120,7 +127,7 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("resume %s: %w", dir, err)
 	}
-	tr, val, err := loadTrainData(info.Args, &m.Recipe)
+	tr, val, err := loadTrainData(info.Args, &m.Recipe, m.Task == zoo.Classify)
 	if err != nil {
 		return err
 	}
@@ -139,8 +146,12 @@ func doTrain(c *cli.Context, opt train.Options) error {
 		return err
 	}
 	last := info.Epochs[len(info.Epochs)-1]
-	fmt.Printf("%s: %s after %d epochs, train loss %.6f, validation loss %.6f (best epoch %d)\n",
-		opt.Model.Name, info.Status, info.Epoch, last.TrainLoss, last.ValLoss, info.BestEpoch)
+	acc := ""
+	if opt.Model.Task == zoo.Classify {
+		acc = fmt.Sprintf(", validation accuracy %.2f%%", 100*last.ValAccuracy)
+	}
+	fmt.Printf("%s: %s after %d epochs, train loss %.6f, validation loss %.6f%s (best epoch %d)\n",
+		opt.Model.Name, info.Status, info.Epoch, last.TrainLoss, last.ValLoss, acc, info.BestEpoch)
 	fmt.Printf("run folder %s; export with: zoo export %s --out models/\n", opt.Dir, opt.Dir)
 	return nil
 }
@@ -164,10 +175,92 @@ func valN(opt train.Options) int {
 // the training images. Without a validation file or split, a data set
 // validates on its test images; a data set whose files are not found falls
 // back to the embedded mnist-mini set with a hold-out of 500 images. val is
-// nil when the recipe's hold-out split applies.
-func loadTrainData(args map[string]string, r *zoo.Recipe) (tr, val *train.Data, err error) {
-	data := args["data"]
+// nil when the recipe's hold-out split applies. For classifiers (labels)
+// the labels come with the data set, or from "labels" and "val-labels".
+func loadTrainData(args map[string]string, r *zoo.Recipe, labels bool) (tr, val *train.Data, err error) {
+	tr, val, err = loadImages(args, r)
+	if err != nil {
+		return nil, nil, err
+	}
 	limit, _ := strconv.Atoi(args["limit"])
+	if !labels {
+		tr.Limit(limit)
+		return tr, val, nil
+	}
+	for _, c := range []struct {
+		d    *train.Data
+		role string
+	}{{tr, dataset.TrainImages}, {val, dataset.TestImages}} {
+		if c.d == nil {
+			continue
+		}
+		if err := attachLabels(c.d, args, c.role); err != nil {
+			return nil, nil, err
+		}
+	}
+	tr.Limit(limit)
+	return tr, val, nil
+}
+
+// attachLabels reads the labels of d, whose images have the given role:
+// from the file args names ("labels" for the training images, "val-labels"
+// for the validation images), or from the label file of the data set that
+// d's images came from.
+func attachLabels(d *train.Data, args map[string]string, imageRole string) error {
+	file := args["labels"]
+	if imageRole != dataset.TrainImages {
+		file = args["val-labels"]
+	}
+	if file != "" {
+		l, err := dataset.ReadLabels(file)
+		if err != nil {
+			return err
+		}
+		sum, err := dataset.FileSHA256(file)
+		if err != nil {
+			return err
+		}
+		return d.SetLabels(l, file, sum)
+	}
+	set := args["data"]
+	if imageRole != dataset.TrainImages && args["val-data"] != "" || strings.ContainsRune(set, os.PathSeparator) || fileExists(set) {
+		if imageRole == dataset.TrainImages {
+			return usagef("a classifier trained on the file %s needs its labels: --labels FILE", set)
+		}
+		return usagef("a classifier validated on %s needs its labels: --val-labels FILE", args["val-data"])
+	}
+	role := dataset.TrainLabels
+	if imageRole != dataset.TrainImages || set == dataset.MiniName {
+		role = dataset.TestLabels
+	}
+	r, src, err := dataset.Open(set, role)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	l := make([]uint8, r.Remaining())
+	if _, err := r.ReadUint8(l); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	sum := ""
+	if !src.Embedded {
+		if sum, err = dataset.FileSHA256(src.Path); err != nil {
+			return err
+		}
+	} else {
+		sum = "embedded"
+	}
+	return d.SetLabels(l, src.Path, sum)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// loadImages loads the training and validation images (see loadTrainData).
+func loadImages(args map[string]string, r *zoo.Recipe) (tr, val *train.Data, err error) {
+	data := args["data"]
 	if _, serr := os.Stat(data); serr == nil || strings.ContainsRune(data, os.PathSeparator) {
 		if tr, err = readFile(data); err != nil {
 			return nil, nil, err
@@ -191,10 +284,6 @@ func loadTrainData(args map[string]string, r *zoo.Recipe) (tr, val *train.Data, 
 				r.ValSplit, r.SplitSeed = 500, 1
 			}
 		}
-	}
-	if limit > 0 && limit < tr.N {
-		tr.N, tr.X = limit, tr.X[:limit*tr.Len]
-		tr.Name = fmt.Sprintf("%s (first %d)", tr.Name, limit)
 	}
 	switch {
 	case args["val-data"] != "":
