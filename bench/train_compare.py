@@ -26,20 +26,28 @@ def run_zoo(model, epochs, seed, data):
     with open(os.path.join(out, model, "bench", "run.json")) as f:
         info = json.load(f)
     eps = info["epochs"]
-    return {"epochs": len(eps), "test_mse": eps[-1]["val_loss"], "seconds": [e["seconds"] for e in eps],
-            "train_loss": eps[-1]["train_loss"]}
+    final = eps[-1]
+    if info["status"] == "early-stopped":  # the best epoch's weights were restored
+        final = next(e for e in eps if e["epoch"] == info["best_epoch"])
+    return {"epochs": len(eps), "test_mse": final["val_loss"], "test_accuracy": final.get("val_accuracy"),
+            "seconds": [e["seconds"] for e in eps], "train_loss": eps[-1]["train_loss"]}
+
+
+CONV = {"cnn", "conv-ae", "conv-ae-deconv"}  # models of torch_conv.py
 
 
 def run_torch(model, epochs, seed, data_dir, threads):
-    cmd = ["/usr/bin/python3", os.path.join(HERE, "torch_train.py"), "--model", model, "--seed", str(seed),
+    script = "torch_conv.py" if model in CONV else "torch_train.py"
+    cmd = ["/usr/bin/python3", os.path.join(HERE, script), "--model", model, "--seed", str(seed),
            "--data-dir", data_dir, "--threads", str(threads)]
     if epochs:
         cmd += ["--epochs", str(epochs)]
     p = subprocess.run(cmd, check=True, capture_output=True, text=True)
     recs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
     eps = [r for r in recs if not r.get("final")]
-    return {"epochs": len(eps), "test_mse": eps[-1]["test_mse"], "seconds": [e["seconds"] for e in eps],
-            "train_loss": eps[-1]["train_loss"], "torch": eps[-1].get("torch")}
+    final = [r for r in recs if r.get("final")][-1]
+    return {"epochs": len(eps), "test_mse": final.get("test_mse"), "test_accuracy": final.get("test_accuracy"),
+            "seconds": [e["seconds"] for e in eps], "train_loss": eps[-1]["train_loss"], "torch": eps[-1].get("torch")}
 
 
 def spread(xs):
@@ -64,11 +72,16 @@ def main():
         t = run_torch(m, a.epochs, a.seed, a.data_dir, a.threads)
         raw[m] = {"zoo": z, "pytorch": t}
         zs, ts = statistics.median(z["seconds"]), statistics.median(t["seconds"])
-        rows.append(f"| {m} | {z['epochs']} | {z['test_mse']:.5f} | {t['test_mse']:.5f} | "
-                    f"{100 * (z['test_mse'] / t['test_mse'] - 1):+.1f}% | {spread(z['seconds'])} | "
+        if t["test_accuracy"] is not None:
+            za, ta = 100 * z["test_accuracy"], 100 * t["test_accuracy"]
+            quality = f"acc {za:.2f}% | acc {ta:.2f}% | {za - ta:+.2f} pt"
+        else:
+            quality = (f"MSE {z['test_mse']:.5f} | MSE {t['test_mse']:.5f} | "
+                       f"{100 * (z['test_mse'] / t['test_mse'] - 1):+.1f}%")
+        rows.append(f"| {m} | {z['epochs']} / {t['epochs']} | {quality} | {spread(z['seconds'])} | "
                     f"{spread(t['seconds'])} | {ts / zs:.2f} |")
     print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}; PyTorch threads {a.threads}; data {a.data_dir}\n")
-    print("| model | epochs | zoo test MSE | PyTorch test MSE | MSE diff | zoo s/epoch median (min-max) | "
+    print("| model | epochs zoo / PyTorch | zoo test | PyTorch test | diff | zoo s/epoch median (min-max) | "
           "PyTorch s/epoch median (min-max) | speed ratio (PyTorch s / zoo s) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
