@@ -1,0 +1,69 @@
+package reference_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/zoo-ml/zoo/fixtures/torch"
+	"github.com/zoo-ml/zoo/reference"
+)
+
+func maxAbsDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return d
+}
+
+// TestTorchConvFixtures runs the convolutional models forward on the
+// weights and inputs of fixtures/torch and compares with PyTorch's
+// eval-mode outputs, and the encoder's output with PyTorch's code.
+func TestTorchConvFixtures(t *testing.T) {
+	for _, name := range torch.ConvModels {
+		t.Run(name, func(t *testing.T) {
+			f, err := torch.Load("../fixtures/torch", name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := f.Expected["input"]
+			n := in.Shape[0]
+			got, _, err := reference.Forward(f.Model, f.Weights, in.Data, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := maxAbsDiff(got, f.Expected["output"].Data)
+			t.Logf("%s: max |reference - PyTorch| = %.3g (output), synthetic weights %v", name, d, f.Synthetic)
+			if d > 1e-5 {
+				t.Errorf("output differs from PyTorch's by %g (> 1e-5)", d)
+			}
+			code := f.Expected["code"]
+			if code == nil {
+				return
+			}
+			enc, err := f.Model.Sub(f.Model.Parts[0].Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ew := map[string]bool{}
+			for _, p := range enc.Params() {
+				ew[p.Name] = true
+			}
+			for k := range f.Weights {
+				if !ew[k] {
+					delete(f.Weights, k)
+				}
+			}
+			got, _, err = reference.Forward(enc, f.Weights, in.Data, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxAbsDiff(got, code.Data); d > 1e-5 {
+				t.Errorf("code differs from PyTorch's by %g (> 1e-5)", d)
+			}
+		})
+	}
+}
