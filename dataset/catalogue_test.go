@@ -15,7 +15,7 @@ func isHexDigest(s string) bool {
 
 func TestCatalogue(t *testing.T) {
 	cat := Catalogue()
-	want := []string{"mnist", "fashion-mnist", "kmnist", MiniName}
+	want := []string{"mnist", "fashion-mnist", "kmnist", "cifar-10", MiniName}
 	var names []string
 	for _, d := range cat {
 		names = append(names, d.Name)
@@ -30,12 +30,20 @@ func TestCatalogue(t *testing.T) {
 		if len(d.Classes) != 10 {
 			t.Errorf("%s: %d classes, want 10", d.Name, len(d.Classes))
 		}
-		roles := Roles()
-		if d.Embedded {
-			roles = []string{TestImages, TestLabels}
+		if len(d.Shape) != 3 || d.Shape[0]*d.Shape[1]*d.Shape[2] == 0 {
+			t.Errorf("%s: bad shape %v", d.Name, d.Shape)
 		}
-		if len(d.Files) != len(roles) {
-			t.Errorf("%s: %d files, want %d", d.Name, len(d.Files), len(roles))
+		roles := Roles()
+		nfiles := 4
+		switch {
+		case d.Embedded:
+			roles = []string{TestImages, TestLabels}
+			nfiles = 2
+		case d.Name == "cifar-10":
+			nfiles = 1
+		}
+		if len(d.Files) != nfiles {
+			t.Errorf("%s: %d files, want %d", d.Name, len(d.Files), nfiles)
 		}
 		for _, role := range roles {
 			f, err := d.File(role)
@@ -43,7 +51,12 @@ func TestCatalogue(t *testing.T) {
 				t.Errorf("%s: %v", d.Name, err)
 				continue
 			}
-			if f.Role != role || !strings.HasSuffix(f.Name, "-ubyte.gz") {
+			switch {
+			case f.Role == Archive:
+				if f.Name != "cifar-10-binary.tar.gz" || f.Extracted != "cifar-10-batches-bin" {
+					t.Errorf("%s %s: bad archive %+v", d.Name, role, f)
+				}
+			case f.Role != role || !strings.HasSuffix(f.Name, "-ubyte.gz"):
 				t.Errorf("%s %s: bad file %+v", d.Name, role, f)
 			}
 			for _, s := range []string{f.SHA256, f.RawSHA256} {
@@ -74,6 +87,24 @@ func TestCatalogue(t *testing.T) {
 	if d.Classes[0] != "T-shirt/top" || d.Classes[9] != "Ankle boot" {
 		t.Errorf("fashion-mnist classes = %q", d.Classes)
 	}
+	d, _ = Lookup("cifar-10")
+	if got := strings.Join(d.Classes, " "); got != "airplane automobile bird cat deer dog frog horse ship truck" {
+		t.Errorf("cifar-10 classes = %q", got)
+	}
+	if f := d.Files[0]; f.Size != 170052171 || f.SHA256 != "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd" ||
+		!slices.Equal(f.URLs, []string{"https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"}) {
+		t.Errorf("cifar-10 archive = %+v", f)
+	}
+	if f, err := d.File(Archive); err != nil || f.Name != "cifar-10-binary.tar.gz" {
+		t.Errorf("cifar-10 File(archive) = %+v, %v", f, err)
+	}
+	if _, err := d.File("validation"); err == nil {
+		t.Error("cifar-10 File(validation) succeeded")
+	}
+	d.Classes[0] = "changed"
+	if CIFARClasses[0] != "airplane" {
+		t.Error("the catalogue shares CIFARClasses")
+	}
 	// The result is a fresh copy.
 	cat[0].Files[0].URLs[0] = "changed"
 	if d, _ := Lookup("mnist"); d.Files[0].URLs[0] == "changed" {
@@ -83,7 +114,7 @@ func TestCatalogue(t *testing.T) {
 
 func TestLookupErrors(t *testing.T) {
 	if _, err := Lookup("cifar"); err == nil || !strings.Contains(err.Error(), `unknown dataset "cifar"`) ||
-		!strings.Contains(err.Error(), "mnist, fashion-mnist, kmnist, mnist-mini") {
+		!strings.Contains(err.Error(), "mnist, fashion-mnist, kmnist, cifar-10, mnist-mini") {
 		t.Errorf("Lookup(cifar) = %v", err)
 	}
 	d, _ := Lookup(MiniName)

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // MiniName is the name of the embedded data set: the first 2,000 images and
@@ -28,7 +29,9 @@ type Source struct {
 
 // Open opens the file with the given role of the data set called name. For
 // mnist-mini it returns the embedded data; otherwise it finds the file with
-// Locate and opens it with OpenIDX.
+// Locate and opens it with OpenIDX, or with OpenCIFAR for a data set
+// distributed as one archive (cifar-10), whose Reader then holds the images
+// or the labels of the role.
 func Open(name, role string) (*Reader, Source, error) {
 	d, err := Lookup(name)
 	if err != nil {
@@ -45,7 +48,12 @@ func Open(name, role string) (*Reader, Source, error) {
 	if err != nil {
 		return nil, Source{}, err
 	}
-	r, err := OpenIDX(path)
+	var r *Reader
+	if f.Role == Archive {
+		r, err = OpenCIFAR(path, role)
+	} else {
+		r, err = OpenIDX(path)
+	}
 	if err != nil {
 		return nil, Source{}, err
 	}
@@ -70,7 +78,8 @@ func openMini(f File) (*Reader, Source, error) {
 // not found on the search path (not when it is found but malformed), it
 // falls back to the embedded mnist-mini file of the same role and reports
 // Source.Embedded, so that callers can say that they fell back. mnist-mini
-// only has the test roles; for a train role the original error is returned.
+// only has the test roles; for a train role the original error is returned,
+// and so it is for a data set whose images are not 1x28x28 (cifar-10).
 func OpenOrMini(name, role string) (*Reader, Source, error) {
 	r, src, err := Open(name, role)
 	if err == nil || !errors.Is(err, ErrNotFound) {
@@ -79,6 +88,10 @@ func OpenOrMini(name, role string) (*Reader, Source, error) {
 	d, lerr := Lookup(MiniName)
 	if lerr != nil {
 		return nil, Source{}, lerr
+	}
+	if want, _ := Lookup(name); !slices.Equal(want.Shape, d.Shape) {
+		return nil, Source{}, fmt.Errorf("%w (the embedded %s set has %v images, %s has %v)",
+			err, MiniName, d.Shape, name, want.Shape)
 	}
 	f, ferr := d.File(role)
 	if ferr != nil {

@@ -182,6 +182,7 @@ type Reader struct {
 	br    *bufio.Reader
 	gz    *gzip.Reader // nil for raw data
 	file  *os.File     // nil for NewReader
+	src   io.Closer    // the CIFAR-10 adapter, closed with the Reader
 	read  int          // items consumed so far
 	err   error        // sticky error
 	buf   []byte       // decoding scratch, allocated on first use
@@ -376,9 +377,14 @@ func (r *Reader) finish() error {
 func (r *Reader) fail(elems int, err error) (int, error) {
 	done := elems / r.hdr.ItemLen()
 	r.read += done
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	var fe *FormatError
+	switch {
+	case errors.As(err, &fe):
+		// The source found the data malformed and says where.
+		r.err = err
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		r.err = formatErr(r.name, "truncated: expected %d items, got %d", r.hdr.Count(), r.read)
-	} else {
+	default:
 		r.err = fmt.Errorf("read %s: item %d of %d: %w", r.name, r.read+1, r.hdr.Count(), err)
 	}
 	return done, r.err
@@ -530,32 +536,36 @@ func (r *Reader) Close() error {
 		}
 		r.file = nil
 	}
+	if r.src != nil {
+		if cerr := r.src.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close %s: %w", r.name, cerr)
+		}
+		r.src = nil
+	}
 	return err
 }
 
-// ReadLabels reads a whole one-dimensional u8 IDX file, such as
-// train-labels-idx1-ubyte.gz.
+// ReadLabels reads a whole file of labels: a one-dimensional u8 IDX file,
+// such as train-labels-idx1-ubyte.gz, or the labels of CIFAR-10 data (a
+// batch file, or the test labels of a folder or archive; see OpenCIFAR).
+// The form is recognised by content.
 func ReadLabels(path string) ([]uint8, error) {
-	r, err := OpenIDX(path)
+	k, err := sniff(path)
+	if err != nil {
+		return nil, err
+	}
+	var r *Reader
+	switch k {
+	case kindDir, kindTar, kindTarGz, kindCIFAR:
+		r, err = OpenCIFAR(path, TestLabels)
+	default:
+		r, err = OpenIDX(path)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	if len(r.hdr.Dims) != 1 || r.hdr.Type != U8 {
-		return nil, formatErr(path, "want 1-D u8 labels, file holds %v", r.hdr)
-	}
-	var out []uint8
-	buf := make([]byte, min(r.hdr.Count(), scratchSize))
-	for {
-		n, err := r.ReadUint8(buf)
-		out = append(out, buf[:n]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	return readAllLabels(r, path)
 }
 
 // ReadAllFloat32 reads a whole IDX file into memory as float32 values,

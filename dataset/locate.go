@@ -74,9 +74,12 @@ func candidates(name string) []string {
 // Locate returns the path of the file with the given role of the data set
 // called name: the first existing <dir>/<name>/<file> for dir in SearchPath,
 // where <file> is the canonical file name, the same without ".gz" or the
-// variant with a dot ("t10k-images.idx3-ubyte"). The error for a missing file
-// wraps ErrNotFound, lists the places searched and suggests
-// "zoo data fetch NAME".
+// variant with a dot ("t10k-images.idx3-ubyte"). For a data set distributed
+// as one archive, such as cifar-10, every role locates the archive, the same
+// uncompressed (".tar") or the folder it unpacks to (cifar-10-batches-bin),
+// and these distinctive names are also accepted directly in <dir>; open the
+// result with Open or OpenCIFAR. The error for a missing file wraps
+// ErrNotFound, lists the places searched and suggests "zoo data fetch NAME".
 func Locate(name, role string) (string, error) {
 	d, err := Lookup(name)
 	if err != nil {
@@ -91,12 +94,23 @@ func Locate(name, role string) (string, error) {
 	}
 	var searched []string
 	for _, dir := range SearchPath() {
-		sub := filepath.Join(dir, d.Name)
-		searched = append(searched, sub)
-		for _, c := range candidates(f.Name) {
-			p := filepath.Join(sub, c)
-			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-				return p, nil
+		dirs := []string{filepath.Join(dir, d.Name)}
+		if f.Role == Archive {
+			dirs = append(dirs, dir)
+		}
+		for _, sub := range dirs {
+			searched = append(searched, sub)
+			for _, c := range candidates(f.Name) {
+				p := filepath.Join(sub, c)
+				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+					return p, nil
+				}
+			}
+			if f.Extracted != "" {
+				p := filepath.Join(sub, f.Extracted)
+				if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+					return p, nil
+				}
 			}
 		}
 	}
@@ -109,7 +123,8 @@ func Locate(name, role string) (string, error) {
 // its content, decompressed when the file is gzip-compressed, equals
 // f.RawSHA256. Both are computed in one pass. The error names the file and
 // gives the expected and the actual digests; it wraps ErrNoChecksum when f
-// records neither digest.
+// records neither digest, and when path is a folder, such as an extracted
+// cifar-10-batches-bin, for which no digest is recorded.
 func Verify(path string, f File) error {
 	if err := check(path, f); err != nil {
 		return fmt.Errorf("verify %s: %w", path, err)
@@ -121,6 +136,9 @@ func Verify(path string, f File) error {
 func check(path string, f File) error {
 	if f.SHA256 == "" && f.RawSHA256 == "" {
 		return fmt.Errorf("%w for %s", ErrNoChecksum, f.Name)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%w for an extracted folder; only %s itself can be verified", ErrNoChecksum, f.Name)
 	}
 	fileSum, rawSum, err := digests(path)
 	if err != nil {
@@ -183,8 +201,14 @@ func digests(path string) (fileSum, rawSum string, err error) {
 }
 
 // FileSHA256 returns the hex SHA-256 of the file at path, as recorded for
-// data files, weights and checkpoints.
+// data files, weights and checkpoints. For a CIFAR-10 folder, as Locate and
+// Open may return for cifar-10, it is the SHA-256 of the batch files it
+// holds, concatenated in the order data_batch_1.bin ... data_batch_5.bin,
+// test_batch.bin.
 func FileSHA256(path string) (string, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return cifarDigest(path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
