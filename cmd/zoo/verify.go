@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/verify"
+)
+
+func verifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "check an export folder: models load, test data reproduces, parts agree, card present",
+		ArgsUsage: "DIR...",
+		Description: `Loads every .onnx file of each export folder in onnxruntime and checks its zoo metadata against the
+graph, runs each test_data_set_*/input_0.pb through model.onnx and compares with output_0.pb
+(|got - want| <= atol + rtol*|want|, as the ONNX Model Zoo's test runner), checks that
+decoder.onnx after encoder.onnx gives model.onnx's output, and that README.md names the model.
+The exit code is 0 only when every check of every folder passes.
+
+Example:
+   zoo verify models/relu-ae-30
+   zoo verify models/* --rtol 1e-5 --atol 1e-6 --json verify.json`,
+		Flags: []cli.Flag{
+			&cli.Float64Flag{Name: "rtol", Usage: "relative tolerance", Value: verify.DefaultRTol},
+			&cli.Float64Flag{Name: "atol", Usage: "absolute tolerance", Value: verify.DefaultATol},
+			&cli.StringFlag{Name: "json", Usage: "also write the reports as JSON to `FILE`"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing --json file"},
+		},
+		Action: func(c *cli.Context) error {
+			dirs, err := args(c, 1, 1<<20)
+			if err != nil {
+				return err
+			}
+			if c.Float64("rtol") < 0 || c.Float64("atol") < 0 {
+				return usagef("--rtol and --atol must not be negative")
+			}
+			opt := verify.Options{RTol: c.Float64("rtol"), ATol: c.Float64("atol")}
+			var reports []*verify.Report
+			failed := 0
+			for _, dir := range dirs {
+				r, err := verify.Dir(dir, opt)
+				if err != nil {
+					return err
+				}
+				reports = append(reports, r)
+				fmt.Printf("%s\n", dir)
+				for _, ch := range r.Checks {
+					status := "ok  "
+					if !ch.OK() {
+						status = "FAIL"
+					}
+					detail := ""
+					if ch.N > 0 {
+						detail = fmt.Sprintf("  %d examples, max |diff| %.3g", ch.N, ch.MaxAbsDiff)
+					}
+					if !ch.OK() {
+						detail += "  " + ch.Err
+					}
+					fmt.Printf("  %s %-10s %s%s\n", status, ch.What, ch.File, detail)
+				}
+				if !r.OK() {
+					failed++
+				}
+			}
+			if f := c.String("json"); f != "" {
+				b, err := json.MarshalIndent(reports, "", "  ")
+				if err != nil {
+					return err
+				}
+				if err := atomicfile.WriteFile(f, append(b, '\n'), c.Bool("force")); err != nil {
+					return fmt.Errorf("write %s: %w", f, err)
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("verify: %d of %d folders failed (rtol %g, atol %g)", failed, len(dirs), opt.RTol, opt.ATol)
+			}
+			fmt.Printf("all %d folders verified (rtol %g, atol %g)\n", len(dirs), opt.RTol, opt.ATol)
+			return nil
+		},
+	}
+}

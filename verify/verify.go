@@ -1,0 +1,324 @@
+// Package verify checks an export folder the way a consumer of its ONNX
+// files would: every model loads in onnxruntime with the metadata zoo
+// promises, the test data sets reproduce their expected outputs, an
+// autoencoder's encoder followed by its decoder gives the whole model's
+// output, and the model card is there.
+package verify
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/onnxpb"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// Default tolerances, those of the ONNX Model Zoo's own test runner:
+// |got - want| <= ATol + RTol*|want| elementwise, as numpy.allclose.
+const (
+	DefaultRTol = 1e-3
+	DefaultATol = 1e-3
+)
+
+// Options are the settings of Dir.
+type Options struct {
+	// RTol and ATol are the tolerances of output comparisons; 0 means the
+	// defaults.
+	RTol, ATol float64
+	// Session configures the onnxruntime sessions.
+	Session infer.Options
+}
+
+// A Check is one verified property of the folder.
+type Check struct {
+	// File is the file checked, relative to the folder.
+	File string `json:"file"`
+	// What names the check: "load", "metadata", "test data", "parts" or
+	// "card".
+	What string `json:"check"`
+	// Err says why the check failed; empty when it passed.
+	Err string `json:"error,omitempty"`
+	// MaxAbsDiff is the largest |got - want| of an output comparison, and
+	// N the number of examples compared.
+	MaxAbsDiff float64 `json:"max_abs_diff,omitempty"`
+	N          int     `json:"examples,omitempty"`
+}
+
+// OK reports whether the check passed.
+func (c Check) OK() bool { return c.Err == "" }
+
+// A Report lists the checks of one folder.
+type Report struct {
+	Dir        string  `json:"dir"`
+	RTol, ATol float64 `json:"-"`
+	Checks     []Check `json:"checks"`
+}
+
+// OK reports whether every check passed.
+func (r *Report) OK() bool {
+	for _, c := range r.Checks {
+		if !c.OK() {
+			return false
+		}
+	}
+	return len(r.Checks) > 0
+}
+
+// Failed returns the failed checks.
+func (r *Report) Failed() []Check {
+	var f []Check
+	for _, c := range r.Checks {
+		if !c.OK() {
+			f = append(f, c)
+		}
+	}
+	return f
+}
+
+func (r *Report) add(file, what string, err error) *Check {
+	c := Check{File: file, What: what}
+	if err != nil {
+		c.Err = err.Error()
+	}
+	r.Checks = append(r.Checks, c)
+	return &r.Checks[len(r.Checks)-1]
+}
+
+// Dir verifies the export folder dir. The error is for a folder that
+// cannot be read at all; everything else is a failed Check in the report.
+func Dir(dir string, opt Options) (*Report, error) {
+	if opt.RTol == 0 {
+		opt.RTol = DefaultRTol
+	}
+	if opt.ATol == 0 {
+		opt.ATol = DefaultATol
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", dir, err)
+	}
+	rep := &Report{Dir: dir, RTol: opt.RTol, ATol: opt.ATol}
+	var models, testSets []string
+	for _, e := range entries {
+		switch {
+		case !e.IsDir() && strings.HasSuffix(e.Name(), ".onnx"):
+			models = append(models, e.Name())
+		case e.IsDir() && strings.HasPrefix(e.Name(), "test_data_set_"):
+			testSets = append(testSets, e.Name())
+		}
+	}
+	sort.Strings(models)
+	sort.Strings(testSets)
+	if len(models) == 0 {
+		rep.add(".", "load", errors.New("no .onnx file in the folder"))
+		return rep, nil
+	}
+
+	sessions := map[string]*infer.Session{}
+	defer func() {
+		for _, s := range sessions {
+			s.Close()
+		}
+	}()
+	for _, f := range models {
+		s, err := infer.Open(filepath.Join(dir, f), opt.Session)
+		rep.add(f, "load", err)
+		if err == nil {
+			sessions[f] = s
+		}
+	}
+	// The whole model names the model; without it, the first file that loads.
+	name, nameFrom := "", ""
+	for _, f := range append([]string{export.ModelFile}, models...) {
+		if s := sessions[f]; s != nil {
+			name, nameFrom = s.ModelName(), f
+			break
+		}
+	}
+	for _, f := range models {
+		s := sessions[f]
+		if s == nil {
+			continue
+		}
+		err := checkMetadata(s)
+		if err == nil && s.ModelName() != name {
+			err = fmt.Errorf("metadata names model %q, but %s names %q", s.ModelName(), nameFrom, name)
+		}
+		rep.add(f, "metadata", err)
+	}
+
+	main := sessions[export.ModelFile]
+	for _, ts := range testSets {
+		file := filepath.Join(ts, export.TestOutput)
+		if main == nil {
+			rep.add(file, "test data", fmt.Errorf("no loadable %s to run it with", export.ModelFile))
+			continue
+		}
+		c := rep.add(file, "test data", nil)
+		var err error
+		c.N, c.MaxAbsDiff, err = testSet(main, filepath.Join(dir, ts), opt)
+		if err != nil {
+			c.Err = err.Error()
+		}
+	}
+	if enc, dec := sessions[export.PartFile("encoder")], sessions[export.PartFile("decoder")]; enc != nil && dec != nil && main != nil && len(testSets) > 0 {
+		c := rep.add("encoder.onnx + decoder.onnx", "parts", nil)
+		var err error
+		c.N, c.MaxAbsDiff, err = parts(main, enc, dec, filepath.Join(dir, testSets[0]), opt)
+		if err != nil {
+			c.Err = err.Error()
+		}
+	}
+	rep.add(export.CardFile, "card", checkCard(filepath.Join(dir, export.CardFile), name))
+	return rep, nil
+}
+
+// checkMetadata checks the zoo metadata against the session's own shapes.
+func checkMetadata(s *infer.Session) error {
+	meta := s.Metadata()
+	for _, k := range []string{export.MetaModel, export.MetaPart, export.MetaTask, export.MetaInputShape, export.MetaOutputShape, export.MetaVersion} {
+		if meta[k] == "" {
+			return fmt.Errorf("metadata has no %s", k)
+		}
+	}
+	for _, c := range []struct {
+		key  string
+		real []int
+	}{{export.MetaInputShape, s.InputShape()}, {export.MetaOutputShape, s.OutputShape()}} {
+		var declared []int
+		if err := json.Unmarshal([]byte(meta[c.key]), &declared); err != nil {
+			return fmt.Errorf("metadata %s = %q: %w", c.key, meta[c.key], err)
+		}
+		if !slices.Equal(declared, c.real) {
+			return fmt.Errorf("metadata %s says %v, the graph has %v", c.key, declared, c.real)
+		}
+	}
+	return nil
+}
+
+// readTensor reads a TensorProto file.
+func readTensor(path string) (*zoo.Tensor, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var tp onnxpb.TensorProto
+	if err := proto.Unmarshal(b, &tp); err != nil {
+		return nil, fmt.Errorf("%s: not an ONNX TensorProto: %w", path, err)
+	}
+	t, err := export.FromTensorProto(&tp)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// input reads the input of a test data set and checks it fits s.
+func input(s *infer.Session, set string) (*zoo.Tensor, int, error) {
+	in, err := readTensor(filepath.Join(set, export.TestInput))
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(in.Shape) == 0 || !slices.Equal(in.Shape[1:], s.InputShape()) {
+		return nil, 0, fmt.Errorf("%s has shape %v; the model takes [N %v]", export.TestInput, in.Shape, s.InputShape())
+	}
+	return in, in.Shape[0], nil
+}
+
+// testSet runs the model on a test data set's input and compares with its
+// expected output.
+func testSet(s *infer.Session, set string, opt Options) (int, float64, error) {
+	in, n, err := input(s, set)
+	if err != nil {
+		return 0, 0, err
+	}
+	want, err := readTensor(filepath.Join(set, export.TestOutput))
+	if err != nil {
+		return n, 0, err
+	}
+	if len(want.Shape) == 0 || want.Shape[0] != n || !slices.Equal(want.Shape[1:], s.OutputShape()) {
+		return n, 0, fmt.Errorf("%s has shape %v; the model gives [%d %v]", export.TestOutput, want.Shape, n, s.OutputShape())
+	}
+	got, err := s.Run(in.Data, n)
+	if err != nil {
+		return n, 0, err
+	}
+	d, err := compare(got, want.Data, opt)
+	return n, d, err
+}
+
+// parts checks that decoder(encoder(x)) equals model(x) on a test input.
+func parts(model, enc, dec *infer.Session, set string, opt Options) (int, float64, error) {
+	in, n, err := input(model, set)
+	if err != nil {
+		return 0, 0, err
+	}
+	whole, err := model.Run(in.Data, n)
+	if err != nil {
+		return n, 0, err
+	}
+	code, err := enc.Run(in.Data, n)
+	if err != nil {
+		return n, 0, err
+	}
+	if !slices.Equal(enc.OutputShape(), dec.InputShape()) {
+		return n, 0, fmt.Errorf("encoder gives %v but decoder takes %v", enc.OutputShape(), dec.InputShape())
+	}
+	back, err := dec.Run(code, n)
+	if err != nil {
+		return n, 0, err
+	}
+	d, err := compare(back, whole, opt)
+	return n, d, err
+}
+
+// compare checks |got - want| <= ATol + RTol*|want| everywhere and returns
+// the largest |got - want|.
+func compare(got, want []float32, opt Options) (float64, error) {
+	if len(got) != len(want) {
+		return 0, fmt.Errorf("%d values, want %d", len(got), len(want))
+	}
+	maxd, bad, first := 0.0, 0, -1
+	for i := range got {
+		g, w := float64(got[i]), float64(want[i])
+		d := math.Abs(g - w)
+		if math.IsNaN(d) {
+			d = math.Inf(1)
+		}
+		maxd = max(maxd, d)
+		if !(d <= opt.ATol+opt.RTol*math.Abs(w)) {
+			if first < 0 {
+				first = i
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		return maxd, fmt.Errorf("%d of %d values differ beyond atol %g + rtol %g (first at %d: got %g, want %g; max |diff| %.3g)",
+			bad, len(got), opt.ATol, opt.RTol, first, got[first], want[first], maxd)
+	}
+	return maxd, nil
+}
+
+// checkCard checks that the model card exists and names the model.
+func checkCard(path, model string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("model card: %w", err)
+	}
+	if model != "" && !strings.Contains(string(b), model) {
+		return fmt.Errorf("model card does not name the model %s", model)
+	}
+	return nil
+}

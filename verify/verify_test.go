@@ -1,0 +1,153 @@
+package verify
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// exported writes the export folder of model name with seeded weights and
+// 8 fixture images as test data.
+func exported(t *testing.T, name string, seed uint64) string {
+	t.Helper()
+	m, err := zoo.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, x, err := dataset.ReadAllFloat32("../fixtures/mnist-512/t10k-images-idx3-ubyte.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), name)
+	if _, err := export.WriteDir(dir, m, m.InitWeights(seed), export.DirOptions{Weights: "test", Sample: x[:8*784], SampleN: 8}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func failed(r *Report) string {
+	var s []string
+	for _, c := range r.Failed() {
+		s = append(s, c.File+" "+c.What+": "+c.Err)
+	}
+	return strings.Join(s, "; ")
+}
+
+func TestVerifyGood(t *testing.T) {
+	dir := exported(t, "manifold-ae", 1)
+	r, err := Dir(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() {
+		t.Fatalf("fresh export fails: %s", failed(r))
+	}
+	// 3 files x (load, metadata), test data, parts, card.
+	if len(r.Checks) != 9 {
+		t.Errorf("%d checks: %+v", len(r.Checks), r.Checks)
+	}
+	for _, c := range r.Checks {
+		if c.What == "test data" && (c.N != 8 || c.MaxAbsDiff > 1e-5) {
+			t.Errorf("test data: %d examples, max diff %g", c.N, c.MaxAbsDiff)
+		}
+		if c.What == "parts" && c.MaxAbsDiff > 1e-5 {
+			t.Errorf("encoder+decoder differ from the model by %g", c.MaxAbsDiff)
+		}
+	}
+}
+
+func TestVerifyBad(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		file   string
+		want   string
+	}{
+		{"wrong expected output", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, export.TestDataDir, export.TestOutput)
+			out, err := readTensor(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.Data[100] += 0.5
+			b, _ := proto.Marshal(export.Tensor(export.OutputName, out))
+			os.WriteFile(p, b, 0o644)
+		}, "test_data_set_0/output_0.pb", "1 of 6272 values differ"},
+		{"truncated output", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, export.TestDataDir, export.TestOutput), []byte{0x0a, 0x05}, 0o644)
+		}, "test_data_set_0/output_0.pb", "not an ONNX TensorProto"},
+		{"decoder of other weights", func(t *testing.T, dir string) {
+			other := exported(t, "manifold-ae", 2)
+			b, _ := os.ReadFile(filepath.Join(other, "decoder.onnx"))
+			os.WriteFile(filepath.Join(dir, "decoder.onnx"), b, 0o644)
+		}, "encoder.onnx + decoder.onnx", "differ beyond"},
+		{"decoder of another model", func(t *testing.T, dir string) {
+			other := exported(t, "tiny-ae-2", 2)
+			b, _ := os.ReadFile(filepath.Join(other, "decoder.onnx"))
+			os.WriteFile(filepath.Join(dir, "decoder.onnx"), b, 0o644)
+		}, "decoder.onnx", `names model "tiny-ae-2"`},
+		{"not a model", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "encoder.onnx"), []byte("<html>404</html>"), 0o644)
+		}, "encoder.onnx", "not a model onnxruntime can load"},
+		{"no card", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, export.CardFile)) }, "README.md", "model card"},
+		{"card of another model", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, export.CardFile), []byte("# something else\n"), 0o644)
+		}, "README.md", "does not name the model manifold-ae"},
+		{"no models", func(t *testing.T, dir string) {
+			for _, f := range []string{"model.onnx", "encoder.onnx", "decoder.onnx"} {
+				os.Remove(filepath.Join(dir, f))
+			}
+		}, ".", "no .onnx file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := exported(t, "manifold-ae", 1)
+			tc.change(t, dir)
+			r, err := Dir(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK() {
+				t.Fatal("damaged folder verifies")
+			}
+			found := false
+			for _, c := range r.Failed() {
+				found = found || c.File == tc.file && strings.Contains(c.Err, tc.want)
+			}
+			if !found {
+				t.Errorf("failures %q; want one on %s saying %q", failed(r), tc.file, tc.want)
+			}
+		})
+	}
+	if _, err := Dir(filepath.Join(t.TempDir(), "absent"), Options{}); err == nil {
+		t.Error("missing folder: no error")
+	}
+}
+
+func TestCompare(t *testing.T) {
+	for _, tc := range []struct {
+		got, want []float32
+		opt       Options
+		ok        bool
+	}{
+		{[]float32{1, 2}, []float32{1, 2}, Options{RTol: 1e-3, ATol: 1e-3}, true},
+		{[]float32{1.0015, 0}, []float32{1, 0}, Options{RTol: 1e-3, ATol: 1e-3}, true}, // 0.0015 <= 0.001 + 0.001
+		{[]float32{1.0025, 0}, []float32{1, 0}, Options{RTol: 1e-3, ATol: 1e-3}, false},
+		{[]float32{1e-7}, []float32{0}, Options{RTol: 1e-9, ATol: 1e-9}, false},
+		{[]float32{float32(nan())}, []float32{0}, Options{RTol: 1, ATol: 1}, false},
+		{[]float32{1}, []float32{1, 2}, Options{RTol: 1, ATol: 1}, false},
+	} {
+		_, err := compare(tc.got, tc.want, tc.opt)
+		if (err == nil) != tc.ok {
+			t.Errorf("compare(%v, %v, %+v) = %v", tc.got, tc.want, tc.opt, err)
+		}
+	}
+}
+
+func nan() float64 { var z float64; return z / z }
