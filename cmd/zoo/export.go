@@ -110,12 +110,20 @@ func runWeights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 	if len(info.Epochs) == 0 {
 		return nil, nil, "", fmt.Errorf("run folder %s has no finished epoch yet", dir)
 	}
-	val := info.Epochs[len(info.Epochs)-1].ValLoss
+	ep := info.Epochs[len(info.Epochs)-1]
 	if info.Status == train.StatusEarlyStopped {
-		val = info.BestVal // the weights are those of the best epoch
+		for _, e := range info.Epochs {
+			if e.Epoch == info.BestEpoch {
+				ep = e // the weights are those of the best epoch
+			}
+		}
 	}
-	src := fmt.Sprintf("trained by zoo (run %s, %s after %d epochs on %s, validation loss %.6g)",
-		filepath.Base(dir), info.Status, info.Epoch, filepath.Base(info.Train.Name), val)
+	acc := ""
+	if m.Task == zoo.Classify {
+		acc = fmt.Sprintf(", validation accuracy %.2f%%", 100*ep.ValAccuracy)
+	}
+	src := fmt.Sprintf("trained by zoo (run %s, %s after %d epochs on %s, validation loss %.6g%s)",
+		filepath.Base(dir), info.Status, info.Epoch, filepath.Base(info.Train.Name), ep.ValLoss, acc)
 	return m, w, src, nil
 }
 
