@@ -263,7 +263,8 @@ func TestStreamErrors(t *testing.T) {
 	}{
 		{"wrong task", model, TaskEncode, fixtureImages, `performs "reconstruct", not "encode"`},
 		{"decode images", decoder, TaskDecode, fixtureImages, "takes [2]"},
-		{"unknown task", model, "classify", fixtureImages, "unknown task"},
+		{"classify an autoencoder", model, TaskClassify, fixtureImages, `performs "reconstruct", not "classify": it is not a classifier`},
+		{"unknown task", model, "segment", fixtureImages, "unknown task"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := dataset.OpenIDX(tc.data)

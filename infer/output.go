@@ -114,7 +114,11 @@ func (o *Output) Commit() error {
 func (o *Output) Abort() { o.f.Abort() }
 
 // npyHeader returns the NumPy format 1.0 header of a C-order float32 array.
-func npyHeader(shape []int) []byte {
+func npyHeader(shape []int) []byte { return npyHeaderOf("<f4", shape) }
+
+// npyHeaderOf returns the NumPy format 1.0 header of a C-order array of the
+// NumPy type descr, such as "<f4" or "|u1".
+func npyHeaderOf(descr string, shape []int) []byte {
 	dims := make([]string, len(shape))
 	for i, d := range shape {
 		dims[i] = fmt.Sprint(d)
@@ -123,7 +127,7 @@ func npyHeader(shape []int) []byte {
 	if len(shape) == 1 {
 		tuple += ","
 	}
-	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", tuple)
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, tuple)
 	// magic (6) + version (2) + length (2) + dict + padding + '\n' is a multiple of 64
 	total := 10 + len(dict) + 1
 	pad := (64 - total%64) % 64

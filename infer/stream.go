@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/dataset"
 )
 
@@ -15,17 +16,20 @@ const (
 	TaskReconstruct = "reconstruct" // whole autoencoder: images in, images out, with MSE
 	TaskEncode      = "encode"      // encoder: images in, codes out
 	TaskDecode      = "decode"      // decoder: codes in, images out
+	TaskClassify    = "classify"    // classifier: images in, one logit per class out, with accuracy given labels
 )
 
 // modelFile says which file of an export folder performs a task.
-var modelFile = map[string]string{TaskReconstruct: "model.onnx", TaskEncode: "encoder.onnx", TaskDecode: "decoder.onnx"}
+var modelFile = map[string]string{
+	TaskReconstruct: "model.onnx", TaskEncode: "encoder.onnx", TaskDecode: "decoder.onnx", TaskClassify: "model.onnx",
+}
 
 // ModelFile returns the file of an export folder that performs task, such
 // as "encoder.onnx" for encode.
 func ModelFile(task string) (string, error) {
 	f, ok := modelFile[task]
 	if !ok {
-		return "", fmt.Errorf("unknown task %q (want reconstruct, encode or decode)", task)
+		return "", fmt.Errorf("unknown task %q (want reconstruct, encode, decode or classify)", task)
 	}
 	return f, nil
 }
@@ -38,7 +42,16 @@ func (s *Session) CheckTask(task string) error {
 		return err
 	}
 	if have := s.Task(); have != "" && have != task {
+		switch {
+		case have == TaskClassify:
+			return fmt.Errorf("%s is a classifier: it performs %q, not %q", s.path, have, task)
+		case task == TaskClassify:
+			return fmt.Errorf("%s performs %q, not %q: it is not a classifier", s.path, have, task)
+		}
 		return fmt.Errorf("%s performs %q, not %q: use %s of the same export folder", s.path, have, task, want)
+	}
+	if task == TaskClassify {
+		return s.checkClassifier()
 	}
 	if task == TaskReconstruct && s.InputLen() != s.OutputLen() {
 		return fmt.Errorf("%s maps %v to %v: reconstruct needs an output shaped like the input", s.path, s.inShape, s.outShape)
@@ -48,14 +61,29 @@ func (s *Session) CheckTask(task string) error {
 
 // StreamOptions are the settings of Stream.
 type StreamOptions struct {
-	// Task is TaskReconstruct, TaskEncode or TaskDecode.
+	// Task is TaskReconstruct, TaskEncode, TaskDecode or TaskClassify.
 	Task string
 	// Batch is the number of examples per onnxruntime run.
 	Batch int
 	// PerImage keeps each example's reconstruction MSE in the report.
 	PerImage bool
-	// Output receives the model outputs in order; nil writes none.
+	// Output receives the model outputs in order (for TaskClassify, the
+	// logits); nil writes none.
 	Output *Output
+
+	// The rest applies to TaskClassify only.
+
+	// Labels streams the true class of each example alongside the examples:
+	// a 1-D u8 IDX file with one label per example. With labels the report
+	// holds the accuracy, the log loss and the confusion matrix.
+	Labels *dataset.Reader
+	// Predictions receives the predicted class of each example.
+	Predictions *Predictions
+	// Probs receives the softmax probabilities of the classes, [N, classes].
+	Probs *Output
+	// ClassNames name the classes in the report, indexed by class; nil
+	// when unknown (see Session.ClassNames).
+	ClassNames []string
 }
 
 // A Report describes a finished stream.
@@ -76,6 +104,28 @@ type Report struct {
 	PerImage   []float64 `json:"per_image_mse,omitempty"`
 	Output     string    `json:"output,omitempty"`
 	Format     string    `json:"format,omitempty"`
+
+	// Classifiers.
+
+	// Classes is the number of classes, ClassNames their names when known,
+	// and PredictedCounts the number of examples predicted as each class.
+	Classes         int      `json:"classes,omitempty"`
+	ClassNames      []string `json:"class_names,omitempty"`
+	PredictedCounts []int64  `json:"predicted_counts,omitempty"`
+	// Predictions and PredictionsFormat name the predictions file, and
+	// Probs the probabilities file.
+	Predictions       string `json:"predictions,omitempty"`
+	PredictionsFormat string `json:"predictions_format,omitempty"`
+	Probs             string `json:"probabilities,omitempty"`
+	// Labels names the file of true labels; with it come the accuracy, the
+	// log loss (mean negative natural log of the probability of the true
+	// class) and the per-class metrics with the confusion matrix.
+	Labels         string            `json:"labels,omitempty"`
+	Accuracy       *float64          `json:"accuracy,omitempty"`
+	LogLoss        *float64          `json:"log_loss,omitempty"`
+	Classification *analysis.Summary `json:"classification,omitempty"`
+	// Confusion is the confusion matrix, for printing.
+	Confusion *analysis.Confusion `json:"-"`
 }
 
 type filled struct {
@@ -88,7 +138,10 @@ type filled struct {
 // the current one; two batches of tensors are allocated up front (and one
 // more for a short last batch) and reused, so memory does not grow with the
 // file. For TaskReconstruct it also measures the mean squared error between
-// each output and its input.
+// each output and its input. For TaskClassify it takes the outputs as
+// logits, predicts the class with the largest, and, with opt.Labels,
+// measures the accuracy and fills the confusion matrix; labels are read a
+// batch at a time, like the examples.
 func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptions) (*Report, error) {
 	if err := s.CheckTask(opt.Task); err != nil {
 		return nil, err
@@ -104,8 +157,26 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	if opt.Batch <= 0 {
 		return nil, fmt.Errorf("batch size %d must be positive", opt.Batch)
 	}
+	if opt.Task != TaskClassify && (opt.Labels != nil || opt.Predictions != nil || opt.Probs != nil) {
+		return nil, fmt.Errorf("labels, predictions and probabilities need the %s task, not %s", TaskClassify, opt.Task)
+	}
+	if opt.Labels != nil {
+		if err := checkLabels(opt.Labels, r); err != nil {
+			return nil, err
+		}
+	}
+	if opt.ClassNames != nil && len(opt.ClassNames) != s.Classes() {
+		return nil, fmt.Errorf("%d class names for the %d classes of %s", len(opt.ClassNames), s.Classes(), s.path)
+	}
 	total := r.Remaining()
 	batch := min(opt.Batch, max(total, 1))
+	var cls *classifier
+	if opt.Task == TaskClassify {
+		var err error
+		if cls, err = newClassifier(s.Classes(), batch, opt.ClassNames, opt.Labels); err != nil {
+			return nil, err
+		}
+	}
 
 	rep := &Report{
 		Model: s.ModelName(), File: s.path, Task: opt.Task, Input: r.Name(), Batch: opt.Batch,
@@ -113,6 +184,15 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	}
 	if opt.Output != nil {
 		rep.Output, rep.Format = opt.Output.Path(), opt.Output.Format()
+	}
+	if opt.Predictions != nil {
+		rep.Predictions, rep.PredictionsFormat = opt.Predictions.Path(), opt.Predictions.Format()
+	}
+	if opt.Probs != nil {
+		rep.Probs = opt.Probs.Path()
+	}
+	if opt.Labels != nil {
+		rep.Labels = opt.Labels.Name()
 	}
 	var sumSq float64
 	if opt.PerImage && opt.Task == TaskReconstruct {
@@ -169,6 +249,13 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 				}
 			}
 		}
+		if cls != nil {
+			if err := cls.add(out, f.n, opt); err != nil {
+				cancel()
+				<-readErr
+				return nil, err
+			}
+		}
 		if opt.Output != nil {
 			if err := opt.Output.Write(out); err != nil {
 				cancel()
@@ -195,6 +282,9 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	if opt.Task == TaskReconstruct && rep.Images > 0 {
 		mse := sumSq / float64(rep.Images*outLen)
 		rep.MSE = &mse
+	}
+	if cls != nil {
+		cls.report(rep)
 	}
 	return rep, nil
 }
