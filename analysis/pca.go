@@ -1,0 +1,277 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Float is the element type of the data that FitPCA and the error helpers
+// accept: images are float32 as read by package dataset, exact work is
+// float64.
+type Float interface{ ~float32 | ~float64 }
+
+// A PCA is a principal component analysis fitted by FitPCA: the mean of the
+// training data and its k directions of largest variance.
+//
+// Components are the eigenvectors of the sample covariance matrix (divisor
+// n-1, as in scikit-learn), sorted by decreasing eigenvalue, and each is
+// signed so that its entry of largest absolute value is positive (the first
+// such entry on a tie). This is scikit-learn's svd_flip with
+// u_based_decision=False, the convention of sklearn.decomposition.PCA since
+// scikit-learn 1.5; older releases sign by the scores instead, so their
+// components may differ from these by a factor -1.
+type PCA struct {
+	n, d, k  int
+	mean     []float64
+	comps    []float64 // k x d, row-major, orthonormal rows
+	variance []float64 // k eigenvalues of the covariance
+	totalVar float64   // trace of the covariance
+}
+
+// pcaChunk is the number of rows of data centred and converted to float64
+// at a time.
+const pcaChunk = 256
+
+// FitPCA fits a PCA with k components to n examples of d values each, held
+// row-major in x (len(x) == n*d). All arithmetic is float64. It needs n >= 2
+// and 1 <= k <= min(n, d).
+//
+// The covariance is accumulated chunk by chunk with a symmetric rank-k
+// update (BLAS SYRK) on as many goroutines as GOMAXPROCS, so x is never
+// copied whole; then it is diagonalised with mat.EigenSym. Its cost is
+// O(n d^2 + d^3): 60,000 images of 28x28 take a few seconds.
+func FitPCA[T Float](x []T, n, d, k int) (*PCA, error) {
+	switch {
+	case n < 2 || d < 1:
+		return nil, fmt.Errorf("pca: %d examples of %d values: want at least 2 examples of at least 1 value", n, d)
+	case len(x) != n*d:
+		return nil, fmt.Errorf("pca: data holds %d values, not %d examples of %d", len(x), n, d)
+	case k < 1 || k > min(n, d):
+		return nil, fmt.Errorf("pca: %d components asked of %d examples of dimension %d: want 1 to %d", k, n, d, min(n, d))
+	}
+	mean := columnMeans(x, n, d)
+	for j, m := range mean {
+		if math.IsNaN(m) || math.IsInf(m, 0) {
+			return nil, fmt.Errorf("pca: column %d holds NaN or infinite values", j)
+		}
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), (n+pcaChunk-1)/pcaChunk))
+	cov := scatter(x, n, d, mean, workers)
+	scale := 1 / float64(n-1)
+	for i := range d {
+		row := cov.Data[i*d : (i+1)*d]
+		for j := i; j < d; j++ {
+			row[j] *= scale
+		}
+	}
+	sym := mat.NewSymDense(d, nil)
+	sym.SetRawSymmetric(cov)
+
+	var eig mat.EigenSym
+	if ok := eig.Factorize(sym, true); !ok {
+		return nil, errors.New("pca: the eigendecomposition of the covariance did not converge")
+	}
+	values := eig.Values(nil) // ascending
+	var vectors mat.Dense
+	eig.VectorsTo(&vectors)
+
+	p := &PCA{n: n, d: d, k: k, mean: mean, comps: make([]float64, k*d), variance: make([]float64, k)}
+	for i := range d {
+		p.totalVar += cov.Data[i*d+i]
+	}
+	for c := range k {
+		col := d - 1 - c
+		p.variance[c] = max(values[col], 0) // rounding can make zero variance slightly negative
+		row := p.comps[c*d : (c+1)*d]
+		mat.Col(row, col, &vectors)
+		signByLargest(row)
+	}
+	return p, nil
+}
+
+// columnMeans returns the mean of each of the d columns of the n x d
+// row-major matrix x, accumulated in float64.
+func columnMeans[T Float](x []T, n, d int) []float64 {
+	mean := make([]float64, d)
+	for i := range n {
+		for j, v := range x[i*d : (i+1)*d] {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	return mean
+}
+
+// scatter returns the upper triangle of (x - mean)^T (x - mean), d x d. The
+// rows of x are split in chunks of pcaChunk; each worker centres its chunks
+// into a d x pcaChunk float64 buffer (transposed, so that SYRK takes dot
+// products of contiguous rows) and accumulates into its own matrix; the
+// workers' matrices are summed at the end.
+func scatter[T Float](x []T, n, d int, mean []float64, workers int) blas64.Symmetric {
+	chunks := (n + pcaChunk - 1) / pcaChunk
+	parts := make([]blas64.Symmetric, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		parts[w] = blas64.Symmetric{Uplo: blas.Upper, N: d, Stride: d, Data: make([]float64, d*d)}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]float64, d*pcaChunk)
+			for c := w; c < chunks; c += workers {
+				lo, hi := c*pcaChunk, min((c+1)*pcaChunk, n)
+				m := hi - lo
+				t := blas64.General{Rows: d, Cols: m, Stride: m, Data: buf[:d*m]}
+				for i := lo; i < hi; i++ {
+					for j, v := range x[i*d : (i+1)*d] {
+						t.Data[j*m+i-lo] = float64(v) - mean[j]
+					}
+				}
+				blas64.Syrk(blas.NoTrans, 1, t, 1, parts[w])
+			}
+		}()
+	}
+	wg.Wait()
+	sum := parts[0]
+	for _, p := range parts[1:] {
+		for i := range d {
+			s, a := sum.Data[i*d+i:(i+1)*d], p.Data[i*d+i:(i+1)*d]
+			for j := range s {
+				s[j] += a[j]
+			}
+		}
+	}
+	return sum
+}
+
+// signByLargest multiplies v by -1 if its entry of largest absolute value
+// (the first one on a tie) is negative.
+func signByLargest(v []float64) {
+	best := 0
+	for i, x := range v {
+		if math.Abs(x) > math.Abs(v[best]) {
+			best = i
+		}
+	}
+	if v[best] < 0 {
+		for i := range v {
+			v[i] = -v[i]
+		}
+	}
+}
+
+// N returns the number of examples the PCA was fitted to.
+func (p *PCA) N() int { return p.n }
+
+// Dim returns the dimension d of an example.
+func (p *PCA) Dim() int { return p.d }
+
+// K returns the number of components.
+func (p *PCA) K() int { return p.k }
+
+// Mean returns a copy of the mean of the training data (d values).
+func (p *PCA) Mean() []float64 { return append([]float64(nil), p.mean...) }
+
+// Components returns a copy of the components as the rows of a k x d
+// matrix, in order of decreasing variance, orthonormal and signed as
+// described at PCA.
+func (p *PCA) Components() *mat.Dense {
+	return mat.NewDense(p.k, p.d, append([]float64(nil), p.comps...))
+}
+
+// Component returns a copy of component i (0 <= i < K).
+func (p *PCA) Component(i int) []float64 {
+	return append([]float64(nil), p.comps[i*p.d:(i+1)*p.d]...)
+}
+
+// ExplainedVariance returns the variance of the training data along each
+// component (the eigenvalues of the covariance, divisor n-1), decreasing:
+// scikit-learn's explained_variance_.
+func (p *PCA) ExplainedVariance() []float64 { return append([]float64(nil), p.variance...) }
+
+// TotalVariance returns the total variance of the training data: the trace
+// of its covariance, the sum of the variances of all d coordinates.
+func (p *PCA) TotalVariance() float64 { return p.totalVar }
+
+// ExplainedVarianceRatio returns each component's share of the total
+// variance: scikit-learn's explained_variance_ratio_. When the data has no
+// variance at all the shares are 0.
+func (p *PCA) ExplainedVarianceRatio() []float64 {
+	r := make([]float64, p.k)
+	if p.totalVar > 0 {
+		for i, v := range p.variance {
+			r[i] = v / p.totalVar
+		}
+	}
+	return r
+}
+
+// Transform projects n examples (row-major in x, n x d) onto the
+// components and returns their n x k scores: (x - mean) C^T.
+func (p *PCA) Transform(x []float64, n int) ([]float64, error) {
+	if len(x) != n*p.d {
+		return nil, fmt.Errorf("pca transform: data holds %d values, not %d examples of %d", len(x), n, p.d)
+	}
+	z := make([]float64, n*p.k)
+	comps := blas64.General{Rows: p.k, Cols: p.d, Stride: p.d, Data: p.comps}
+	buf := make([]float64, min(n, pcaChunk)*p.d)
+	for lo := 0; lo < n; lo += pcaChunk {
+		hi := min(lo+pcaChunk, n)
+		m := hi - lo
+		c := blas64.General{Rows: m, Cols: p.d, Stride: p.d, Data: buf[:m*p.d]}
+		for i := range c.Data {
+			c.Data[i] = x[lo*p.d+i] - p.mean[i%p.d]
+		}
+		out := blas64.General{Rows: m, Cols: p.k, Stride: p.k, Data: z[lo*p.k : hi*p.k]}
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, c, comps, 0, out)
+	}
+	return z, nil
+}
+
+// InverseTransform maps n score vectors (row-major in z, n x k) back to the
+// data space and returns n x d values: z C + mean.
+func (p *PCA) InverseTransform(z []float64, n int) ([]float64, error) {
+	if len(z) != n*p.k {
+		return nil, fmt.Errorf("pca inverse transform: scores hold %d values, not %d examples of %d", len(z), n, p.k)
+	}
+	x := make([]float64, n*p.d)
+	for i := range n {
+		copy(x[i*p.d:(i+1)*p.d], p.mean)
+	}
+	if n == 0 {
+		return x, nil
+	}
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
+		blas64.General{Rows: n, Cols: p.k, Stride: p.k, Data: z},
+		blas64.General{Rows: p.k, Cols: p.d, Stride: p.d, Data: p.comps},
+		1, blas64.General{Rows: n, Cols: p.d, Stride: p.d, Data: x})
+	return x, nil
+}
+
+// Reconstruct projects n examples onto the components and maps them back:
+// InverseTransform(Transform(x)), the best rank-k approximation of the
+// centred data, plus the mean.
+func (p *PCA) Reconstruct(x []float64, n int) ([]float64, error) {
+	z, err := p.Transform(x, n)
+	if err != nil {
+		return nil, err
+	}
+	return p.InverseTransform(z, n)
+}
+
+// Float64s returns x converted to float64.
+func Float64s[T Float](x []T) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}
