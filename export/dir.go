@@ -48,9 +48,40 @@ const (
 // PartFile returns the file name of a part's model, such as "encoder.onnx".
 func PartFile(part string) string { return part + ".onnx" }
 
+// Parts returns the parts of m that WriteDir writes a file of their own
+// for, and, keyed by part, why each other part has none. Reconstruct models
+// of more than one part get one file per part that runs on its own
+// (encoder.onnx, decoder.onnx); a decoder whose MaxUnpool2d layers take the
+// pool indices of the encoder runs only inside model.onnx. Classifiers get
+// model.onnx alone.
+func Parts(m *zoo.Model) (parts []string, skipped map[string]string) {
+	skipped = map[string]string{}
+	for _, p := range m.Parts {
+		switch {
+		case m.Task != zoo.Reconstruct || len(m.Parts) < 2:
+			skipped[p.Name] = fmt.Sprintf("%s models are exported whole", m.Task)
+		case unpoolsOtherPart(p):
+			skipped[p.Name] = "its MaxUnpool2d layers take the pool indices that the " + m.Parts[0].Name + " computes"
+		default:
+			parts = append(parts, p.Name)
+		}
+	}
+	return parts, skipped
+}
+
+// unpoolsOtherPart reports whether a MaxUnpool2d of p names a pool outside p.
+func unpoolsOtherPart(p zoo.Part) bool {
+	for _, l := range p.Layers {
+		if u, ok := l.(zoo.MaxUnpool2d); ok && !strings.HasPrefix(u.Pool, p.Name+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // WriteDir writes the export folder dir for model m with weights w:
-// model.onnx, one ONNX file per part for reconstruct models (encoder.onnx,
-// decoder.onnx), test_data_set_0 with input_0.pb and output_0.pb, and a
+// model.onnx, one ONNX file per part that runs on its own for reconstruct
+// models (encoder.onnx, decoder.onnx; see Parts), test_data_set_0 with input_0.pb and output_0.pb, and a
 // README.md model card. Everything is written into a temporary folder beside
 // dir and renamed into place at the end, so dir is either complete or
 // absent (or, without Force, untouched). It returns the paths written.
@@ -76,11 +107,10 @@ func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string
 
 	files := []string{ModelFile}
 	parts := []string{"model"}
-	if m.Task == zoo.Reconstruct && len(m.Parts) > 1 {
-		for _, p := range m.Parts {
-			parts = append(parts, p.Name)
-			files = append(files, PartFile(p.Name))
-		}
+	own, _ := Parts(m)
+	for _, p := range own {
+		parts = append(parts, p)
+		files = append(files, PartFile(p))
 	}
 	for i, part := range parts {
 		mp, err := Model(m, w, Options{Part: part, Weights: opt.Weights})
@@ -174,7 +204,7 @@ var cardTemplate = template.Must(template.New("card").Parse(`# {{.M.Name}}
 | task | {{.M.Task}} |
 | input | ` + "`input`" + ` float32 {{.In}} ({{if eq .InLen 784}}28x28 images scaled to [0, 1]{{else}}per-example shape {{.InShape}}{{end}}) |
 | output | ` + "`output`" + ` float32 {{.Out}} |
-| parameters | {{.Params}} |
+| parameters | {{.Params}} trained{{if .Buffers}}, and {{.Buffers}} in buffers (BatchNorm running statistics){{end}} |
 | weights | {{.Weights}} |
 | ONNX | opset {{.Opset}}, IR version {{.IR}}, batch dimension ` + "`N`" + ` is symbolic |
 | written by | zoo {{.Version}} |
@@ -184,6 +214,9 @@ var cardTemplate = template.Must(template.New("card").Parse(`# {{.M.Name}}
 {{end}}
 {{- range .PartRows}}
 ` + "`{{.File}}`" + ` maps {{.In}} to {{.Out}}.
+{{end}}
+{{- range .NoFile}}
+There is no ` + "`{{.File}}`" + `: the {{.Part}} runs only inside ` + "`" + ModelFile + "`" + `, as {{.Why}}.
 {{end}}
 ## Layers
 | layer | kind | output | parameters |
@@ -196,7 +229,7 @@ var cardTemplate = template.Must(template.New("card").Parse(`# {{.M.Name}}
 ## Run it
 zoo:
 
-    zoo infer {{.M.Name}}/model.onnx t10k-images-idx3-ubyte.gz --task {{.M.Task}} --out out.idx
+    zoo infer {{.M.Name}}/model.onnx {{if eq .InLen 784}}t10k-images-idx3-ubyte.gz{{else}}{{.M.Dataset}}:test{{end}} --task {{.M.Task}} --out out.idx
 
 Python (pip install onnxruntime numpy):
 
@@ -219,12 +252,11 @@ The test data in ` + "`test_data_set_0`" + ` (ONNX TensorProto, as in the ONNX M
 the expected output for its input, computed by zoo's plain-Go reference forward pass.
 `))
 
-type cardStep struct {
-	Prefix, Layer, OutS string
-	N                   int
-}
+type cardStep struct{ Prefix, Layer, OutS, N string }
 
 type partRow struct{ File, In, Out string }
+
+type noFileRow struct{ File, Part, Why string }
 
 // Card returns the README.md model card of an export folder.
 func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
@@ -238,11 +270,19 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 	}
 	var rows []cardStep
 	for _, s := range steps {
-		n := 0
+		n, buf := 0, 0
 		for _, p := range s.Params {
-			n += p.Size()
+			if p.Buffer {
+				buf += p.Size()
+			} else {
+				n += p.Size()
+			}
 		}
-		rows = append(rows, cardStep{Prefix: s.Prefix, Layer: s.Layer.String(), OutS: zoo.ShapeString(s.Out), N: n})
+		ns := fmt.Sprint(n)
+		if buf > 0 {
+			ns += fmt.Sprintf(" (and %d in buffers)", buf)
+		}
+		rows = append(rows, cardStep{Prefix: s.Prefix, Layer: s.Layer.String(), OutS: zoo.ShapeString(s.Out), N: ns})
 	}
 	var parts []partRow
 	for _, f := range files {
@@ -258,6 +298,21 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 			parts = append(parts, partRow{File: f, In: zoo.ShapeString(sub.Input), Out: zoo.ShapeString(so)})
 		}
 	}
+	buffers := 0
+	for _, p := range m.Params() {
+		if p.Buffer {
+			buffers += p.Size()
+		}
+	}
+	var noFile []noFileRow
+	if m.Task == zoo.Reconstruct && len(m.Parts) > 1 {
+		_, skipped := Parts(m)
+		for _, p := range m.PartNames() {
+			if why, ok := skipped[p]; ok {
+				noFile = append(noFile, noFileRow{File: PartFile(p), Part: p, Why: why})
+			}
+		}
+	}
 	recipe := m.Recipe
 	inCSV := strings.Trim(strings.Join(strings.Fields(fmt.Sprint(m.Input)), ", "), "[]")
 	if weights == "" {
@@ -266,8 +321,8 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 	var buf bytes.Buffer
 	err = cardTemplate.Execute(&buf, map[string]any{
 		"M": m, "In": zoo.ShapeString(m.Input), "Out": zoo.ShapeString(out), "InShape": fmt.Sprint(m.Input),
-		"InLen": zoo.Numel(m.Input), "InCSV": inCSV, "Params": m.NumParams(), "Weights": weights,
-		"Opset": Opset, "IR": IRVersion, "Version": zoo.Version, "Files": files, "PartRows": parts,
+		"InLen": zoo.Numel(m.Input), "InCSV": inCSV, "Params": m.NumParams(), "Buffers": buffers, "Weights": weights,
+		"Opset": Opset, "IR": IRVersion, "Version": zoo.Version, "Files": files, "PartRows": parts, "NoFile": noFile,
 		"Steps": rows,
 		"Recipe": fmt.Sprintf("%s, learning rate %g, batch %d, %d epochs, loss %s%s",
 			recipe.Optimizer, recipe.LR, recipe.BatchSize, recipe.Epochs, recipe.Loss, recipeExtras(recipe)),

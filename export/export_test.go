@@ -36,7 +36,7 @@ print(json.dumps(res))
 `
 
 func sample(m *zoo.Model, n int) []float32 {
-	x := make([]float32, n*784)
+	x := make([]float32, n*zoo.Numel(m.Input))
 	for i := range x {
 		x[i] = float32(i%251) / 251
 	}

@@ -73,17 +73,18 @@ func open(t *testing.T, path string) *Session {
 }
 
 // TestParityWithReference runs every registry model, and its encoder and
-// decoder, through onnxruntime and through the plain-Go reference forward
-// pass on the same weights and fixture batch.
+// decoder where they are exported on their own, through onnxruntime and
+// through the plain-Go reference forward pass on the same weights (with
+// non-trivial BatchNorm statistics) and fixture batch.
 func TestParityWithReference(t *testing.T) {
 	const n = 64
-	x := images(t, n)
 	for _, m := range zoo.All() {
 		t.Run(m.Name, func(t *testing.T) {
-			w := m.InitWeights(7)
+			w := parityWeights(m, 7)
 			dir := exportModel(t, m, w)
-			in := x
-			for _, part := range append([]string{"model"}, m.PartNames()...) {
+			in := modelInput(t, m, n)
+			parts, _ := export.Parts(m)
+			for _, part := range append([]string{"model"}, parts...) {
 				sub, file := m, export.ModelFile
 				if part != "model" {
 					var err error
