@@ -158,6 +158,12 @@ func (c *Confusion) BalancedAccuracy() float64 {
 	return c.mean(c.Recall)
 }
 
+// MacroPrecision returns the mean precision over the classes that were
+// predicted at least once, or NaN when nothing was counted.
+func (c *Confusion) MacroPrecision() float64 {
+	return c.mean(c.Precision)
+}
+
 // MacroF1 returns the mean F1 over the classes that occur among the true or
 // the predicted classes, or NaN when nothing was counted.
 func (c *Confusion) MacroF1() float64 {
@@ -211,6 +217,7 @@ type Summary struct {
 	Correct          int64    `json:"correct"`
 	Accuracy         *float64 `json:"accuracy"`
 	BalancedAccuracy *float64 `json:"balanced_accuracy"`
+	MacroPrecision   *float64 `json:"macro_precision"`
 	MacroF1          *float64 `json:"macro_f1"`
 	// Classes are the class names, indexed by class; empty when unknown.
 	Classes  []string     `json:"classes,omitempty"`
@@ -225,7 +232,8 @@ func (c *Confusion) Summary(names []string) Summary {
 	names = c.names(names)
 	s := Summary{
 		Examples: c.Total(), Correct: c.Correct(),
-		Accuracy: opt(c.Accuracy()), BalancedAccuracy: opt(c.BalancedAccuracy()), MacroF1: opt(c.MacroF1()),
+		Accuracy: opt(c.Accuracy()), BalancedAccuracy: opt(c.BalancedAccuracy()),
+		MacroPrecision: opt(c.MacroPrecision()), MacroF1: opt(c.MacroF1()),
 		Matrix: c.Matrix(),
 	}
 	if names != nil {
@@ -268,8 +276,10 @@ func label(names []string, k int) string {
 }
 
 // WriteClassTable writes one aligned line per class with its support,
-// predictions, recall, precision and F1 ("-" where undefined), then a line
-// with the overall figures. names, if not nil, must hold one name per class.
+// predictions, recall, precision and F1 ("-" where undefined), then their
+// macro averages (the mean over the classes where each is defined; the
+// recall average is the balanced accuracy). names, if not nil, must hold one
+// name per class.
 func (c *Confusion) WriteClassTable(w io.Writer, names []string) error {
 	names = c.names(names)
 	rows := [][]string{{"class", "support", "predicted", "recall", "precision", "f1"}}
@@ -277,7 +287,8 @@ func (c *Confusion) WriteClassTable(w io.Writer, names []string) error {
 		rows = append(rows, []string{label(names, k), itoa(c.Support(k)), itoa(c.Predicted(k)),
 			pct(c.Recall(k)), pct(c.Precision(k)), pct(c.F1(k))})
 	}
-	rows = append(rows, []string{"all", itoa(c.Total()), itoa(c.Total()), "", "", ""})
+	rows = append(rows, []string{"macro avg", itoa(c.Total()), itoa(c.Total()),
+		pct(c.BalancedAccuracy()), pct(c.MacroPrecision()), pct(c.MacroF1())})
 	return writeTable(w, rows, 1)
 }
 

@@ -27,6 +27,7 @@ func TestConfusion(t *testing.T) {
 		precision   []float64
 		f1          []float64
 		balanced    float64
+		macroPrec   float64
 		macroF1     float64
 	}{
 		{
@@ -41,6 +42,7 @@ func TestConfusion(t *testing.T) {
 			precision: []float64{2.0 / 3, 2.0 / 4, 2.0 / 3},
 			f1:        []float64{4.0 / 7, 4.0 / 7, 4.0 / 6},
 			balanced:  (0.5 + 2.0/3 + 2.0/3) / 3,
+			macroPrec: (2.0/3 + 0.5 + 2.0/3) / 3,
 			macroF1:   (4.0/7 + 4.0/7 + 4.0/6) / 3,
 		},
 		{
@@ -54,6 +56,7 @@ func TestConfusion(t *testing.T) {
 			precision: []float64{2.0 / 3, nan, nan},
 			f1:        []float64{4.0 / 5, 0, nan},
 			balanced:  0.5,
+			macroPrec: 2.0 / 3,
 			macroF1:   0.4,
 		},
 		{
@@ -67,6 +70,7 @@ func TestConfusion(t *testing.T) {
 			precision: []float64{1, 1},
 			f1:        []float64{1, 1},
 			balanced:  1,
+			macroPrec: 1,
 			macroF1:   1,
 		},
 		{
@@ -78,6 +82,7 @@ func TestConfusion(t *testing.T) {
 			precision: []float64{nan, nan},
 			f1:        []float64{nan, nan},
 			balanced:  nan,
+			macroPrec: nan,
 			macroF1:   nan,
 		},
 	} {
@@ -114,6 +119,7 @@ func TestConfusion(t *testing.T) {
 			}
 			check("Accuracy", c.Accuracy(), tc.accuracy)
 			check("BalancedAccuracy", c.BalancedAccuracy(), tc.balanced)
+			check("MacroPrecision", c.MacroPrecision(), tc.macroPrec)
 			check("MacroF1", c.MacroF1(), tc.macroF1)
 			for k := 0; k < tc.k; k++ {
 				check("Recall", c.Recall(k), tc.recall[k])
@@ -207,11 +213,11 @@ true \ predicted  0  1  2
 2                 0  1  2
 `},
 		{"classes", func(b *strings.Builder) error { return c.WriteClassTable(b, nil) }, `
-class  support  predicted  recall  precision      f1
-0            4          3  50.00%     66.67%  57.14%
-1            3          4  66.67%     50.00%  57.14%
-2            3          3  66.67%     66.67%  66.67%
-all         10         10
+class      support  predicted  recall  precision      f1
+0                4          3  50.00%     66.67%  57.14%
+1                3          4  66.67%     50.00%  57.14%
+2                3          3  66.67%     66.67%  66.67%
+macro avg       10         10  61.11%     61.11%  60.32%
 `},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,19 +27,32 @@ such as mnist, fashion-mnist:test or mnist-mini; a data set that is not found fa
 embedded mnist-mini set, with a notice.
 
 Tasks: reconstruct (images -> images, prints the mean squared error), encode (images -> codes),
-decode (IDX f32 codes -> images). Outputs are IDX float32, or NumPy .npy with --format npy or an
-.npy extension; they are written to a temporary file and renamed at the end, and an existing file
-is replaced only with --force.
+decode (IDX f32 codes -> images), classify (images -> classes; the default for classifiers).
+Outputs are IDX float32, or NumPy .npy with --format npy or an .npy extension; they are written to
+a temporary file and renamed at the end, and an existing file is replaced only with --force.
+
+Classify takes the model's outputs as logits: --out writes the predicted class of each image as
+IDX u8 (magic 0x0801), a NumPy uint8 array (.npy) or CSV (.csv: index, predicted class, its name
+when known, confidence, the true label and whether it is correct when labels are given, and the
+probability of every class); --probs writes the softmax probabilities [N, classes] and --logits
+the raw outputs. With true labels (--labels FILE, one u8 label per image, or automatically when
+DATA is a data set name) it prints the accuracy, log loss, per-class recall and precision and the
+confusion matrix (rows true classes, columns predicted), and puts them in the --json file.
 
 Example:
    zoo infer models/relu-ae-30/model.onnx ../shared/data/mnist/t10k-images-idx3-ubyte.gz \
        --task reconstruct --out recon.idx --batch 256 --json metrics.json
    zoo infer models/relu-ae-30 mnist --task encode --out codes.npy
-   zoo infer models/relu-ae-30 codes.idx --task decode --out images.idx`,
+   zoo infer models/relu-ae-30 codes.idx --task decode --out images.idx
+   zoo infer models/cnn/model.onnx t10k-images-idx3-ubyte.gz --task classify \
+       --labels t10k-labels-idx1-ubyte.gz --out preds.csv --json metrics.json`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "task", Usage: "reconstruct, encode or decode (default: the model's, from its metadata)"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the outputs to `FILE`"},
-			&cli.StringFlag{Name: "format", Usage: "output format: idx or npy (default: from the extension of --out)"},
+			&cli.StringFlag{Name: "task", Usage: "reconstruct, encode, decode or classify (default: the model's, from its metadata)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the outputs (classify: the predicted classes) to `FILE`"},
+			&cli.StringFlag{Name: "format", Usage: "format of --out: idx or npy, or csv for classify (default: from the extension)"},
+			&cli.StringFlag{Name: "labels", Usage: "classify: true labels, an IDX u8 `FILE` with one label per image (default: the data set's, when DATA names one)"},
+			&cli.StringFlag{Name: "probs", Usage: "classify: write the softmax probabilities [N, classes] to `FILE` (IDX float32, or .npy)"},
+			&cli.StringFlag{Name: "logits", Usage: "classify: write the raw model outputs [N, classes] to `FILE` (IDX float32, or .npy)"},
 			&cli.IntFlag{Name: "batch", Aliases: []string{"b"}, Usage: "examples per onnxruntime run", Value: 256},
 			&cli.StringFlag{Name: "json", Usage: "write metrics, images/s and the provider used to `FILE`"},
 			&cli.BoolFlag{Name: "per-image", Usage: "include each image's MSE in the --json file"},
@@ -65,24 +78,41 @@ func runInfer(c *cli.Context) error {
 		return usagef("--batch %d must be positive", c.Int("batch"))
 	}
 	task := c.String("task")
+	if task != "" {
+		if _, err := infer.ModelFile(task); err != nil {
+			return usageError{err}
+		}
+	}
+	if err := checkClassifyFlags(c, task); err != nil {
+		return err
+	}
 	modelPath := a[0]
 	if fi, err := os.Stat(modelPath); err == nil && fi.IsDir() {
-		if task == "" {
-			task = infer.TaskReconstruct
+		// The whole model, whose metadata says its task, unless the task
+		// asks for a part: a classifier's folder has no encoder.onnx, and
+		// its model.onnx then says that it is a classifier.
+		f := "model.onnx"
+		if task != "" {
+			f, _ = infer.ModelFile(task)
 		}
-		f, err := infer.ModelFile(task)
-		if err != nil {
-			return usageError{err}
+		if _, err := os.Stat(filepath.Join(modelPath, f)); err != nil {
+			f = "model.onnx"
 		}
 		modelPath = filepath.Join(modelPath, f)
 	}
 	// Claim the output names first, so that an existing file stops the
 	// run before any work.
-	var out *infer.Output
+	var out, probs, logits *infer.Output
+	var preds *infer.Predictions
 	var jsonFile *atomicfile.File
 	defer func() {
-		if out != nil {
-			out.Abort()
+		for _, o := range []*infer.Output{out, probs, logits} {
+			if o != nil {
+				o.Abort()
+			}
+		}
+		if preds != nil {
+			preds.Abort()
 		}
 		if jsonFile != nil {
 			jsonFile.Abort()
@@ -101,26 +131,70 @@ func runInfer(c *cli.Context) error {
 	defer sess.Close()
 	if task == "" {
 		task = sess.Task()
-		if task == "" || task == "classify" {
+		if task == "" {
 			task = infer.TaskReconstruct
+		}
+		if err := checkClassifyFlags(c, task); err != nil {
+			return fmt.Errorf("%s performs %s: %w", modelPath, task, err)
 		}
 	}
 	dataArg := "mnist"
 	if len(a) == 2 {
 		dataArg = a[1]
 	}
-	r, err := openData(dataArg, task)
+	r, named, err := openData(dataArg, task)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	var labels *dataset.Reader
+	if task == infer.TaskClassify {
+		if labels, err = openLabels(c.String("labels"), named); err != nil {
+			return err
+		}
+		if labels != nil {
+			defer labels.Close()
+		}
+	}
 	if c.Bool("verbose") {
 		lib, _ := infer.LibraryPath()
 		fmt.Fprintf(os.Stderr, "onnxruntime %s (%s), provider %s\nmodel %s: input %v, output %v, task %s\ndata %s: %v\n",
 			infer.Version(), lib, sess.Provider(), modelPath, sess.InputShape(), sess.OutputShape(), task, r.Name(), r.Header())
 	}
 
-	if p := c.String("out"); p != "" {
+	var names []string
+	if task == infer.TaskClassify {
+		if err := sess.CheckTask(task); err != nil {
+			return err
+		}
+		n, k := r.Remaining(), sess.Classes()
+		names = classNames(sess, named)
+		if p := c.String("out"); p != "" {
+			format, err := infer.PredictionFormatOf(p, c.String("format"))
+			if err != nil {
+				return usageError{err}
+			}
+			preds, err = infer.CreatePredictions(p, infer.PredictionsOptions{
+				Format: format, Count: n, Classes: k, Names: names, Labels: labels != nil, Force: c.Bool("force"),
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for _, o := range []struct {
+			flag string
+			dst  **infer.Output
+		}{{"probs", &probs}, {"logits", &logits}} {
+			p := c.String(o.flag)
+			if p == "" {
+				continue
+			}
+			format, _ := infer.FormatOf(p, "")
+			if *o.dst, err = infer.CreateOutput(p, format, n, []int{k}, c.Bool("force")); err != nil {
+				return err
+			}
+		}
+	} else if p := c.String("out"); p != "" {
 		format, err := infer.FormatOf(p, c.String("format"))
 		if err != nil {
 			return usageError{err}
@@ -134,17 +208,26 @@ func runInfer(c *cli.Context) error {
 		}
 	}
 
-	rep, err := sess.Stream(c.Context, r, infer.StreamOptions{
-		Task: task, Batch: c.Int("batch"), PerImage: c.Bool("per-image"), Output: out,
-	})
+	opt := infer.StreamOptions{Task: task, Batch: c.Int("batch"), PerImage: c.Bool("per-image"), Output: out}
+	if task == infer.TaskClassify {
+		opt.Output, opt.Predictions, opt.Probs, opt.Labels, opt.ClassNames = logits, preds, probs, labels, names
+	}
+	rep, err := sess.Stream(c.Context, r, opt)
 	if errors.Is(err, context.Canceled) {
 		return errors.New("interrupted; no output was written")
 	}
 	if err != nil {
 		return err
 	}
-	if out != nil {
-		if err := out.Commit(); err != nil {
+	for _, o := range []*infer.Output{out, probs, logits} {
+		if o != nil {
+			if err := o.Commit(); err != nil {
+				return err
+			}
+		}
+	}
+	if preds != nil {
+		if err := preds.Commit(); err != nil {
 			return err
 		}
 	}
@@ -164,38 +247,101 @@ func runInfer(c *cli.Context) error {
 	return nil
 }
 
+// namedData is a data set that DATA named, with the role of its labels.
+type namedData struct {
+	name, labelRole string
+}
+
 // openData opens DATA: an existing file, or a data set name with an
 // optional ":train" or ":test" split (default test), falling back to the
 // embedded mnist-mini set with a notice when the data set is not found.
-func openData(arg, task string) (*dataset.Reader, error) {
+// For a data set it also returns where its labels are.
+func openData(arg, task string) (*dataset.Reader, *namedData, error) {
 	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, os.PathSeparator) || task == infer.TaskDecode {
-		return dataset.OpenIDX(arg)
+		r, err := dataset.OpenIDX(arg)
+		return r, nil, err
 	}
 	name, split, _ := strings.Cut(arg, ":")
-	role := dataset.TestImages
+	role, labelRole := dataset.TestImages, dataset.TestLabels
 	switch split {
 	case "", "test":
 	case "train":
-		role = dataset.TrainImages
+		role, labelRole = dataset.TrainImages, dataset.TrainLabels
 	default:
-		return nil, usagef("data %q: split %q is not train or test", arg, split)
+		return nil, nil, usagef("data %q: split %q is not train or test", arg, split)
 	}
 	if _, err := dataset.Lookup(name); err != nil {
-		return nil, fmt.Errorf("data %q is neither a file nor a data set: %w", arg, err)
+		return nil, nil, fmt.Errorf("data %q is neither a file nor a data set: %w", arg, err)
 	}
 	r, src, err := dataset.OpenOrMini(name, role)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if src.Embedded && name != dataset.MiniName {
 		fmt.Fprintf(os.Stderr, "zoo: %s not found on the search path (zoo data fetch %s); using the embedded %s set (%d MNIST test images)\n",
 			name, name, dataset.MiniName, r.Remaining())
 	}
+	if src.Embedded {
+		name = dataset.MiniName
+	}
+	return r, &namedData{name: name, labelRole: labelRole}, nil
+}
+
+// classNames returns the class names of the model, or, when it has none,
+// those of the data set DATA names if it has as many classes; nil when
+// neither is known.
+func classNames(sess *infer.Session, named *namedData) []string {
+	if names := sess.ClassNames(); names != nil {
+		return names
+	}
+	if named == nil {
+		return nil
+	}
+	if d, err := dataset.Lookup(named.name); err == nil && len(d.Classes) == sess.Classes() {
+		return d.Classes
+	}
+	return nil
+}
+
+// checkClassifyFlags rejects the flags of classify with another task.
+func checkClassifyFlags(c *cli.Context, task string) error {
+	if task == "" || task == infer.TaskClassify {
+		return nil
+	}
+	for _, f := range []string{"labels", "probs", "logits"} {
+		if c.String(f) != "" {
+			return usagef("--%s applies to --task classify only, not %s", f, task)
+		}
+	}
+	if c.String("format") == infer.FormatCSV {
+		return usagef("--format csv applies to --task classify only, not %s", task)
+	}
+	return nil
+}
+
+// openLabels opens the true labels: the file given, else the labels of the
+// named data set when it has them (nil, with a notice, when it does not).
+func openLabels(path string, named *namedData) (*dataset.Reader, error) {
+	if path != "" {
+		return dataset.OpenIDX(path)
+	}
+	if named == nil {
+		return nil, nil
+	}
+	r, _, err := dataset.Open(named.name, named.labelRole)
+	if errors.Is(err, dataset.ErrNotFound) {
+		fmt.Fprintf(os.Stderr, "zoo: no %s file of %s found; no accuracy without labels (--labels FILE)\n", named.labelRole, named.name)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("labels of %s: %w", named.name, err)
+	}
 	return r, nil
 }
 
 func printReport(rep *infer.Report) {
-	verb := map[string]string{infer.TaskReconstruct: "reconstructed", infer.TaskEncode: "encoded", infer.TaskDecode: "decoded"}[rep.Task]
+	verb := map[string]string{infer.TaskReconstruct: "reconstructed", infer.TaskEncode: "encoded",
+		infer.TaskDecode: "decoded", infer.TaskClassify: "classified"}[rep.Task]
 	name := rep.Model
 	if name == "" {
 		name = filepath.Base(rep.File)
@@ -205,7 +351,46 @@ func printReport(rep *infer.Report) {
 	if rep.MSE != nil {
 		fmt.Printf("reconstruction MSE %.6f (mean per pixel)\n", *rep.MSE)
 	}
-	if rep.Output != "" {
-		fmt.Printf("wrote %s (%s)\n", rep.Output, rep.Format)
+	if rep.Task == infer.TaskClassify {
+		printClassification(rep)
 	}
+	if rep.Predictions != "" {
+		fmt.Printf("wrote %s (predicted classes, %s)\n", rep.Predictions, rep.PredictionsFormat)
+	}
+	if rep.Probs != "" {
+		fmt.Printf("wrote %s (probabilities)\n", rep.Probs)
+	}
+	if rep.Output != "" {
+		what := ""
+		if rep.Task == infer.TaskClassify {
+			what = "logits, "
+		}
+		fmt.Printf("wrote %s (%s%s)\n", rep.Output, what, rep.Format)
+	}
+}
+
+// printClassification prints the accuracy, the per-class table and the
+// confusion matrix, or without labels how often each class was predicted.
+func printClassification(rep *infer.Report) {
+	names := rep.ClassNames
+	if rep.Confusion == nil {
+		var b strings.Builder
+		for k, n := range rep.PredictedCounts {
+			if names != nil {
+				fmt.Fprintf(&b, " %d %s: %d,", k, names[k], n)
+			} else {
+				fmt.Fprintf(&b, " %d: %d,", k, n)
+			}
+		}
+		fmt.Printf("predicted classes (no labels, no accuracy):%s\n", strings.TrimSuffix(b.String(), ","))
+		return
+	}
+	conf := rep.Confusion
+	fmt.Printf("accuracy %.2f%% (%d/%d correct), log loss %.4f, labels %s\n",
+		100*conf.Accuracy(), conf.Correct(), conf.Total(), *rep.LogLoss, rep.Labels)
+	fmt.Println()
+	conf.WriteClassTable(os.Stdout, names)
+	fmt.Println("\nconfusion matrix (rows: true class, columns: predicted class)")
+	conf.WriteMatrix(os.Stdout, names)
+	fmt.Println()
 }
