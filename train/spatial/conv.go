@@ -1,0 +1,338 @@
+package spatial
+
+import (
+	"fmt"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ConvParams are the stride and zero padding of a convolution, and whether
+// its input needs a gradient.
+type ConvParams struct {
+	// Stride is the step between windows, 0 meaning 1.
+	Stride int
+	// Padding is the zero padding on each side of the image.
+	Padding int
+	// NoInputGrad says the input needs no gradient, as a network's input
+	// does not: the backward pass then skips the gradient with respect to
+	// it, and asking G.Grad for that gradient fails.
+	NoInputGrad bool
+}
+
+func (p ConvParams) stride() int {
+	if p.Stride == 0 {
+		return 1
+	}
+	return p.Stride
+}
+
+// Conv2d returns the 2-D cross-correlation of x, [N, C, H, W], with the
+// kernels w, [O, C, K, K], plus the bias b, [O] (nil for none), as PyTorch's
+// nn.Conv2d: a node [N, O, (H+2P-K)/S+1, (W+2P-K)/S+1].
+func Conv2d(x, w, b *G.Node, p ConvParams) (*G.Node, error) {
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) != 4 || len(ws) != 4 || ws[1] != xs[1] || ws[2] != ws[3] {
+		return nil, fmt.Errorf("Conv2d: input %v and weight %v do not fit [N, C, H, W] and [O, C, K, K]", xs, ws)
+	}
+	s, k := p.stride(), ws[2]
+	if p.Padding < 0 || xs[2]+2*p.Padding < k || xs[3]+2*p.Padding < k {
+		return nil, fmt.Errorf("Conv2d: kernel %d does not fit input %v with padding %d", k, xs, p.Padding)
+	}
+	g := geom{N: xs[0], C: xs[1], H: xs[2], W: xs[3], O: ws[0],
+		OH: (xs[2]+2*p.Padding-k)/s + 1, OW: (xs[3]+2*p.Padding-k)/s + 1, K: k, S: s, P: p.Padding}
+	return apply(newConvOp(g, false, b != nil, p.NoInputGrad), x, w, b)
+}
+
+// ConvTranspose2d returns the transposed convolution of x, [N, I, H, W],
+// with the kernels w, [I, O, K, K], plus the bias b, [O] (nil for none), as
+// PyTorch's nn.ConvTranspose2d without output padding: a node
+// [N, O, (H-1)S - 2P + K, (W-1)S - 2P + K].
+func ConvTranspose2d(x, w, b *G.Node, p ConvParams) (*G.Node, error) {
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) != 4 || len(ws) != 4 || ws[0] != xs[1] || ws[2] != ws[3] {
+		return nil, fmt.Errorf("ConvTranspose2d: input %v and weight %v do not fit [N, I, H, W] and [I, O, K, K]", xs, ws)
+	}
+	s, k := p.stride(), ws[2]
+	g := geom{N: xs[0], C: ws[1], H: (xs[2]-1)*s - 2*p.Padding + k, W: (xs[3]-1)*s - 2*p.Padding + k,
+		O: xs[1], OH: xs[2], OW: xs[3], K: k, S: s, P: p.Padding}
+	if p.Padding < 0 || g.H <= 0 || g.W <= 0 {
+		return nil, fmt.Errorf("ConvTranspose2d: kernel %d, stride %d and padding %d give input %v an empty output", k, s, p.Padding, xs)
+	}
+	return apply(newConvOp(g, true, b != nil, p.NoInputGrad), x, w, b)
+}
+
+// apply applies op to the non-nil nodes among in.
+func apply(op G.Op, in ...*G.Node) (*G.Node, error) {
+	var nodes []*G.Node
+	for _, n := range in {
+		if n != nil {
+			nodes = append(nodes, n)
+		}
+	}
+	y, err := G.ApplyOp(op, nodes...)
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	return y, nil
+}
+
+// convOp is a convolution (transposed false: image side to column side)
+// or a transposed convolution (column side to image side) of geometry g,
+// with inputs x, w and, with bias, b. It keeps the im2col matrix of its
+// last input for the weight gradient.
+type convOp struct {
+	base
+	g                     geom
+	transposed, bias, noX bool
+	colOf                 any // the input whose im2col matrix is in slot 0
+}
+
+func newConvOp(g geom, transposed, bias, noX bool) *convOp {
+	name := "Conv2d"
+	if transposed {
+		name = "ConvTranspose2d"
+	}
+	op := &convOp{g: g, transposed: transposed, bias: bias, noX: noX}
+	op.desc = fmt.Sprintf("spatial.%s%+v(bias %t, input gradient %t)", name, g, bias, !noX)
+	op.arity = 2
+	if bias {
+		op.arity = 3
+	}
+	return op
+}
+
+// Type returns Tensor-4 a -> Tensor-4 a [-> Tensor-1 a] -> Tensor-4 a.
+func (op *convOp) Type() hm.Type {
+	if op.bias {
+		return fnType(4, 4, 1, 4)
+	}
+	return fnType(4, 4, 4)
+}
+
+// InferShape returns the output shape of the geometry.
+func (op *convOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if _, err := shape4(op, in, 0); err != nil {
+		return nil, err
+	}
+	g := op.g
+	if op.transposed {
+		return tensor.Shape{g.N, g.C, g.H, g.W}, nil
+	}
+	return tensor.Shape{g.N, g.O, g.OH, g.OW}, nil
+}
+
+// Do computes the convolution.
+func (op *convOp) Do(inputs ...G.Value) (G.Value, error) {
+	return dispatch(op, inputs, func(in [][]float32) (G.Value, error) { return convDo(op, in) },
+		func(in [][]float64) (G.Value, error) { return convDo(op, in) })
+}
+
+func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
+	g := op.g
+	x, w := in[0], in[1]
+	var b []T
+	if op.bias {
+		b = in[2]
+	}
+	imgLen, colLen := g.N*g.C*g.H*g.W, g.N*g.O*g.plane()
+	if err := checkLens(op, []int{len(x), len(w), len(b)}, []int{pick(op.transposed, colLen, imgLen), g.O * g.ckk(), pick(op.bias, pick(op.transposed, g.C, g.O), 0)}); err != nil {
+		return nil, err
+	}
+	if !op.transposed {
+		col := buffer[T](&op.base, 0, g.ckk()*g.cols())
+		im2col(g, x, col)
+		op.colOf = x
+		ycol := buffer[T](&op.base, 1, g.O*g.cols())
+		gemm(false, false, g.O, g.cols(), g.ckk(), w, g.ckk(), col, g.cols(), 0, ycol, g.cols())
+		out, y := output[T](&op.base, 2, g.N, g.O, g.OH, g.OW)
+		fromCols(g.N, g.O, g.plane(), ycol, b, y)
+		return out, nil
+	}
+	xcol := buffer[T](&op.base, 1, g.O*g.cols())
+	toCols(g.N, g.O, g.plane(), x, xcol)
+	col := buffer[T](&op.base, 0, g.ckk()*g.cols())
+	gemm(true, false, g.ckk(), g.cols(), g.O, w, g.ckk(), xcol, g.cols(), 0, col, g.cols())
+	out, y := output[T](&op.base, 2, g.N, g.C, g.H, g.W)
+	col2im(g, col, y)
+	if b != nil {
+		addBias(g.N, g.C, g.H*g.W, b, y)
+	}
+	return out, nil
+}
+
+// cachedCol returns op's im2col matrix of img if op computed it last.
+func cachedCol[T float](op *convOp, img []T) []T {
+	if op == nil || op.transposed {
+		return nil
+	}
+	prev, ok := op.colOf.([]T)
+	if !ok || len(prev) != len(img) || len(img) == 0 || &prev[0] != &img[0] {
+		return nil
+	}
+	return buffer[T](&op.base, 0, op.g.ckk()*op.g.cols())
+}
+
+// DiffWRT returns which inputs have a gradient: all but x with NoInputGrad.
+func (op *convOp) DiffWRT(inputs int) []bool {
+	d := make([]bool, inputs)
+	for i := range d {
+		d[i] = i > 0 || !op.noX
+	}
+	return d
+}
+
+// SymDiff returns the gradients with respect to x, w and b: the
+// convolution in the other direction of the output gradient with w, the
+// correlation of the image side with the column side, and the sum over the
+// output gradient's channels.
+func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != op.arity {
+		return nil, fmt.Errorf("%v: %d inputs, want %d", op, len(inputs), op.arity)
+	}
+	x, w := inputs[0], inputs[1]
+	d := make(G.Nodes, len(inputs))
+	var err error
+	if !op.noX {
+		if d[0], err = G.ApplyOp(newConvOp(op.g, !op.transposed, false, false), grad, w); err != nil {
+			return nil, fmt.Errorf("%v: input gradient: %w", op, err)
+		}
+	}
+	img, small, src := x, grad, op
+	if op.transposed {
+		img, small, src = grad, x, nil
+	}
+	if d[1], err = G.ApplyOp(newWeightGradOp(op.g, src), img, small); err != nil {
+		return nil, fmt.Errorf("%v: weight gradient: %w", op, err)
+	}
+	if op.bias {
+		if d[2], err = G.ApplyOp(newChannelSumOp(grad.Shape()), grad); err != nil {
+			return nil, fmt.Errorf("%v: bias gradient: %w", op, err)
+		}
+	}
+	return d, nil
+}
+
+// weightGradOp is the gradient of a convolution of geometry g with respect
+// to its weight: from the image side img and the column side small, the
+// sum over the batch of small times im2col(img) transposed, [O, C, K, K].
+// When src computed im2col(img) in this run it reuses that matrix.
+type weightGradOp struct {
+	base
+	g   geom
+	src *convOp
+}
+
+func newWeightGradOp(g geom, src *convOp) *weightGradOp {
+	op := &weightGradOp{g: g, src: src}
+	op.desc = fmt.Sprintf("spatial.ConvWeightGrad%+v", g)
+	op.arity = 2
+	return op
+}
+
+// Type returns Tensor-4 a -> Tensor-4 a -> Tensor-4 a.
+func (op *weightGradOp) Type() hm.Type { return fnType(4, 4, 4) }
+
+// InferShape returns [O, C, K, K].
+func (op *weightGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.g.O, op.g.C, op.g.K, op.g.K}, nil
+}
+
+// Do computes the weight gradient.
+func (op *weightGradOp) Do(inputs ...G.Value) (G.Value, error) {
+	return dispatch(op, inputs, func(in [][]float32) (G.Value, error) { return weightGradDo(op, in) },
+		func(in [][]float64) (G.Value, error) { return weightGradDo(op, in) })
+}
+
+func weightGradDo[T float](op *weightGradOp, in [][]T) (G.Value, error) {
+	g := op.g
+	img, small := in[0], in[1]
+	if err := checkLens(op, []int{len(img), len(small)}, []int{g.N * g.C * g.H * g.W, g.N * g.O * g.plane()}); err != nil {
+		return nil, err
+	}
+	col := cachedCol(op.src, img)
+	if col == nil {
+		col = buffer[T](&op.base, 0, g.ckk()*g.cols())
+		im2col(g, img, col)
+	}
+	scol := buffer[T](&op.base, 1, g.O*g.cols())
+	toCols(g.N, g.O, g.plane(), small, scol)
+	out, dw := output[T](&op.base, 2, g.O, g.C, g.K, g.K)
+	gemm(false, true, g.O, g.ckk(), g.cols(), scol, g.cols(), col, g.cols(), 0, dw, g.ckk())
+	return out, nil
+}
+
+// DiffWRT returns false for both inputs: second derivatives are not needed.
+func (op *weightGradOp) DiffWRT(inputs int) []bool { return make([]bool, inputs) }
+
+// SymDiff fails: the op is not differentiable.
+func (op *weightGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) { return noGrad(op) }
+
+// channelSumOp sums a tensor [N, C, ...] over all but its channel axis,
+// giving [C]: the gradient of a per-channel bias.
+type channelSumOp struct {
+	base
+	n, c, p int
+}
+
+func newChannelSumOp(s tensor.Shape) *channelSumOp {
+	op := &channelSumOp{n: s[0], c: s[1], p: s.TotalSize() / (s[0] * s[1])}
+	op.desc = fmt.Sprintf("spatial.ChannelSum(%d, %d, %d)", op.n, op.c, op.p)
+	op.arity = 1
+	return op
+}
+
+// Type returns Tensor-4 a -> Tensor-1 a.
+func (op *channelSumOp) Type() hm.Type { return fnType(4, 1) }
+
+// InferShape returns [C].
+func (op *channelSumOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.c}, nil
+}
+
+// Do sums over the batch and the plane.
+func (op *channelSumOp) Do(inputs ...G.Value) (G.Value, error) {
+	return dispatch(op, inputs, func(in [][]float32) (G.Value, error) { return channelSumDo(op, in[0]) },
+		func(in [][]float64) (G.Value, error) { return channelSumDo(op, in[0]) })
+}
+
+func channelSumDo[T float](op *channelSumOp, t []T) (G.Value, error) {
+	if err := checkLens(op, []int{len(t)}, []int{op.n * op.c * op.p}); err != nil {
+		return nil, err
+	}
+	out, s := output[T](&op.base, 0, op.c)
+	for c := range s {
+		var acc T
+		for i := 0; i < op.n; i++ {
+			for _, v := range t[(i*op.c+c)*op.p:][:op.p] {
+				acc += v
+			}
+		}
+		s[c] = acc
+	}
+	return out, nil
+}
+
+// DiffWRT returns false: second derivatives are not needed.
+func (op *channelSumOp) DiffWRT(inputs int) []bool { return make([]bool, inputs) }
+
+// SymDiff fails: the op is not differentiable.
+func (op *channelSumOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) { return noGrad(op) }
+
+// checkLens checks the lengths of the inputs against the geometry.
+func checkLens(op G.Op, got, want []int) error {
+	for i := range got {
+		if got[i] != want[i] {
+			return fmt.Errorf("%v: input %d has %d elements, want %d", op, i, got[i], want[i])
+		}
+	}
+	return nil
+}
+
+func pick(c bool, a, b int) int {
+	if c {
+		return a
+	}
+	return b
+}
