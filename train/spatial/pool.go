@@ -66,7 +66,9 @@ func newPoolIndicesOp(big, small tensor.Shape, k, s int) *poolIndicesOp {
 func (op *poolIndicesOp) Type() hm.Type { return fnType(4, 4) }
 
 // InferShape returns the pooled shape.
-func (op *poolIndicesOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.small.Clone(), nil }
+func (op *poolIndicesOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.small.Clone(), nil
+}
 
 // Do computes the indices.
 func (op *poolIndicesOp) Do(inputs ...G.Value) (G.Value, error) {
