@@ -159,7 +159,8 @@ func sniff(p string) (inputKind, error) {
 		var b [tarBlock]byte
 		n, _ := io.ReadFull(gz, b[:])
 		switch {
-		case isTarHeader(b[:n]):
+		case isTarHeader(b[:n]) || n == tarBlock && b == [tarBlock]byte{}:
+			// A zero block ends a tar archive: this one is empty.
 			return kindTarGz, nil
 		case idxMagic(b[:n]):
 			return kindIDX, nil
