@@ -7,10 +7,12 @@ package train
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/zoo-ml/zoo/train/spatial"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -48,6 +50,12 @@ type Config struct {
 }
 
 // A Net is a gorgonia graph of a model for a fixed batch size.
+//
+// The convolutional layers lower to the ops of package spatial. A
+// MaxUnpool2d takes the indices node of the MaxPool2d it names, which has
+// no gradient. In training mode every Dropout multiplies its input by a
+// mask input node that Run fills, before computing, with 0 and 1/(1-p)
+// drawn from the Net's generator (see SetSeed).
 type Net struct {
 	Model *zoo.Model
 	cfg   Config
@@ -62,7 +70,24 @@ type Net struct {
 	data      *G.Node // the loss before the sparsity penalty
 	params    []*G.Node
 	names     []string
+	// trainable and trainNames are the parameters that are not buffers, in
+	// the order of Model.Trainable(): those with gradients.
+	trainable  []*G.Node
+	trainNames []string
+
+	masks []dropoutMask
+	rng   *rand.Rand
 }
+
+// dropoutMask is the mask input of one Dropout in training mode.
+type dropoutMask struct {
+	p   float64
+	buf any // []float32 or []float64
+}
+
+// dropoutStream is the second word of the PCG state of the dropout
+// generator; SetSeed gives the first.
+const dropoutStream = 0x64726f706f7574 // "dropout"
 
 // NewNet builds the graph of m with weights w.
 func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
@@ -83,7 +108,7 @@ func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
 	if cfg.Float64 {
 		dt = tensor.Float64
 	}
-	n := &Net{Model: m, cfg: cfg, g: G.NewGraph()}
+	n := &Net{Model: m, cfg: cfg, g: G.NewGraph(), rng: rand.New(rand.NewPCG(0, dropoutStream))}
 	inShape := append([]int{cfg.Batch}, m.Input...)
 	n.x, n.xBuf = n.input("input", dt, inShape)
 
@@ -103,13 +128,18 @@ func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
 		node := G.NewTensor(n.g, dt, len(p.Shape), G.WithShape(p.Shape...), G.WithName(p.Name), G.WithValue(val))
 		n.params = append(n.params, node)
 		n.names = append(n.names, p.Name)
+		if !p.Buffer {
+			n.trainable = append(n.trainable, node)
+			n.trainNames = append(n.trainNames, p.Name)
+		}
 		byName[p.Name] = node
 	}
 
 	cur := n.x
 	partOut := map[string]*G.Node{}
+	lw := &lowering{net: n, dt: dt, params: byName, indices: map[string]*G.Node{}}
 	for _, s := range steps {
-		if cur, err = lower(s, byName, cur, cfg.Batch); err != nil {
+		if cur, err = lw.lower(s, cur); err != nil {
 			return nil, fmt.Errorf("model %s: layer %s: %w", m.Name, s.Prefix, err)
 		}
 		partOut[s.Part] = cur
@@ -134,10 +164,13 @@ func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
 		}
 	}
 	if cfg.Grad {
-		if _, err := G.Grad(n.loss, n.params...); err != nil {
+		if len(n.trainable) == 0 {
+			return nil, fmt.Errorf("model %s: gradients: no trainable parameters", m.Name)
+		}
+		if _, err := G.Grad(n.loss, n.trainable...); err != nil {
 			return nil, fmt.Errorf("model %s: gradients: %w", m.Name, err)
 		}
-		n.vm = G.NewTapeMachine(n.g, G.BindDualValues(n.params...))
+		n.vm = G.NewTapeMachine(n.g, G.BindDualValues(n.trainable...))
 	} else {
 		n.vm = G.NewTapeMachine(n.g)
 	}
@@ -164,16 +197,57 @@ func scalar(g *G.ExprGraph, dt tensor.Dtype, v float64) *G.Node {
 	return G.NewConstant(float32(v))
 }
 
-// lower appends the nodes of one layer to the graph.
-func lower(s zoo.Step, params map[string]*G.Node, x *G.Node, batch int) (*G.Node, error) {
-	switch s.Layer.(type) {
+// lowering holds what lowering a model's layers needs besides the layer.
+type lowering struct {
+	net     *Net
+	dt      tensor.Dtype
+	params  map[string]*G.Node
+	indices map[string]*G.Node // MaxPool2d indices by state_dict prefix
+}
+
+// lower appends the nodes of one layer, taking x, to the graph.
+func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
+	batch := lw.net.cfg.Batch
+	param := func(name string) *G.Node { return lw.params[s.Prefix+"."+name] }
+	switch l := s.Layer.(type) {
 	case zoo.Linear:
-		w, b := params[s.Prefix+".weight"], params[s.Prefix+".bias"]
+		w, b := param("weight"), param("bias")
 		y, err := G.Mul(x, G.Must(G.Transpose(w)))
 		if err != nil {
 			return nil, err
 		}
 		return G.BroadcastAdd(y, b, nil, []byte{0})
+	case zoo.Conv2d:
+		return spatial.Conv2d(x, param("weight"), param("bias"),
+			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x})
+	case zoo.ConvTranspose2d:
+		return spatial.ConvTranspose2d(x, param("weight"), param("bias"),
+			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x})
+	case zoo.MaxPool2d:
+		y, idx, err := spatial.MaxPool2d(x, l.Kernel, l.StrideOrKernel())
+		if err != nil {
+			return nil, err
+		}
+		if l.Indices {
+			lw.indices[s.Prefix] = idx
+		}
+		return y, nil
+	case zoo.MaxUnpool2d:
+		idx, ok := lw.indices[l.Pool]
+		if !ok {
+			return nil, fmt.Errorf("%s: no earlier MaxPool2d %q that keeps its indices", l, l.Pool)
+		}
+		return spatial.MaxUnpool2d(x, idx, s.Out[1], s.Out[2])
+	case zoo.BatchNorm2d:
+		return spatial.BatchNorm2d(x, param("weight"), param("bias"), param("running_mean"), param("running_var"),
+			spatial.BatchNormParams{Training: lw.net.cfg.Training, Momentum: zoo.BatchNormMomentum, Eps: zoo.BatchNormEps})
+	case zoo.Dropout:
+		if !lw.net.cfg.Training || l.P == 0 {
+			return x, nil
+		}
+		mask, buf := lw.net.input(fmt.Sprintf("%s.mask", s.Prefix), lw.dt, x.Shape().Clone())
+		lw.net.masks = append(lw.net.masks, dropoutMask{p: l.P, buf: buf})
+		return G.HadamardProd(x, mask)
 	case zoo.ReLU:
 		return G.Rectify(x)
 	case zoo.Tanh:
@@ -218,12 +292,44 @@ func (n *Net) Input() []float32 { return n.xBuf.([]float32) }
 // Target returns the float32 target buffer of a graph with a loss.
 func (n *Net) Target() []float32 { return n.tBuf.([]float32) }
 
+// SetSeed reseeds the generator of the dropout masks. Each Run of a
+// training-mode graph with Dropout layers draws new masks from it, so the
+// masks of a Run depend only on the seed last set and the number of Runs
+// since. A new Net starts as if SetSeed(0) had been called.
+func (n *Net) SetSeed(seed uint64) { n.rng = rand.New(rand.NewPCG(seed, dropoutStream)) }
+
+// drawMasks fills the dropout masks: each element is kept with probability
+// 1-p and then scaled by 1/(1-p), as nn.Dropout.
+func (n *Net) drawMasks() {
+	for _, m := range n.masks {
+		keep := 1 / (1 - m.p)
+		switch d := m.buf.(type) {
+		case []float32:
+			for i := range d {
+				d[i] = 0
+				if n.rng.Float64() >= m.p {
+					d[i] = float32(keep)
+				}
+			}
+		case []float64:
+			for i := range d {
+				d[i] = 0
+				if n.rng.Float64() >= m.p {
+					d[i] = keep
+				}
+			}
+		}
+	}
+}
+
 // Run computes the graph on the current input (and target): the output,
 // and for graphs with a loss the loss and, with Config.Grad, the gradients.
 // It returns the loss (0 without one) and the data term of the loss, before
-// the sparsity penalty.
+// the sparsity penalty. In training mode it first draws the dropout masks,
+// and BatchNorm layers update their running statistics in the weights.
 func (n *Net) Run() (loss, data float64, err error) {
 	defer n.vm.Reset()
+	n.drawMasks()
 	if n.cfg.Grad {
 		// gorgonia adds each run's gradients to the parameters' gradient
 		// values; start every run from zero, as PyTorch's zero_grad.
@@ -268,18 +374,19 @@ func (n *Net) Output() []float32 {
 	return nil
 }
 
-// Grads returns the gradient of each parameter after a Run, in the order
-// of Model.Params(). The slices are the graph's own memory.
+// Grads returns the gradient of each trainable parameter after a Run, in
+// the order of Model.Trainable(): buffers, such as BatchNorm's running
+// statistics, have none. The slices are the graph's own memory.
 func (n *Net) Grads() ([][]float32, error) {
-	gs := make([][]float32, len(n.params))
-	for i, p := range n.params {
+	gs := make([][]float32, len(n.trainable))
+	for i, p := range n.trainable {
 		g, err := p.Grad()
 		if err != nil {
-			return nil, fmt.Errorf("gradient of %s: %w", n.names[i], err)
+			return nil, fmt.Errorf("gradient of %s: %w", n.trainNames[i], err)
 		}
 		d, ok := g.Data().([]float32)
 		if !ok {
-			return nil, fmt.Errorf("gradient of %s is %T, want []float32", n.names[i], g.Data())
+			return nil, fmt.Errorf("gradient of %s is %T, want []float32", n.trainNames[i], g.Data())
 		}
 		gs[i] = d
 	}
@@ -287,7 +394,7 @@ func (n *Net) Grads() ([][]float32, error) {
 }
 
 func (n *Net) zeroGrads() {
-	for _, p := range n.params {
+	for _, p := range n.trainable {
 		g, err := p.Grad()
 		if err != nil || g == nil {
 			continue // no gradient value yet: nothing has accumulated

@@ -63,8 +63,8 @@ func TestGradients(t *testing.T) {
 			if _, _, err := n.Run(); err != nil {
 				t.Fatal(err)
 			}
-			grads := make([][]float64, len(n.params))
-			for i, p := range n.params {
+			grads := make([][]float64, len(n.trainable))
+			for i, p := range n.trainable {
 				g, err := p.Grad()
 				if err != nil {
 					t.Fatal(err)
@@ -73,7 +73,7 @@ func TestGradients(t *testing.T) {
 			}
 			const eps = 1e-6
 			worst := 0.0
-			for i, p := range n.params {
+			for i, p := range n.trainable {
 				vals := p.Value().Data().([]float64)
 				for j := range vals {
 					orig := vals[j]
@@ -90,7 +90,7 @@ func TestGradients(t *testing.T) {
 					rel := math.Abs(num-ana) / math.Max(1e-7, math.Abs(num)+math.Abs(ana))
 					worst = math.Max(worst, rel)
 					if rel > 1e-5 {
-						t.Errorf("%s[%d]: analytic %.9g, numeric %.9g (relative error %.2g)", n.names[i], j, ana, num, rel)
+						t.Errorf("%s[%d]: analytic %.9g, numeric %.9g (relative error %.2g)", n.trainNames[i], j, ana, num, rel)
 					}
 				}
 			}
