@@ -214,6 +214,20 @@ func (p *PCA) ExplainedVarianceRatio() []float64 {
 	return r
 }
 
+// Truncate returns the PCA made of the first k components of p (1 <= k <=
+// p.K()), which is what FitPCA with k components gives on the same data:
+// fitting once with the largest k serves a sweep over smaller ones.
+func (p *PCA) Truncate(k int) (*PCA, error) {
+	if k < 1 || k > p.k {
+		return nil, fmt.Errorf("pca: cannot keep %d of %d components", k, p.k)
+	}
+	q := *p
+	q.k = k
+	q.comps = p.comps[:k*p.d:k*p.d]
+	q.variance = p.variance[:k:k]
+	return &q, nil
+}
+
 // Transform projects n examples (row-major in x, n x d) onto the
 // components and returns their n x k scores: (x - mean) C^T.
 func (p *PCA) Transform(x []float64, n int) ([]float64, error) {
