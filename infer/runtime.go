@@ -1,6 +1,8 @@
 // Package infer runs ONNX models with onnxruntime over batches streamed from
 // IDX files: reconstruct, encode and decode with autoencoders, writing IDX or
-// NumPy outputs and reconstruction metrics.
+// NumPy outputs and reconstruction metrics, and classify with classifiers,
+// writing predicted classes (IDX u8, NumPy or CSV) and probabilities and,
+// given true labels, accuracy and confusion matrices (see package analysis).
 //
 // The onnxruntime shared library is found through ZOO_ORT_LIB, then zoo's
 // cache folder (where setup.sh puts it), then the system's library folders.
