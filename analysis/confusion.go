@@ -1,9 +1,10 @@
-// Package analysis computes metrics of model outputs: the confusion matrix
-// of a classifier with its accuracy, precision, recall and F1 per class, and
-// the numerical helpers around them (argmax, softmax).
+// Package analysis computes metrics and analyses of model outputs: the
+// confusion matrix of a classifier with its accuracy, precision, recall and
+// F1 per class, the numerical helpers around them (argmax, softmax),
+// reconstruction errors and PCA.
 //
-// It depends on the standard library only, so that any package, engine
-// bound or not, can use it.
+// It imports no engine (gorgonia, onnxruntime), so that any package can use
+// it.
 package analysis
 
 import (
