@@ -186,7 +186,7 @@ func runComparePCA(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := test.readLabels(c.String("labels"), c.IsSet("labels")); err != nil {
+	if err := test.readLabels(c.String("labels")); err != nil {
 		return err
 	}
 	train, err := readImages(c.String("train"), dataset.TrainImages)
@@ -430,9 +430,15 @@ func readImages(arg, role string) (*images, error) {
 // readLabels reads the test labels from file, or, when the images come from
 // a data set and no file is given, that data set's labels for the same
 // split if they are found.
-func (im *images) readLabels(file string, given bool) error {
-	if !given {
-		if im.Path == "" || im.Path == im.Data {
+func (im *images) readLabels(file string) error {
+	var l []uint8
+	if file != "" {
+		var err error
+		if l, err = dataset.ReadLabels(file); err != nil {
+			return err
+		}
+	} else {
+		if im.Path == im.Data {
 			return nil // a file, and no labels asked for
 		}
 		name, split, _ := strings.Cut(im.Data, ":")
@@ -445,15 +451,22 @@ func (im *images) readLabels(file string, given bool) error {
 			fmt.Fprintf(os.Stderr, "zoo: no labels for %s (%v); no MSE per class\n", im.Data, err)
 			return nil
 		}
-		r.Close()
+		defer r.Close()
 		file = src.Path
-		if src.Embedded {
-			return nil // ReadLabels reads files; the embedded set is for demos
+		if h := r.Header(); len(h.Dims) != 1 || h.Type != dataset.U8 {
+			return fmt.Errorf("labels %s: want 1-D u8 labels, file holds %v", file, h)
 		}
-	}
-	l, err := dataset.ReadLabels(file)
-	if err != nil {
-		return err
+		l = make([]uint8, r.Remaining())
+		for off := 0; ; {
+			n, err := r.ReadUint8(l[off:])
+			off += n
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
 	}
 	if len(l) != im.Images {
 		return fmt.Errorf("labels %s: %d labels for the %d images of %s", file, len(l), im.Images, im.Data)
