@@ -148,11 +148,12 @@ func checkCIFAR(t *testing.T, r *Reader, labels bool, batches, counts []int, bat
 	il := h.ItemLen()
 	var got []float32
 	var gotLabels []byte
+	lbuf := make([]byte, batch)
+	buf := make([]float32, batch*il)
 	for {
 		if labels {
-			buf := make([]byte, batch)
-			k, err := r.ReadUint8(buf)
-			gotLabels = append(gotLabels, buf[:k]...)
+			k, err := r.ReadUint8(lbuf)
+			gotLabels = append(gotLabels, lbuf[:k]...)
 			if err == io.EOF {
 				break
 			}
@@ -161,7 +162,6 @@ func checkCIFAR(t *testing.T, r *Reader, labels bool, batches, counts []int, bat
 			}
 			continue
 		}
-		buf := make([]float32, batch*il)
 		k, err := r.ReadFloat32(buf)
 		got = append(got, buf[:k*il]...)
 		if err == io.EOF {
@@ -758,4 +758,91 @@ func TestFetchCIFAR(t *testing.T) {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// FuzzCIFAR feeds arbitrary bytes to OpenCIFAR, OpenImages and ReadLabels
+// as a file, or as every batch of a folder. mode picks the role (bits 0-1),
+// the file name (bit 2: ".bin" or ".tar.gz", which must not matter) and the
+// folder form (bit 3). Nothing may panic; what opens must read to the end
+// with the count its header gives, pixels in [0, 1] and labels 0 to 9.
+func FuzzCIFAR(f *testing.F) {
+	f.Add(cifarBatch(0, 1), byte(0))
+	f.Add(cifarBatch(5, 2), byte(3))
+	f.Add(makeTar(f, cifarMembers([]int{1, 1, 1, 1, 1, 1}), true), byte(0))
+	f.Add(makeTar(f, cifarMembers([]int{1, 1, 1, 1, 1, 1}), false), byte(5))
+	f.Add(append(idxHeader(U8, 3), 1, 2, 3), byte(2))
+	f.Add([]byte{}, byte(8))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte, mode byte) {
+		role := Roles()[mode&3]
+		name := "data.bin"
+		if mode&4 != 0 {
+			name = "data.tar.gz"
+		}
+		p := filepath.Join(dir, name)
+		if mode&8 != 0 {
+			p = filepath.Join(dir, "folder")
+			os.RemoveAll(p)
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range cifarNames {
+				if err := os.WriteFile(filepath.Join(p, b), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		} else if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(p)
+
+		if r, err := OpenCIFAR(p, role); err == nil {
+			checkFuzzRead(t, r, true)
+		}
+		if r, err := OpenImages(p); err == nil {
+			checkFuzzRead(t, r, false)
+		}
+		if labels, err := ReadLabels(p); err == nil && mode&8 != 0 {
+			for i, l := range labels {
+				if l > 9 {
+					t.Fatalf("label %d is %d", i, l)
+				}
+			}
+		}
+	})
+}
+
+// checkFuzzRead reads r to the end and checks what it gives; cifar says
+// that r came from OpenCIFAR.
+func checkFuzzRead(t *testing.T, r *Reader, cifar bool) {
+	t.Helper()
+	defer r.Close()
+	h := r.Header()
+	il := h.ItemLen()
+	if il > 1<<20 {
+		return // an IDX file with huge items; OpenIDX has its own tests
+	}
+	buf := make([]float32, 7*il)
+	n := 0
+	for {
+		k, err := r.ReadFloat32(buf)
+		n += k
+		for _, v := range buf[:k*il] {
+			if cifar && (v < 0 || v > 1 || v != v) {
+				t.Fatalf("%s: value %v outside [0, 1]", r.Name(), v)
+			}
+			if cifar && il == 1 && v*255 > 9.5 {
+				t.Fatalf("%s: label %v", r.Name(), v*255)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return
+		}
+	}
+	if n != h.Count() {
+		t.Fatalf("%s: read %d items, header says %d", r.Name(), n, h.Count())
+	}
 }
