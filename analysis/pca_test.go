@@ -207,6 +207,21 @@ func TestFitPCAProperties(t *testing.T) {
 	if !mat.Equal(p32.Components(), p64.Components()) || maxAbsDiff(p32.ExplainedVariance(), p64.ExplainedVariance()) != 0 {
 		t.Error("float32 and float64 data of the same values give different fits")
 	}
+	// Truncating gives the fit with fewer components.
+	p64full, err := FitPCA(Float64s(x32), n, d, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := p64full.Truncate(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.Equal(tr.Components(), p64.Components()) || maxAbsDiff(tr.ExplainedVariance(), p64.ExplainedVariance()) != 0 || tr.K() != 5 {
+		t.Error("Truncate(5) of a 12-component fit differs from a 5-component fit")
+	}
+	if _, err := p64full.Truncate(13); err == nil {
+		t.Error("Truncate(13) of 12 components: no error")
+	}
 	// Fewer components: the reconstruction error is the variance left out.
 	recon5, err := p64.Reconstruct(Float64s(x32), n)
 	if err != nil {
