@@ -96,6 +96,8 @@ func OpenCIFAR(path, role string) (*Reader, error) {
 		return openCIFARArchive(path, path+" ("+role+")", batches, labels)
 	case kindGzip:
 		return nil, formatErr(path, "gzip data that is not a tar archive; CIFAR-10 is read from raw batch files, their folder or %s", cifarArchive)
+	case kindIDX:
+		return nil, formatErr(path, "an IDX file, not CIFAR-10 data; open it with OpenIDX or OpenImages")
 	}
 	return openCIFARFile(path, labels)
 }
@@ -121,18 +123,19 @@ func OpenImages(path string) (*Reader, error) {
 type inputKind int
 
 const (
-	kindIDX   inputKind = iota // IDX, raw or gzip-compressed, or unrecognised
-	kindGzip                   // gzip data that is not a tar archive
-	kindDir                    // a folder
-	kindTar                    // an uncompressed tar archive
-	kindTarGz                  // a gzip-compressed tar archive
-	kindCIFAR                  // a raw CIFAR-10 batch file
+	kindUnknown inputKind = iota // none of the others
+	kindIDX                      // IDX, raw or gzip-compressed
+	kindGzip                     // other gzip data
+	kindDir                      // a folder
+	kindTar                      // an uncompressed tar archive
+	kindTarGz                    // a gzip-compressed tar archive
+	kindCIFAR                    // a raw CIFAR-10 batch file
 )
 
-// sniff recognises the form of the data at path from its content. Data it
-// cannot place is reported as kindIDX, so that OpenIDX explains what is
-// wrong with it; a raw file whose name ends in ".bin" is taken for CIFAR-10
-// unless it is a valid IDX file.
+// sniff recognises the form of the data at path from its content: a raw
+// file is IDX if it starts with an IDX header that agrees with its size,
+// else CIFAR-10 if its size is a multiple of the record size or its name
+// ends in ".bin"; gzip data is IDX if it starts with an IDX magic number.
 func sniff(p string) (inputKind, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
@@ -142,7 +145,7 @@ func sniff(p string) (inputKind, error) {
 		return kindDir, nil
 	}
 	if !fi.Mode().IsRegular() {
-		return kindIDX, nil
+		return kindUnknown, nil
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -154,7 +157,7 @@ func sniff(p string) (inputKind, error) {
 	if isGzip(head) {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return kindIDX, nil
+			return kindGzip, nil
 		}
 		var b [tarBlock]byte
 		n, _ := io.ReadFull(gz, b[:])
@@ -178,7 +181,7 @@ func sniff(p string) (inputKind, error) {
 		!idxMagic(head) && strings.HasSuffix(strings.ToLower(p), ".bin") {
 		return kindCIFAR, nil
 	}
-	return kindIDX, nil
+	return kindUnknown, nil
 }
 
 // idxMagic reports whether b starts like an IDX file: two zero bytes, a

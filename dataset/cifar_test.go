@@ -480,6 +480,8 @@ func TestCIFARErrors(t *testing.T) {
 		{name: "crc.tar.gz", data: badCRC, role: TestImages, want: "bad gzip stream: gzip: invalid checksum"},
 		{name: "huge.tar", data: makeTar(t, huge, false), role: TestImages,
 			want: "truncated archive: member cifar-10-batches-bin/test_batch.bin is cut short"},
+		{name: "labels.idx", data: append(idxHeader(U8, 3), 1, 2, 3), want: "an IDX file, not CIFAR-10 data"},
+		{name: "labels.bin", data: gzipBytes(t, append(idxHeader(U8, 3), 1, 2, 3)), want: "an IDX file, not CIFAR-10 data"},
 		{name: "plain.gz", data: gzipBytes(t, []byte("hello, world")), want: "gzip data that is not a tar archive"},
 		{name: "role.bin", data: cifarBatch(0, 1), role: "validation", want: `unknown role "validation"`},
 		{name: "empty folder", path: emptyDir, want: "no CIFAR-10 data: want the batch files"},

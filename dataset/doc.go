@@ -1,6 +1,7 @@
-// Package dataset reads and writes IDX files and knows where the classic
-// MNIST-style data sets live: which files make them up, their checksums,
-// where they can be downloaded from and where they are found on disk.
+// Package dataset reads and writes IDX files, reads CIFAR-10, and knows
+// where the classic MNIST-style data sets and CIFAR-10 live: which files
+// make them up, their checksums, where they can be downloaded from and where
+// they are found on disk.
 //
 // IDX is the format of the original MNIST distribution: a four-byte magic
 // number (two zero bytes, an element type and the number of dimensions), the
@@ -14,10 +15,21 @@
 // reads any data, so a truncated download or a saved HTML error page gives a
 // clear error naming the file instead of a failure halfway through training.
 //
-// The catalogue ([Catalogue], [Lookup]) lists MNIST, Fashion-MNIST and
-// Kuzushiji-MNIST with their download mirrors and SHA-256 digests, and
-// mnist-mini, the first 2,000 MNIST test images and labels, which is compiled
-// into the package so that examples and tests work without any download.
+// CIFAR-10 in its official binary form (records of one label byte and 3072
+// pixel bytes) is read by [OpenCIFAR] from a batch file, the extracted
+// cifar-10-batches-bin folder or the cifar-10-binary.tar.gz archive itself,
+// streamed without extracting it. It is presented as the same [Reader]: the
+// records are turned into an IDX stream on the fly, images u8 [N, 3, 32, 32]
+// and labels u8 [N], so everything that reads IDX reads CIFAR-10 too.
+// [OpenImages] and [ReadLabels] accept either format and tell them apart by
+// content.
+//
+// The catalogue ([Catalogue], [Lookup]) lists MNIST, Fashion-MNIST,
+// Kuzushiji-MNIST and CIFAR-10 with their download URLs, SHA-256 digests,
+// class names and image shapes, and mnist-mini, the first 2,000 MNIST test
+// images and labels, which is compiled into the package so that examples
+// and tests work without any download. CIFAR-10 is one archive file (role
+// [Archive]) that serves all four roles.
 //
 // Files are looked up in the directories of [SearchPath], checked with
 // [Verify] and downloaded with [Fetch].
