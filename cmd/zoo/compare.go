@@ -221,19 +221,9 @@ func runComparePCA(c *cli.Context) error {
 	}
 	rep.Model.Name, rep.Model.File, rep.Model.Provider = sess.ModelName(), model, sess.Provider()
 
+	// PCA first: onnxruntime's idle threads spin for a while after a run
+	// and would slow the fit down.
 	start := time.Now()
-	aeRecon, err := reconstructAE(c.Context, sess, test.x, test.Images, c.Int("batch"))
-	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted; no output was written")
-	}
-	if err != nil {
-		return err
-	}
-	rep.Autoencoder.Seconds = time.Since(start).Seconds()
-	rep.Autoencoder.MSE = analysis.MSE(test.x, aeRecon)
-	aeImage := analysis.RowMSE(test.x, aeRecon, test.d)
-
-	start = time.Now()
 	full, err := analysis.FitPCA(train.x, train.Images, train.d, kmax)
 	if err != nil {
 		return fmt.Errorf("fit PCA to %s: %w", train.Data, err)
@@ -256,6 +246,18 @@ func runComparePCA(c *cli.Context) error {
 		}
 		rep.PCA = append(rep.PCA, r)
 	}
+
+	start = time.Now()
+	aeRecon, err := reconstructAE(c.Context, sess, test.x, test.Images, c.Int("batch"))
+	if errors.Is(err, context.Canceled) {
+		return errors.New("interrupted; no output was written")
+	}
+	if err != nil {
+		return err
+	}
+	rep.Autoencoder.Seconds = time.Since(start).Seconds()
+	rep.Autoencoder.MSE = analysis.MSE(test.x, aeRecon)
+	aeImage := analysis.RowMSE(test.x, aeRecon, test.d)
 
 	if test.labels != nil {
 		var means []float64
