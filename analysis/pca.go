@@ -223,7 +223,7 @@ func (p *PCA) Truncate(k int) (*PCA, error) {
 	}
 	q := *p
 	q.k = k
-	q.comps = p.comps[:k*p.d:k*p.d]
+	q.comps = p.comps[: k*p.d : k*p.d]
 	q.variance = p.variance[:k:k]
 	return &q, nil
 }

@@ -109,7 +109,7 @@ type pcaResult struct {
 	MSE                    float64    `json:"mse"`
 	ClassMSE               []*float64 `json:"class_mse,omitempty"`
 	SquaredError           []float64  `json:"squared_error"` // of the chosen images
-	recon                  []float64
+	shown                  []float32  // reconstructions of the chosen images
 	imageMSE               []float64
 }
 
@@ -240,7 +240,7 @@ func runComparePCA(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		r := &pcaResult{K: k, recon: recon, MSE: analysis.MSE(test.x, recon), imageMSE: analysis.RowMSE(test.x, recon, test.d)}
+		r := &pcaResult{K: k, shown: float32s(recon, index, test.d), MSE: analysis.MSE(test.x, recon), imageMSE: analysis.RowMSE(test.x, recon, test.d)}
 		for _, v := range p.ExplainedVarianceRatio() {
 			r.ExplainedVarianceRatio += v
 		}
@@ -291,7 +291,7 @@ func runComparePCA(c *cli.Context) error {
 			rows := [][]float32{pick(test.x, index, test.d), pick(aeRecon, index, test.d)}
 			names := []string{"original", "autoencoder"}
 			for _, r := range rep.PCA {
-				rows = append(rows, float32s(r.recon, index, test.d))
+				rows = append(rows, r.shown)
 				names = append(names, fmt.Sprintf("PCA (k=%d)", r.K))
 			}
 			if err := writeFigure(pngFile, rows, names, index, rep.IndexLabels, h, w); err != nil {
