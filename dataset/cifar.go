@@ -696,3 +696,29 @@ func hashFile(h io.Writer, p string) error {
 	}
 	return nil
 }
+
+// OpenFile opens the data of the given role at path. An IDX file holds one
+// set, which OpenFile returns whatever the role; CIFAR-10 data holds images
+// and labels together, and its folder and archive hold both the training
+// and the test set, of which role picks one (see OpenCIFAR).
+func OpenFile(path, role string) (*Reader, error) {
+	if HoldsLabels(path) {
+		return OpenCIFAR(path, role)
+	}
+	return OpenIDX(path)
+}
+
+// HoldsLabels reports whether path is CIFAR-10 data (a batch file, its
+// folder or the archive), which carries the labels with the images, so
+// that a classifier needs no separate label file.
+func HoldsLabels(path string) bool {
+	k, err := sniff(path)
+	if err != nil {
+		return false
+	}
+	switch k {
+	case kindDir, kindTar, kindTarGz, kindCIFAR:
+		return true
+	}
+	return false
+}

@@ -848,3 +848,30 @@ func checkFuzzRead(t *testing.T, r *Reader, cifar bool) {
 		t.Fatalf("%s: read %d items, header says %d", r.Name(), n, h.Count())
 	}
 }
+
+func TestOpenFile(t *testing.T) {
+	forms := cifarForms(t)
+	for form, p := range forms {
+		if !HoldsLabels(p) {
+			t.Errorf("HoldsLabels(%s %s) = false", form, p)
+		}
+		r, err := OpenFile(p, TrainLabels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkCIFAR(t, r, true, roleBatches(TrainLabels), defaultCounts, 4)
+		r.Close()
+	}
+	const idx = "../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
+	if HoldsLabels(idx) || HoldsLabels(filepath.Join(t.TempDir(), "absent")) {
+		t.Error("HoldsLabels true for an IDX file or a missing path")
+	}
+	r, err := OpenFile(idx, TrainLabels) // an IDX file is what it is, whatever the role
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Remaining() != 512 || r.Header().ItemLen() != 784 {
+		t.Errorf("IDX through OpenFile: %v", r.Header())
+	}
+}
