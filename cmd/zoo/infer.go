@@ -250,6 +250,9 @@ func runInfer(c *cli.Context) error {
 // namedData is a data set that DATA named, with the role of its labels.
 type namedData struct {
 	name, labelRole string
+	// file is set instead of name for CIFAR-10 data given as a file, which
+	// carries its labels.
+	file string
 }
 
 // openData opens DATA: an existing file, or a data set name with an
@@ -258,6 +261,10 @@ type namedData struct {
 // For a data set it also returns where its labels are.
 func openData(arg, task string) (*dataset.Reader, *namedData, error) {
 	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, os.PathSeparator) || task == infer.TaskDecode {
+		if task != infer.TaskDecode && dataset.HoldsLabels(arg) {
+			r, err := dataset.OpenFile(arg, dataset.TestImages)
+			return r, &namedData{name: "cifar-10", file: arg, labelRole: dataset.TestLabels}, err
+		}
 		r, err := dataset.OpenIDX(arg)
 		return r, nil, err
 	}
@@ -323,10 +330,13 @@ func checkClassifyFlags(c *cli.Context, task string) error {
 // named data set when it has them (nil, with a notice, when it does not).
 func openLabels(path string, named *namedData) (*dataset.Reader, error) {
 	if path != "" {
-		return dataset.OpenIDX(path)
+		return dataset.OpenFile(path, dataset.TestLabels)
 	}
 	if named == nil {
 		return nil, nil
+	}
+	if named.file != "" {
+		return dataset.OpenFile(named.file, named.labelRole)
 	}
 	r, _, err := dataset.Open(named.name, named.labelRole)
 	if errors.Is(err, dataset.ErrNotFound) {

@@ -94,7 +94,7 @@ func runTrain(c *cli.Context) error {
 	if args["data"] == "" {
 		args["data"] = m.Dataset
 	}
-	tr, val, err := loadTrainData(args, r, m.Task == zoo.Classify)
+	tr, val, err := loadTrainData(args, m)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("resume %s: %w", dir, err)
 	}
-	tr, val, err := loadTrainData(info.Args, &m.Recipe, m.Task == zoo.Classify)
+	tr, val, err := loadTrainData(info.Args, m)
 	if err != nil {
 		return err
 	}
@@ -177,8 +177,9 @@ func valN(opt train.Options) int {
 // back to the embedded mnist-mini set with a hold-out of 500 images. val is
 // nil when the recipe's hold-out split applies. For classifiers (labels)
 // the labels come with the data set, or from "labels" and "val-labels".
-func loadTrainData(args map[string]string, r *zoo.Recipe, labels bool) (tr, val *train.Data, err error) {
-	tr, val, err = loadImages(args, r)
+func loadTrainData(args map[string]string, m *zoo.Model) (tr, val *train.Data, err error) {
+	labels := m.Task == zoo.Classify
+	tr, val, err = loadImages(args, m)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -223,7 +224,18 @@ func attachLabels(d *train.Data, args map[string]string, imageRole string) error
 		return d.SetLabels(l, file, sum)
 	}
 	set := args["data"]
-	if imageRole != dataset.TrainImages && args["val-data"] != "" || strings.ContainsRune(set, os.PathSeparator) || fileExists(set) {
+	if imageRole != dataset.TrainImages && args["val-data"] != "" {
+		set = args["val-data"]
+	}
+	if strings.ContainsRune(set, os.PathSeparator) || fileExists(set) {
+		// CIFAR-10 files carry their labels; IDX images need a label file.
+		if dataset.HoldsLabels(set) {
+			role := dataset.TrainLabels
+			if imageRole != dataset.TrainImages {
+				role = dataset.TestLabels
+			}
+			return readFileLabels(d, set, role)
+		}
 		if imageRole == dataset.TrainImages {
 			return usagef("a classifier trained on the file %s needs its labels: --labels FILE", set)
 		}
@@ -253,21 +265,44 @@ func attachLabels(d *train.Data, args map[string]string, imageRole string) error
 	return d.SetLabels(l, src.Path, sum)
 }
 
+// readFileLabels attaches the labels of the given role of the CIFAR-10
+// data at path to d.
+func readFileLabels(d *train.Data, path, role string) error {
+	r, err := dataset.OpenFile(path, role)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	l := make([]uint8, r.Remaining())
+	if _, err := r.ReadUint8(l); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	sum, err := dataset.FileSHA256(path)
+	if err != nil {
+		return err
+	}
+	return d.SetLabels(l, r.Name(), sum)
+}
+
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
 
 // loadImages loads the training and validation images (see loadTrainData).
-func loadImages(args map[string]string, r *zoo.Recipe) (tr, val *train.Data, err error) {
+func loadImages(args map[string]string, m *zoo.Model) (tr, val *train.Data, err error) {
+	r := &m.Recipe
 	data := args["data"]
 	if _, serr := os.Stat(data); serr == nil || strings.ContainsRune(data, os.PathSeparator) {
-		if tr, err = readFile(data); err != nil {
+		if tr, err = readFile(data, dataset.TrainImages); err != nil {
 			return nil, nil, err
 		}
 	} else {
 		if data != dataset.MiniName {
 			tr, err = readSet(data, dataset.TrainImages)
+			if errors.Is(err, dataset.ErrNotFound) && zoo.Numel(m.Input) != 28*28 {
+				return nil, nil, fmt.Errorf("%w; fetch it with: zoo data fetch %s (or give --data FILE)", err, data)
+			}
 			if errors.Is(err, dataset.ErrNotFound) {
 				fmt.Fprintf(os.Stderr, "zoo: %v\nzoo: training on the embedded %s set instead (2,000 MNIST test images); fetch the real data with: zoo data fetch %s\n", err, dataset.MiniName, data)
 				data = dataset.MiniName
@@ -287,7 +322,7 @@ func loadImages(args map[string]string, r *zoo.Recipe) (tr, val *train.Data, err
 	}
 	switch {
 	case args["val-data"] != "":
-		val, err = readFile(args["val-data"])
+		val, err = readFile(args["val-data"], dataset.TestImages)
 	case r.ValSplit > 0:
 		// the trainer takes the hold-out
 	case data != "" && !strings.ContainsRune(data, os.PathSeparator):
@@ -298,8 +333,10 @@ func loadImages(args map[string]string, r *zoo.Recipe) (tr, val *train.Data, err
 	return tr, val, err
 }
 
-func readFile(path string) (*train.Data, error) {
-	r, err := dataset.OpenIDX(path)
+// readFile reads the images at path: an IDX file, or the images of the
+// given role of CIFAR-10 data.
+func readFile(path, role string) (*train.Data, error) {
+	r, err := dataset.OpenFile(path, role)
 	if err != nil {
 		return nil, err
 	}
