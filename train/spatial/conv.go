@@ -152,8 +152,16 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 	}
 	xcol := buffer[T](&op.base, 1, g.O*g.cols())
 	toCols(g.N, g.O, g.plane(), x, xcol)
+	// col = w^T xcol, with w^T made explicit: gonum's kernel for a
+	// transposed left operand is several times slower.
+	wt := buffer[T](&op.base, 3, g.ckk()*g.O)
+	for o := 0; o < g.O; o++ {
+		for r, v := range w[o*g.ckk() : (o+1)*g.ckk()] {
+			wt[r*g.O+o] = v
+		}
+	}
 	col := buffer[T](&op.base, 0, g.ckk()*g.cols())
-	gemm(true, false, g.ckk(), g.cols(), g.O, w, g.ckk(), xcol, g.cols(), 0, col, g.cols())
+	gemm(false, false, g.ckk(), g.cols(), g.O, wt, g.O, xcol, g.cols(), 0, col, g.cols())
 	out, y := output[T](&op.base, 2, g.N, g.C, g.H, g.W)
 	col2im(g, col, y)
 	if b != nil {
