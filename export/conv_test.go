@@ -151,6 +151,9 @@ func TestBatchNormLowering(t *testing.T) {
 	for _, e := range mp.MetadataProps {
 		meta[e.GetKey()] = e.GetValue()
 	}
+	if !strings.HasPrefix(meta[MetaClasses], `["T-shirt/top","Trouser",`) {
+		t.Errorf("%s = %s, want Fashion-MNIST's class names", MetaClasses, meta[MetaClasses])
+	}
 	if meta[MetaParams] != "14746" { // trained parameters only, as PyTorch counts them
 		t.Errorf("%s = %s, want 14746", MetaParams, meta[MetaParams])
 	}

@@ -41,9 +41,25 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/onnxpb"
 	"github.com/zoo-ml/zoo/zoo"
 )
+
+// ClassNames returns the class names of a classifier, from the catalogue
+// entry of its data set, when they are known and as many as its outputs;
+// nil otherwise.
+func ClassNames(m *zoo.Model) []string {
+	if m.Task != zoo.Classify {
+		return nil
+	}
+	d, err := dataset.Lookup(m.Dataset)
+	out, oerr := m.OutShape()
+	if err != nil || oerr != nil || len(out) != 1 || len(d.Classes) != out[0] {
+		return nil
+	}
+	return d.Classes
+}
 
 // Opset and IRVersion are the ONNX versions zoo writes.
 const (
@@ -70,6 +86,7 @@ const (
 	MetaParams      = "zoo.params"       // parameter count of the part
 	MetaVersion     = "zoo.version"      // zoo version that wrote the file
 	MetaWeights     = "zoo.weights"      // where the weights came from
+	MetaClasses     = "zoo.classes"      // a classifier's class names as a JSON array, from its data set
 )
 
 // Options are the settings of one ONNX model.
@@ -174,6 +191,10 @@ func Model(m *zoo.Model, w zoo.Weights, opt Options) (*onnxpb.ModelProto, error)
 	}
 	if opt.Weights != "" {
 		meta = append(meta, entry(MetaWeights, opt.Weights))
+	}
+	if names := ClassNames(m); names != nil && PartTask(m, part) == string(zoo.Classify) {
+		b, _ := json.Marshal(names)
+		meta = append(meta, entry(MetaClasses, string(b)))
 	}
 	return &onnxpb.ModelProto{
 		IrVersion:       proto.Int64(IRVersion),
