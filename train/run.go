@@ -469,9 +469,7 @@ func (t *trainer) step(idx []int, e, b int) (float64, int, error) {
 	if t.r.Noise.Kind != "" {
 		addNoise(x, t.r.Noise, t.noiseRNG(e, b))
 	}
-	if s, ok := any(net).(interface{ SetSeed(uint64) }); ok { // TODO(lead): direct call once graph.go has it
-		s.SetSeed(t.dropoutSeed(e, b))
-	}
+	net.SetSeed(t.dropoutSeed(e, b))
 	loss, _, err := net.Run()
 	if err != nil {
 		return 0, 0, err
