@@ -12,9 +12,17 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/zoo-ml/zoo/internal/openblas"
 	"github.com/zoo-ml/zoo/train/spatial"
 	"github.com/zoo-ml/zoo/zoo"
 )
+
+// The matrix products of every graph run on package openblas's BLAS:
+// OpenBLAS when zoo is built with the openblas tag, gonum's otherwise.
+func init() { G.Use(openblas.Implementation()) }
+
+// BLAS names the BLAS that training runs on, for run records.
+func BLAS() string { return openblas.Name() }
 
 // Losses.
 const (

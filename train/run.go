@@ -244,7 +244,7 @@ func (t *trainer) start() error {
 		Model: t.m.Name, Family: t.m.Family, Recipe: t.r, Train: *t.train, Val: *t.val,
 		Status: StatusRunning, Started: now, Updated: now, Args: t.opt.Args,
 		Versions: map[string]string{"zoo": zoo.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
-			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": "v0.9.18"},
+			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": "v0.9.18", "blas": BLAS()},
 	}
 	return t.writeInfo()
 }

@@ -5,7 +5,8 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/zoo-ml/zoo/internal/openblas"
 )
 
 // float is the element type of the kernels: float32 for training,
@@ -159,7 +160,8 @@ func addBias[T float](n, c, p int, bias, t []T) {
 }
 
 // gemm computes c = op(a) op(b) + beta c for row-major matrices, op(a)
-// m x k and op(b) k x n, with gonum's BLAS.
+// m x k and op(b) k x n, with the BLAS of package openblas (OpenBLAS with
+// the openblas build tag, gonum's otherwise).
 func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if tA {
@@ -170,9 +172,9 @@ func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 	}
 	switch a := any(a).(type) {
 	case []float32:
-		gonum.Implementation{}.Sgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		openblas.Implementation().Sgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	case []float64:
-		gonum.Implementation{}.Dgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+		openblas.Implementation().Dgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
 }
 
