@@ -2,7 +2,8 @@
 # Sets zoo up on a Debian (or similar) machine and runs a demo of the main job:
 #   - fetches the onnxruntime 1.24.1 shared library from npm's onnxruntime-node
 #     package into ~/.cache/zoo/onnxruntime/1.24.1/ (skipped when ZOO_ORT_LIB is set),
-#   - builds ./bin/zoo,
+#   - builds ./bin/zoo, with OpenBLAS for training (-tags openblas) when Debian's
+#     libopenblas-dev is there (as root it is installed), with gonum's BLAS otherwise,
 #   - unless --no-demo is given, exports relu-ae-30 and reconstructs MNIST test images.
 # Needs Go >= 1.26, a C compiler (cgo) and npm; as root it installs gcc and npm with apt-get.
 set -euo pipefail
@@ -18,6 +19,10 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 need_pkgs=()
 command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
 command -v npm >/dev/null || need_pkgs+=(npm)
+have_openblas() { [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || dpkg -s libopenblas-dev >/dev/null 2>&1; }
+if ! have_openblas && [ "$(id -u)" = 0 ]; then
+  need_pkgs+=(libopenblas-dev)
+fi
 if ((${#need_pkgs[@]})); then
   if [ "$(id -u)" = 0 ]; then
     say "installing ${need_pkgs[*]}"
@@ -66,8 +71,14 @@ else
   fetch_ort
 fi
 
-say "building ./bin/zoo"
-go build -o bin/zoo ./cmd/zoo
+tags=()
+if have_openblas; then
+  tags=(-tags openblas)
+  say "building ./bin/zoo (training on OpenBLAS)"
+else
+  say "building ./bin/zoo (training on gonum's BLAS; install libopenblas-dev and run again for faster training)"
+fi
+go build "${tags[@]}" -o bin/zoo ./cmd/zoo
 
 if [ "${1:-}" = --no-demo ]; then
   exit 0

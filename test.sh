@@ -12,5 +12,11 @@ if ! /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
   fi
 fi
 ./setup.sh --no-demo
+# setup.sh installs libopenblas-dev where it can: test the build users get, and the
+# pure-Go BLAS path too.
+if dpkg -s libopenblas-dev >/dev/null 2>&1; then
+  export GOFLAGS=-tags=openblas
+fi
 go vet ./...
 go test -count=1 ./...
+GOFLAGS= go test -count=1 ./internal/openblas ./train/spatial
