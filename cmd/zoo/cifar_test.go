@@ -102,3 +102,23 @@ func TestCIFARClassifier(t *testing.T) {
 		t.Errorf("missing cifar-10: %+v", r)
 	}
 }
+
+// TestShowParamCounts checks the totals zoo show prints against the
+// notebooks' counts (PyTorch's sum of parameters().numel()).
+func TestShowParamCounts(t *testing.T) {
+	for model, want := range map[string]string{"mlp-cifar": "813398", "cnn-cifar": "109050", "cnn": "14746"} {
+		r := run(t, nil, "show", model)
+		if r.code != 0 {
+			t.Fatalf("show %s: %+v", model, r)
+		}
+		var total string
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "total" {
+				total = f[1]
+			}
+		}
+		if total != want {
+			t.Errorf("zoo show %s: total %q, want %s", model, total, want)
+		}
+	}
+}

@@ -59,21 +59,39 @@ Example:
 				m.Name, m.Description, m.Family, m.Task, zoo.ShapeString(m.Input), m.Dataset)
 			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "LAYER\tKIND\tOUTPUT\tPARAMS\t")
+			buffers := 0
 			for _, s := range steps {
-				n := 0
+				n, b := 0, 0
 				for _, p := range s.Params {
-					n += p.Size()
+					if p.Buffer {
+						b += p.Size()
+					} else {
+						n += p.Size()
+					}
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t\n", s.Prefix, s.Layer, zoo.ShapeString(s.Out), n)
+				note := ""
+				if b > 0 {
+					note = fmt.Sprintf("+ %d in buffers", b)
+				}
+				buffers += b
+				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.Prefix, s.Layer, zoo.ShapeString(s.Out), n, note)
 			}
-			fmt.Fprintf(w, "total\t\t\t%d\t\n", m.NumParams())
+			note := ""
+			if buffers > 0 {
+				note = fmt.Sprintf("+ %d in buffers (running statistics, not trained)", buffers)
+			}
+			fmt.Fprintf(w, "total\t\t\t%d\t%s\n", m.NumParams(), note)
 			if err := w.Flush(); err != nil {
 				return err
 			}
 			if c.Bool("params") {
 				fmt.Println()
 				for _, p := range m.Params() {
-					fmt.Printf("%-20s %v %s\n", p.Name, p.Shape, p.Init)
+					kind := ""
+					if p.Buffer {
+						kind = " (buffer)"
+					}
+					fmt.Printf("%-24s %v %s%s\n", p.Name, p.Shape, p.Init, kind)
 				}
 			}
 			recipe, err := json.Marshal(m.Recipe)
