@@ -85,6 +85,13 @@ type Net struct {
 
 	masks []dropoutMask
 	rng   *rand.Rand
+
+	// serialBLAS says the graph has convolutions, whose ops spread their
+	// work over goroutines and call OpenBLAS single-threaded: Run makes
+	// every matrix product of the graph single-threaded, as OpenBLAS's
+	// idle threads would otherwise spin, after a multi-threaded product,
+	// on the cores the convolutions' goroutines need.
+	serialBLAS bool
 }
 
 // dropoutMask is the mask input of one Dropout in training mode.
@@ -226,9 +233,11 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 		}
 		return G.BroadcastAdd(y, b, nil, []byte{0})
 	case zoo.Conv2d:
+		lw.net.serialBLAS = true
 		return spatial.Conv2d(x, param("weight"), param("bias"),
 			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x})
 	case zoo.ConvTranspose2d:
+		lw.net.serialBLAS = true
 		return spatial.ConvTranspose2d(x, param("weight"), param("bias"),
 			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x})
 	case zoo.MaxPool2d:
@@ -337,6 +346,10 @@ func (n *Net) drawMasks() {
 // and BatchNorm layers update their running statistics in the weights.
 func (n *Net) Run() (loss, data float64, err error) {
 	defer n.vm.Reset()
+	if threads := openblas.Threads(); n.serialBLAS && threads > 1 {
+		openblas.SetThreads(1)
+		defer openblas.SetThreads(threads)
+	}
 	n.drawMasks()
 	if n.cfg.Grad {
 		// gorgonia adds each run's gradients to the parameters' gradient

@@ -11,6 +11,8 @@ void cblas_sgemm(int order, int transA, int transB, int m, int n, int k,
 void cblas_dgemm(int order, int transA, int transB, int m, int n, int k,
 	double alpha, const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc);
 char *openblas_get_config(void);
+void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
 */
 import "C"
 
@@ -88,3 +90,9 @@ func checkGemm(tA, tB blas.Transpose, m, n, k, la, lda, lb, ldb, lc, ldc int) {
 		panic("openblas: c is too short")
 	}
 }
+
+// SetThreads sets the number of threads OpenBLAS's routines use, at least 1.
+func SetThreads(n int) { C.openblas_set_num_threads(C.int(max(n, 1))) }
+
+// Threads returns the number of threads OpenBLAS's routines use.
+func Threads() int { return int(C.openblas_get_num_threads()) }

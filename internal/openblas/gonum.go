@@ -8,3 +8,9 @@ var (
 	impl BLAS = gonum.Implementation{}
 	name      = "gonum"
 )
+
+// SetThreads does nothing: gonum's matrix products are serial.
+func SetThreads(n int) {}
+
+// Threads returns 1: gonum's matrix products are serial.
+func Threads() int { return 1 }

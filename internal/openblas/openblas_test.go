@@ -71,3 +71,18 @@ func TestGemmChecks(t *testing.T) {
 	a, b, c := make([]float32, 4), make([]float32, 4), make([]float32, 3)
 	Implementation().Sgemm(blas.NoTrans, blas.NoTrans, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2)
 }
+
+func TestThreads(t *testing.T) {
+	n := Threads()
+	if n < 1 {
+		t.Fatalf("Threads() = %d", n)
+	}
+	SetThreads(1)
+	if got := Threads(); got != 1 {
+		t.Errorf("after SetThreads(1), Threads() = %d", got)
+	}
+	SetThreads(n)
+	if got := Threads(); got != n {
+		t.Errorf("after SetThreads(%d), Threads() = %d", n, got)
+	}
+}

@@ -80,13 +80,11 @@ func apply(op G.Op, in ...*G.Node) (*G.Node, error) {
 
 // convOp is a convolution (transposed false: image side to column side)
 // or a transposed convolution (column side to image side) of geometry g,
-// with inputs x, w and, with bias, b. It keeps the im2col matrix of its
-// last input for the weight gradient.
+// with inputs x, w and, with bias, b.
 type convOp struct {
 	base
 	g                     geom
 	transposed, bias, noX bool
-	colOf                 any // the input whose im2col matrix is in slot 0
 }
 
 func newConvOp(g geom, transposed, bias, noX bool) *convOp {
@@ -136,50 +134,48 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 	if op.bias {
 		b = in[2]
 	}
-	imgLen, colLen := g.N*g.C*g.H*g.W, g.N*g.O*g.plane()
+	imgLen, colLen := g.N*g.img(), g.N*g.O*g.plane()
 	if err := checkLens(op, []int{len(x), len(w), len(b)}, []int{pick(op.transposed, colLen, imgLen), g.O * g.ckk(), pick(op.bias, pick(op.transposed, g.C, g.O), 0)}); err != nil {
 		return nil, err
 	}
+	// One example at a time, each goroutine with a column matrix of its
+	// own that stays in cache, and OpenBLAS single-threaded inside.
+	ckk, pl, il := g.ckk(), g.plane(), g.img()
+	nw := workers(g.N)
+	cols := buffer[T](&op.base, 0, nw*ckk*pl)
+	defer serialBLAS()()
 	if !op.transposed {
-		col := buffer[T](&op.base, 0, g.ckk()*g.cols())
-		im2col(g, x, col)
-		op.colOf = x
-		ycol := buffer[T](&op.base, 1, g.O*g.cols())
-		gemm(false, false, g.O, g.cols(), g.ckk(), w, g.ckk(), col, g.cols(), 0, ycol, g.cols())
 		out, y := output[T](&op.base, 2, g.N, g.O, g.OH, g.OW)
-		fromCols(g.N, g.O, g.plane(), ycol, b, y)
+		parallelW(g.N, nw, func(wk, n int) {
+			col := cols[wk*ckk*pl:][:ckk*pl]
+			im2col(g, x[n*il:][:il], col)
+			yn := y[n*g.O*pl:][:g.O*pl]
+			gemm(false, false, g.O, pl, ckk, w, ckk, col, pl, 0, yn, pl)
+			if b != nil {
+				addBias(pl, b, yn)
+			}
+		})
 		return out, nil
 	}
-	xcol := buffer[T](&op.base, 1, g.O*g.cols())
-	toCols(g.N, g.O, g.plane(), x, xcol)
-	// col = w^T xcol, with w^T made explicit: gonum's kernel for a
+	// col = w^T x_n, with w^T made explicit: gonum's kernel for a
 	// transposed left operand is several times slower.
-	wt := buffer[T](&op.base, 3, g.ckk()*g.O)
+	wt := buffer[T](&op.base, 3, ckk*g.O)
 	for o := 0; o < g.O; o++ {
-		for r, v := range w[o*g.ckk() : (o+1)*g.ckk()] {
+		for r, v := range w[o*ckk : (o+1)*ckk] {
 			wt[r*g.O+o] = v
 		}
 	}
-	col := buffer[T](&op.base, 0, g.ckk()*g.cols())
-	gemm(false, false, g.ckk(), g.cols(), g.O, wt, g.O, xcol, g.cols(), 0, col, g.cols())
 	out, y := output[T](&op.base, 2, g.N, g.C, g.H, g.W)
-	col2im(g, col, y)
-	if b != nil {
-		addBias(g.N, g.C, g.H*g.W, b, y)
-	}
+	parallelW(g.N, nw, func(wk, n int) {
+		col := cols[wk*ckk*pl:][:ckk*pl]
+		gemm(false, false, ckk, pl, g.O, wt, g.O, x[n*g.O*pl:][:g.O*pl], pl, 0, col, pl)
+		yn := y[n*il:][:il]
+		col2im(g, col, yn)
+		if b != nil {
+			addBias(g.H*g.W, b, yn)
+		}
+	})
 	return out, nil
-}
-
-// cachedCol returns op's im2col matrix of img if op computed it last.
-func cachedCol[T float](op *convOp, img []T) []T {
-	if op == nil || op.transposed {
-		return nil
-	}
-	prev, ok := op.colOf.([]T)
-	if !ok || len(prev) != len(img) || len(img) == 0 || &prev[0] != &img[0] {
-		return nil
-	}
-	return buffer[T](&op.base, 0, op.g.ckk()*op.g.cols())
 }
 
 // DiffWRT returns which inputs have a gradient: all but x with NoInputGrad.
@@ -207,11 +203,11 @@ func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 			return nil, fmt.Errorf("%v: input gradient: %w", op, err)
 		}
 	}
-	img, small, src := x, grad, op
+	img, small := x, grad
 	if op.transposed {
-		img, small, src = grad, x, nil
+		img, small = grad, x
 	}
-	if d[1], err = G.ApplyOp(newWeightGradOp(op.g, src), img, small); err != nil {
+	if d[1], err = G.ApplyOp(newWeightGradOp(op.g), img, small); err != nil {
 		return nil, fmt.Errorf("%v: weight gradient: %w", op, err)
 	}
 	if op.bias {
@@ -225,15 +221,13 @@ func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 // weightGradOp is the gradient of a convolution of geometry g with respect
 // to its weight: from the image side img and the column side small, the
 // sum over the batch of small times im2col(img) transposed, [O, C, K, K].
-// When src computed im2col(img) in this run it reuses that matrix.
 type weightGradOp struct {
 	base
-	g   geom
-	src *convOp
+	g geom
 }
 
-func newWeightGradOp(g geom, src *convOp) *weightGradOp {
-	op := &weightGradOp{g: g, src: src}
+func newWeightGradOp(g geom) *weightGradOp {
+	op := &weightGradOp{g: g}
 	op.desc = fmt.Sprintf("spatial.ConvWeightGrad%+v", g)
 	op.arity = 2
 	return op
@@ -256,18 +250,30 @@ func (op *weightGradOp) Do(inputs ...G.Value) (G.Value, error) {
 func weightGradDo[T float](op *weightGradOp, in [][]T) (G.Value, error) {
 	g := op.g
 	img, small := in[0], in[1]
-	if err := checkLens(op, []int{len(img), len(small)}, []int{g.N * g.C * g.H * g.W, g.N * g.O * g.plane()}); err != nil {
+	if err := checkLens(op, []int{len(img), len(small)}, []int{g.N * g.img(), g.N * g.O * g.plane()}); err != nil {
 		return nil, err
 	}
-	col := cachedCol(op.src, img)
-	if col == nil {
-		col = buffer[T](&op.base, 0, g.ckk()*g.cols())
-		im2col(g, img, col)
-	}
-	scol := buffer[T](&op.base, 1, g.O*g.cols())
-	toCols(g.N, g.O, g.plane(), small, scol)
+	// One example at a time, as convDo, each goroutine summing into a
+	// gradient of its own; the sums add up at the end.
+	ckk, pl, il, wl := g.ckk(), g.plane(), g.img(), g.O*g.ckk()
+	nw := workers(g.N)
+	cols := buffer[T](&op.base, 0, nw*ckk*pl)
+	sums := buffer[T](&op.base, 1, nw*wl)
+	clear(sums)
+	restore := serialBLAS()
+	parallelW(g.N, nw, func(wk, n int) {
+		col := cols[wk*ckk*pl:][:ckk*pl]
+		im2col(g, img[n*il:][:il], col)
+		gemm(false, true, g.O, ckk, pl, small[n*g.O*pl:][:g.O*pl], pl, col, pl, 1, sums[wk*wl:][:wl], ckk)
+	})
+	restore()
 	out, dw := output[T](&op.base, 2, g.O, g.C, g.K, g.K)
-	gemm(false, true, g.O, g.ckk(), g.cols(), scol, g.cols(), col, g.cols(), 0, dw, g.ckk())
+	copy(dw, sums[:wl])
+	for wk := 1; wk < nw; wk++ {
+		for i, v := range sums[wk*wl:][:wl] {
+			dw[i] += v
+		}
+	}
 	return out, nil
 }
 

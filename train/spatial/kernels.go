@@ -30,8 +30,8 @@ func (g geom) ckk() int { return g.C * g.K * g.K }
 // plane returns the number of output positions per example, OH*OW.
 func (g geom) plane() int { return g.OH * g.OW }
 
-// cols returns the number of columns of a column matrix, N*OH*OW.
-func (g geom) cols() int { return g.N * g.plane() }
+// img returns the size of one example on the image side, C*H*W.
+func (g geom) img() int { return g.C * g.H * g.W }
 
 // span returns the range [lo, hi) of output positions o in [0, n) whose
 // input position o*s - p + k lies in [0, size).
@@ -47,114 +47,81 @@ func span(n, s, p, k, size int) (lo, hi int) {
 	return min(lo, hi), hi
 }
 
-// im2col fills col, [C*K*K, N*OH*OW], with the image patches of img,
-// [N, C, H, W]: col[(c*K+i)*K+j][n*OH*OW + oh*OW + ow] = img[n, c, oh*S-P+i,
-// ow*S-P+j], zero outside the image.
+// im2col fills col, [C*K*K, OH*OW], with the image patches of one example
+// img, [C, H, W]: col[(c*K+i)*K+j][oh*OW + ow] = img[c, oh*S-P+i, ow*S-P+j],
+// zero outside the image.
 func im2col[T float](g geom, img, col []T) {
-	L, pl, hw := g.cols(), g.plane(), g.H*g.W
-	parallel(g.N, func(n int) {
-		for c := 0; c < g.C; c++ {
-			src := img[(n*g.C+c)*hw : (n*g.C+c+1)*hw]
-			for ki := 0; ki < g.K; ki++ {
-				for kj := 0; kj < g.K; kj++ {
-					row := col[((c*g.K+ki)*g.K+kj)*L+n*pl:][:pl]
-					lo, hi := span(g.OW, g.S, g.P, kj, g.W)
-					for oh := 0; oh < g.OH; oh++ {
-						dst := row[oh*g.OW : (oh+1)*g.OW]
-						ih := oh*g.S - g.P + ki
-						if ih < 0 || ih >= g.H {
-							clear(dst)
-							continue
-						}
-						line := src[ih*g.W : (ih+1)*g.W]
-						clear(dst[:lo])
-						clear(dst[hi:])
-						if g.S == 1 {
-							copy(dst[lo:hi], line[lo-g.P+kj:])
-							continue
-						}
-						for ow := lo; ow < hi; ow++ {
-							dst[ow] = line[ow*g.S-g.P+kj]
-						}
+	pl, hw := g.plane(), g.H*g.W
+	for c := 0; c < g.C; c++ {
+		src := img[c*hw : (c+1)*hw]
+		for ki := 0; ki < g.K; ki++ {
+			for kj := 0; kj < g.K; kj++ {
+				row := col[((c*g.K+ki)*g.K+kj)*pl:][:pl]
+				lo, hi := span(g.OW, g.S, g.P, kj, g.W)
+				for oh := 0; oh < g.OH; oh++ {
+					dst := row[oh*g.OW : (oh+1)*g.OW]
+					ih := oh*g.S - g.P + ki
+					if ih < 0 || ih >= g.H {
+						clear(dst)
+						continue
+					}
+					line := src[ih*g.W : (ih+1)*g.W]
+					clear(dst[:lo])
+					clear(dst[hi:])
+					if g.S == 1 {
+						copy(dst[lo:hi], line[lo-g.P+kj:])
+						continue
+					}
+					for ow := lo; ow < hi; ow++ {
+						dst[ow] = line[ow*g.S-g.P+kj]
 					}
 				}
 			}
 		}
-	})
+	}
 }
 
-// col2im is the adjoint of im2col: it sets img, [N, C, H, W], to the sum of
-// the entries of col that im2col would have read from each position.
+// col2im is the adjoint of im2col for one example: it sets img, [C, H, W],
+// to the sum of the entries of col, [C*K*K, OH*OW], that im2col would have
+// read from each position.
 func col2im[T float](g geom, col, img []T) {
-	L, pl, hw := g.cols(), g.plane(), g.H*g.W
-	parallel(g.N, func(n int) {
-		clear(img[n*g.C*hw : (n+1)*g.C*hw])
-		for c := 0; c < g.C; c++ {
-			dst := img[(n*g.C+c)*hw : (n*g.C+c+1)*hw]
-			for ki := 0; ki < g.K; ki++ {
-				for kj := 0; kj < g.K; kj++ {
-					row := col[((c*g.K+ki)*g.K+kj)*L+n*pl:][:pl]
-					lo, hi := span(g.OW, g.S, g.P, kj, g.W)
-					for oh := 0; oh < g.OH; oh++ {
-						ih := oh*g.S - g.P + ki
-						if ih < 0 || ih >= g.H {
-							continue
+	pl, hw := g.plane(), g.H*g.W
+	clear(img[:g.C*hw])
+	for c := 0; c < g.C; c++ {
+		dst := img[c*hw : (c+1)*hw]
+		for ki := 0; ki < g.K; ki++ {
+			for kj := 0; kj < g.K; kj++ {
+				row := col[((c*g.K+ki)*g.K+kj)*pl:][:pl]
+				lo, hi := span(g.OW, g.S, g.P, kj, g.W)
+				for oh := 0; oh < g.OH; oh++ {
+					ih := oh*g.S - g.P + ki
+					if ih < 0 || ih >= g.H {
+						continue
+					}
+					line := dst[ih*g.W : (ih+1)*g.W]
+					src := row[oh*g.OW : (oh+1)*g.OW]
+					if g.S == 1 {
+						line := line[lo-g.P+kj:][:hi-lo]
+						for i, v := range src[lo:hi] {
+							line[i] += v
 						}
-						line := dst[ih*g.W : (ih+1)*g.W]
-						src := row[oh*g.OW : (oh+1)*g.OW]
-						if g.S == 1 {
-							line := line[lo-g.P+kj:][:hi-lo]
-							for i, v := range src[lo:hi] {
-								line[i] += v
-							}
-							continue
-						}
-						for ow := lo; ow < hi; ow++ {
-							line[ow*g.S-g.P+kj] += src[ow]
-						}
+						continue
+					}
+					for ow := lo; ow < hi; ow++ {
+						line[ow*g.S-g.P+kj] += src[ow]
 					}
 				}
 			}
 		}
-	})
-}
-
-// toCols copies t, [N, O, P], to m, [O, N*P].
-func toCols[T float](n, o, p int, t, m []T) {
-	for i := 0; i < n; i++ {
-		for c := 0; c < o; c++ {
-			copy(m[c*n*p+i*p:][:p], t[(i*o+c)*p:][:p])
-		}
 	}
 }
 
-// fromCols copies m, [O, N*P], to t, [N, O, P], adding bias[c] to channel
-// c when bias is not nil.
-func fromCols[T float](n, o, p int, m, bias, t []T) {
-	for i := 0; i < n; i++ {
-		for c := 0; c < o; c++ {
-			dst, src := t[(i*o+c)*p:][:p], m[c*n*p+i*p:][:p]
-			if bias == nil {
-				copy(dst, src)
-				continue
-			}
-			b := bias[c]
-			for j, v := range src {
-				dst[j] = v + b
-			}
-		}
-	}
-}
-
-// addBias adds bias[c] to every element of channel c of t, [N, C, P].
-func addBias[T float](n, c, p int, bias, t []T) {
-	for i := 0; i < n; i++ {
-		for j := 0; j < c; j++ {
-			b := bias[j]
-			s := t[(i*c+j)*p:][:p]
-			for k := range s {
-				s[k] += b
-			}
+// addBias adds bias[c] to every element of channel c of t, [C, P].
+func addBias[T float](p int, bias, t []T) {
+	for c, b := range bias {
+		s := t[c*p : (c+1)*p]
+		for k := range s {
+			s[k] += b
 		}
 	}
 }
@@ -180,32 +147,45 @@ func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 
 // parallel calls f(i) for i in [0, n), spread over GOMAXPROCS goroutines.
 func parallel(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	if workers <= 1 {
+	parallelW(n, workers(n), func(_, i int) { f(i) })
+}
+
+// workers returns the number of goroutines parallel spreads n calls over.
+func workers(n int) int { return max(1, min(n, runtime.GOMAXPROCS(0))) }
+
+// parallelW calls f(w, i) for i in [0, n), spread over nw goroutines
+// numbered w = 0 .. nw-1, each taking a contiguous range of i: a goroutine
+// can use memory of its own indexed by w.
+func parallelW(n, nw int, f func(w, i int)) {
+	if nw <= 1 || n <= 1 {
 		for i := 0; i < n; i++ {
-			f(i)
+			f(0, i)
 		}
 		return
 	}
 	var wg sync.WaitGroup
-	per := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += per {
+	per := (n + nw - 1) / nw
+	for w, lo := 0, 0; lo < n; w, lo = w+1, lo+per {
 		hi := min(n, lo+per)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
-				f(i)
+				f(w, i)
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-// grow returns a slice of length n, reusing *buf when it is long enough.
-func grow[T float](buf *[]T, n int) []T {
-	if cap(*buf) < n {
-		*buf = make([]T, n)
+// serialBLAS makes OpenBLAS run single-threaded, for the matrix products
+// that parallel's goroutines make side by side, and returns the function
+// that restores its number of threads.
+func serialBLAS() func() {
+	n := openblas.Threads()
+	if n == 1 {
+		return func() {}
 	}
-	return (*buf)[:n]
+	openblas.SetThreads(1)
+	return func() { openblas.SetThreads(n) }
 }
