@@ -87,27 +87,68 @@ func poolIndicesDo[T float](op *poolIndicesOp, x []T) (G.Value, error) {
 		for ch := 0; ch < c; ch++ {
 			plane := x[(i*c+ch)*H*W:][:H*W]
 			dst := idx[(i*c+ch)*oh*ow:][:oh*ow]
+			if op.k == 2 && op.s == 2 {
+				pool2(plane, dst, W, oh, ow)
+				continue
+			}
 			for r := 0; r < oh; r++ {
 				for q := 0; q < ow; q++ {
-					h0, w0 := r*op.s, q*op.s
-					best, at := plane[h0*W+w0], h0*W+w0
-					for a := 0; a < op.k; a++ {
-						for b := 0; b < op.k; b++ {
-							p := (h0+a)*W + w0 + b
-							if v := plane[p]; v > best || v != v {
-								best, at = v, p
-								if v != v {
-									a, b = op.k, op.k
-								}
-							}
-						}
-					}
-					dst[r*ow+q] = T(at)
+					dst[r*ow+q] = T(windowMax(plane, W, r*op.s, q*op.s, op.k))
 				}
 			}
 		}
 	})
 	return out, nil
+}
+
+// windowMax returns the position in plane, of width W, of the maximum of
+// the k x k window at (h0, w0): the first in row-major order among ties,
+// and the first NaN if there is one.
+func windowMax[T float](plane []T, W, h0, w0, k int) int {
+	best, at := plane[h0*W+w0], h0*W+w0
+	for a := 0; a < k; a++ {
+		for b := 0; b < k; b++ {
+			p := (h0+a)*W + w0 + b
+			if v := plane[p]; v > best || v != v {
+				best, at = v, p
+				if v != v {
+					return at
+				}
+			}
+		}
+	}
+	return at
+}
+
+// pool2 is windowMax over the 2 x 2 windows of stride 2 of plane, of width
+// W, writing the oh x ow positions to dst. It compares the two top
+// elements, the two bottom ones, then the two winners, which keeps the
+// first maximum in row-major order, without branches; a window whose sum is NaN, as one holding a NaN is, goes to
+// windowMax.
+func pool2[T float](plane, dst []T, W, oh, ow int) {
+	for r := 0; r < oh; r++ {
+		top, bot := plane[2*r*W:][:2*ow], plane[(2*r+1)*W:][:2*ow]
+		row := dst[r*ow:][:ow]
+		for q := range row {
+			a, b, c, d := top[2*q], top[2*q+1], bot[2*q], bot[2*q+1]
+			at := 2*r*W + 2*q
+			if s := a + b + c + d; s != s {
+				row[q] = T(windowMax(plane, W, 2*r, 2*q, 2))
+				continue
+			}
+			i, j := b2i(b > a), b2i(d > c)
+			k := b2i(bot[2*q+j] > top[2*q+i])
+			row[q] = T(at + i + k*(W+j-i))
+		}
+	}
+}
+
+// b2i returns 1 for true and 0 for false, which compiles to a SETcc.
+func b2i(c bool) int {
+	if c {
+		return 1
+	}
+	return 0
 }
 
 // DiffWRT returns false: indices have no gradient.

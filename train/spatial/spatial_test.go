@@ -610,3 +610,28 @@ func TestErrors(t *testing.T) {
 
 func second[A any](_ A, err error) error        { return err }
 func third[A, B any](_ A, _ B, err error) error { return err }
+
+// TestPool2 compares the 2x2 stride-2 fast path with the generic window
+// scan on ties, infinities and NaNs.
+func TestPool2(t *testing.T) {
+	vals := []float64{0, 1, -1, 1, math.Inf(1), math.Inf(-1), math.NaN()}
+	const W, oh, ow = 8, 3, 4
+	plane := make([]float64, 7*W)
+	for trial := 0; trial < 2000; trial++ {
+		for i := range plane {
+			plane[i] = vals[(i*7+trial*13+i*i*trial)%len(vals)]
+			if (trial+i)%3 == 0 {
+				plane[i] = 0.5
+			}
+		}
+		got := make([]float64, oh*ow)
+		pool2(plane, got, W, oh, ow)
+		for r := 0; r < oh; r++ {
+			for q := 0; q < ow; q++ {
+				if want := windowMax(plane, W, 2*r, 2*q, 2); int(got[r*ow+q]) != want {
+					t.Fatalf("trial %d window (%d, %d): %v, want %d", trial, r, q, got[r*ow+q], want)
+				}
+			}
+		}
+	}
+}
