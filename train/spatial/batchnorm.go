@@ -95,11 +95,11 @@ func (op *batchNormOp) Do(inputs ...G.Value) (G.Value, error) {
 // otherwise.
 func stats[T float](b *base, s bnShape, p BatchNormParams, x, rm, rv []T) (mean, inv, bvar []float64) {
 	mean, inv, bvar = buffer[float64](b, 10, s.c), buffer[float64](b, 11, s.c), buffer[float64](b, 12, s.c)
-	for c := 0; c < s.c; c++ {
+	parallel(s.c, func(c int) {
 		if !p.Training {
 			mean[c], bvar[c] = float64(rm[c]), float64(rv[c])
 			inv[c] = 1 / math.Sqrt(bvar[c]+p.Eps)
-			continue
+			return
 		}
 		var sum float64
 		for i := 0; i < s.n; i++ {
@@ -117,7 +117,7 @@ func stats[T float](b *base, s bnShape, p BatchNormParams, x, rm, rv []T) (mean,
 		}
 		mean[c], bvar[c] = mu, sq/float64(s.m())
 		inv[c] = 1 / math.Sqrt(bvar[c]+p.Eps)
-	}
+	})
 	return mean, inv, bvar
 }
 
@@ -129,7 +129,7 @@ func batchNormDo[T float](op *batchNormOp, in [][]T) (G.Value, error) {
 	}
 	mean, inv, bvar := stats(&op.base, op.bnShape, op.BatchNormParams, x, rm, rv)
 	out, y := output[T](&op.base, 0, op.shape()...)
-	for i := 0; i < op.n; i++ {
+	parallel(op.n, func(i int) {
 		for ch := 0; ch < c; ch++ {
 			scale := inv[ch] * float64(w[ch])
 			shift := float64(b[ch]) - mean[ch]*scale
@@ -138,7 +138,7 @@ func batchNormDo[T float](op *batchNormOp, in [][]T) (G.Value, error) {
 				dst[j] = T(float64(v)*scale + shift)
 			}
 		}
-	}
+	})
 	if op.Training {
 		m, unbias := op.Momentum, float64(op.m())/float64(op.m()-1)
 		for ch := 0; ch < c; ch++ {
@@ -232,7 +232,7 @@ func bnGradDo[T float](op *bnGradOp, in [][]T) (G.Value, error) {
 	mean, inv, _ := stats(&op.base, op.bnShape, op.BatchNormParams, x, rm, rv)
 	// Per channel: sum(dy) and sum(dy*xhat).
 	sdy, sdyx := buffer[float64](&op.base, 1, c), buffer[float64](&op.base, 2, c)
-	for ch := 0; ch < c; ch++ {
+	parallel(c, func(ch int) {
 		var a, b float64
 		for i := 0; i < op.n; i++ {
 			xs, ds := x[(i*c+ch)*op.p:][:op.p], dy[(i*c+ch)*op.p:][:op.p]
@@ -242,7 +242,7 @@ func bnGradDo[T float](op *bnGradOp, in [][]T) (G.Value, error) {
 			}
 		}
 		sdy[ch], sdyx[ch] = a, b*inv[ch]
-	}
+	})
 	if op.weight {
 		out, dw := output[T](&op.base, 0, c)
 		for ch := range dw {
@@ -252,7 +252,7 @@ func bnGradDo[T float](op *bnGradOp, in [][]T) (G.Value, error) {
 	}
 	out, dx := output[T](&op.base, 0, op.shape()...)
 	m := float64(op.m())
-	for ch := 0; ch < c; ch++ {
+	parallel(c, func(ch int) {
 		k := float64(w[ch]) * inv[ch]
 		if !op.Training {
 			for i := 0; i < op.n; i++ {
@@ -261,7 +261,7 @@ func bnGradDo[T float](op *bnGradOp, in [][]T) (G.Value, error) {
 					dst[j] = T(k * float64(d))
 				}
 			}
-			continue
+			return
 		}
 		mdy, mdyx := sdy[ch]/m, sdyx[ch]/m
 		for i := 0; i < op.n; i++ {
@@ -271,7 +271,7 @@ func bnGradDo[T float](op *bnGradOp, in [][]T) (G.Value, error) {
 				dst[j] = T(k * (float64(d) - mdy - xhat*mdyx))
 			}
 		}
-	}
+	})
 	return out, nil
 }
 

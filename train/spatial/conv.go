@@ -316,7 +316,7 @@ func channelSumDo[T float](op *channelSumOp, t []T) (G.Value, error) {
 		return nil, err
 	}
 	out, s := output[T](&op.base, 0, op.c)
-	for c := range s {
+	parallel(op.c, func(c int) {
 		var acc T
 		for i := 0; i < op.n; i++ {
 			for _, v := range t[(i*op.c+c)*op.p:][:op.p] {
@@ -324,7 +324,7 @@ func channelSumDo[T float](op *channelSumOp, t []T) (G.Value, error) {
 			}
 		}
 		s[c] = acc
-	}
+	})
 	return out, nil
 }
 

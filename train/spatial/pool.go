@@ -2,6 +2,7 @@ package spatial
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -190,15 +191,20 @@ func gatherDo[T float](op *gatherOp, in [][]T) (G.Value, error) {
 	}
 	planes, bp, sp := op.big[0]*op.big[1], op.big[2]*op.big[3], op.small[2]*op.small[3]
 	out, y := output[T](&op.base, 0, op.small...)
-	for i := 0; i < planes; i++ {
+	var bad atomic.Bool
+	parallel(planes, func(i int) {
 		src, ix, dst := x[i*bp:][:bp], idx[i*sp:][:sp], y[i*sp:][:sp]
 		for j, v := range ix {
 			p := int(v)
 			if p < 0 || p >= bp {
-				return nil, fmt.Errorf("%v: index %v outside a plane of %d", op, v, bp)
+				bad.Store(true)
+				return
 			}
 			dst[j] = src[p]
 		}
+	})
+	if bad.Load() {
+		return nil, fmt.Errorf("%v: an index lies outside a plane of %d", op, bp)
 	}
 	return out, nil
 }
@@ -251,16 +257,21 @@ func scatterDo[T float](op *scatterOp, in [][]T) (G.Value, error) {
 	}
 	planes, bp, sp := op.big[0]*op.big[1], op.big[2]*op.big[3], op.small[2]*op.small[3]
 	out, y := output[T](&op.base, 0, op.big...)
-	clear(y)
-	for i := 0; i < planes; i++ {
+	var bad atomic.Bool
+	parallel(planes, func(i int) {
 		src, ix, dst := x[i*sp:][:sp], idx[i*sp:][:sp], y[i*bp:][:bp]
+		clear(dst)
 		for j, v := range ix {
 			p := int(v)
 			if p < 0 || p >= bp {
-				return nil, fmt.Errorf("%v: index %v outside a plane of %d", op, v, bp)
+				bad.Store(true)
+				return
 			}
 			dst[p] += src[j]
 		}
+	})
+	if bad.Load() {
+		return nil, fmt.Errorf("%v: an index lies outside a plane of %d", op, bp)
 	}
 	return out, nil
 }
