@@ -227,7 +227,11 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 	switch l := s.Layer.(type) {
 	case zoo.Linear:
 		w, b := param("weight"), param("bias")
-		y, err := G.Mul(x, G.Must(G.Transpose(w)))
+		wt, err := spatial.Transpose(w)
+		if err != nil {
+			return nil, err
+		}
+		y, err := G.Mul(x, wt)
 		if err != nil {
 			return nil, err
 		}

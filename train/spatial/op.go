@@ -1,13 +1,15 @@
 // Package spatial provides gorgonia ops on batches of feature maps, tensors
 // laid out [N, C, H, W] as in PyTorch: 2-D convolution and its transpose,
 // max pooling with the positions of its maxima, max unpooling and per-channel
-// batch normalisation with running statistics.
+// batch normalisation with running statistics; and, for the Linear layers
+// of the same graphs, a matrix transpose faster than gorgonia's.
 //
 // Every op works in float32 and float64, and is symbolically differentiable
 // (gorgonia's SDOp): its gradient is made of ops of this package, so
 // G.Grad builds the backward pass. The ops compute with plain loops and
-// gonum's BLAS (im2col and GEMM for the convolutions), spread over
-// GOMAXPROCS goroutines, and reuse their output memory from one run of the
+// package openblas's BLAS (im2col and a GEMM per example for the
+// convolutions, OpenBLAS single-threaded), spread over GOMAXPROCS
+// goroutines, and reuse their output memory from one run of the
 // graph to the next: a value an op returned is valid until the next run.
 //
 // Max pooling is expressed with two ops: PoolIndices finds, for every

@@ -635,3 +635,44 @@ func TestPool2(t *testing.T) {
 		}
 	}
 }
+
+// TestTranspose checks Transpose against the plain transpose, in float32
+// and float64, on sizes that are not multiples of its tile, and its
+// gradient.
+func TestTranspose(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sz := range [][2]int{{1, 1}, {3, 70}, {45, 33}} {
+		r, c := sz[0], sz[1]
+		x := uniform(rng, r*c, -1, 1)
+		for _, f32 := range []bool{false, true} {
+			g := G.NewGraph()
+			in := leaf(g, "x", []int{r, c}, x)
+			if f32 {
+				in = leaf32(g, "x", []int{r, c}, x)
+			}
+			y, err := Transpose(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := forward(t, g, y)
+			if s := y.Shape(); s[0] != c || s[1] != r {
+				t.Fatalf("%dx%d: shape %v", r, c, s)
+			}
+			for i := 0; i < r; i++ {
+				for j := 0; j < c; j++ {
+					if want := x[i*c+j]; got[j*r+i] != want && (!f32 || got[j*r+i] != float64(float32(want))) {
+						t.Fatalf("%dx%d f32 %t: [%d, %d] = %v, want %v", r, c, f32, j, i, got[j*r+i], x[i*c+j])
+					}
+				}
+			}
+		}
+		gradCheck(t, func(g *G.ExprGraph) (*G.Node, []*G.Node, error) {
+			in := leaf(g, "x", []int{r, c}, x)
+			y, err := Transpose(in)
+			return y, []*G.Node{in}, err
+		})
+	}
+	if _, err := Transpose(G.NewVector(G.NewGraph(), G.Float64, G.WithShape(3), G.WithName("v"))); err == nil {
+		t.Error("Transpose of a vector did not fail")
+	}
+}
