@@ -270,7 +270,7 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 		lw.net.masks = append(lw.net.masks, dropoutMask{p: l.P, buf: buf})
 		return G.HadamardProd(x, mask)
 	case zoo.ReLU:
-		return G.Rectify(x)
+		return spatial.ReLU(x)
 	case zoo.Tanh:
 		return G.Tanh(x)
 	case zoo.Sigmoid:

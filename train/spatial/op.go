@@ -1,8 +1,9 @@
 // Package spatial provides gorgonia ops on batches of feature maps, tensors
 // laid out [N, C, H, W] as in PyTorch: 2-D convolution and its transpose,
 // max pooling with the positions of its maxima, max unpooling and per-channel
-// batch normalisation with running statistics; and, for the Linear layers
-// of the same graphs, a matrix transpose faster than gorgonia's.
+// batch normalisation with running statistics; and, for the other layers
+// of the same graphs, a ReLU and a matrix transpose faster than gorgonia's
+// Rectify and Transpose.
 //
 // Every op works in float32 and float64, and is symbolically differentiable
 // (gorgonia's SDOp): its gradient is made of ops of this package, so

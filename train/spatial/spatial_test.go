@@ -676,3 +676,71 @@ func TestTranspose(t *testing.T) {
 		t.Error("Transpose of a vector did not fail")
 	}
 }
+
+// TestReLU checks ReLU's values, NaN included, in float32 and float64, on
+// a matrix and a batch of feature maps, and its gradient away from 0.
+func TestReLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, shape := range [][]int{{3, 7}, {2, 3, 5, 4}, {40000}} {
+		x := uniform(rng, numel(shape), -1, 1)
+		x[0], x[1] = math.NaN(), 0
+		for _, f32 := range []bool{false, true} {
+			g := G.NewGraph()
+			in := leaf(g, "x", shape, x)
+			if f32 {
+				in = leaf32(g, "x", shape, x)
+			}
+			y, err := ReLU(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := forward(t, g, y)
+			for i, v := range x {
+				want := math.Max(v, 0)
+				if f32 {
+					want = float64(float32(want))
+				}
+				if math.IsNaN(v) != math.IsNaN(got[i]) || !math.IsNaN(v) && got[i] != want {
+					t.Fatalf("%v f32 %t: [%d] = %v, want %v", shape, f32, i, got[i], want)
+				}
+			}
+		}
+		x[0], x[1] = 0.5, -0.5
+		if len(x) < 1000 {
+			gradCheck(t, func(g *G.ExprGraph) (*G.Node, []*G.Node, error) {
+				in := leaf(g, "x", shape, x)
+				y, err := ReLU(in)
+				return y, []*G.Node{in}, err
+			})
+		}
+	}
+}
+
+// TestReLUGrad checks the branch-free mask of the ReLU gradient against
+// y > 0 on the special values.
+func TestReLUGrad(t *testing.T) {
+	ys := []float64{math.NaN(), -math.NaN(), 0, math.Copysign(0, -1), 5e-324, 1e-45, 1, math.Inf(1), math.Inf(-1), -1, -5e-324}
+	dy := make([]float64, len(ys))
+	for i := range dy {
+		dy[i] = float64(i + 1)
+	}
+	dx := make([]float64, len(ys))
+	reluGrad(ys, dy, dx)
+	y32, dy32, dx32 := make([]float32, len(ys)), make([]float32, len(ys)), make([]float32, len(ys))
+	for i := range ys {
+		y32[i], dy32[i] = float32(ys[i]), float32(dy[i])
+	}
+	reluGrad(y32, dy32, dx32)
+	for i, y := range ys {
+		want, want32 := 0.0, float32(0)
+		if y > 0 {
+			want = dy[i]
+		}
+		if y32[i] > 0 {
+			want32 = dy32[i]
+		}
+		if dx[i] != want || dx32[i] != want32 {
+			t.Errorf("y %v: dx %v and %v in float32, want %v and %v", y, dx[i], dx32[i], want, want32)
+		}
+	}
+}

@@ -1,0 +1,119 @@
+package spatial
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ReLU returns max(x, 0) elementwise for a tensor x of any shape, NaN
+// staying NaN, as PyTorch's nn.ReLU; its gradient passes the output
+// gradient where x > 0 and is zero elsewhere (at 0 too, as PyTorch's). It
+// does in one pass per direction what G.Rectify does in several.
+func ReLU(x *G.Node) (*G.Node, error) {
+	return apply(newReLUOp(x.Shape().Clone(), false), x)
+}
+
+// reluOp is ReLU (grad false), from x, or its gradient (grad true), from
+// ReLU's output y and the output gradient dy.
+type reluOp struct {
+	base
+	shape tensor.Shape
+	grad  bool
+}
+
+func newReLUOp(s tensor.Shape, grad bool) *reluOp {
+	op := &reluOp{shape: s, grad: grad}
+	op.desc = fmt.Sprintf("spatial.ReLU%v", s)
+	op.arity = 1
+	if grad {
+		op.desc = fmt.Sprintf("spatial.ReLUGrad%v", s)
+		op.arity = 2
+	}
+	return op
+}
+
+// Type returns Tensor-d a -> Tensor-d a, or Tensor-d a -> Tensor-d a ->
+// Tensor-d a for the gradient.
+func (op *reluOp) Type() hm.Type {
+	d := op.shape.Dims()
+	if op.grad {
+		return fnType(d, d, d)
+	}
+	return fnType(d, d)
+}
+
+// InferShape returns the shape of x.
+func (op *reluOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
+
+// Do computes ReLU or its gradient.
+func (op *reluOp) Do(inputs ...G.Value) (G.Value, error) {
+	return dispatch(op, inputs, func(in [][]float32) (G.Value, error) { return reluDo(op, in) },
+		func(in [][]float64) (G.Value, error) { return reluDo(op, in) })
+}
+
+// reluChunk is the number of elements a goroutine of reluDo takes at a time.
+const reluChunk = 1 << 14
+
+func reluDo[T float](op *reluOp, in [][]T) (G.Value, error) {
+	n := op.shape.TotalSize()
+	for i, x := range in {
+		if len(x) != n {
+			return nil, fmt.Errorf("%v: input %d has %d elements, want %d", op, i, len(x), n)
+		}
+	}
+	out, dst := output[T](&op.base, 0, op.shape...)
+	parallel((n+reluChunk-1)/reluChunk, func(c int) {
+		lo, hi := c*reluChunk, min(n, (c+1)*reluChunk)
+		d := dst[lo:hi]
+		if !op.grad {
+			for i, v := range in[0][lo:hi] {
+				d[i] = max(v, 0) // branch-free, NaN staying NaN
+			}
+			return
+		}
+		reluGrad(in[0][lo:hi], in[1][lo:hi], d)
+	})
+	return out, nil
+}
+
+// reluGrad sets dx to dy where y > 0 and to 0 elsewhere, without
+// branches, which random signs would mispredict: y > 0 exactly when the
+// bits of y, less 1, as an unsigned integer, are below those of +Inf.
+func reluGrad[T float](y, dy, dx []T) {
+	switch y := any(y).(type) {
+	case []float32:
+		dy, dx := any(dy).([]float32)[:len(y)], any(dx).([]float32)[:len(y)]
+		for i, v := range y {
+			keep := -uint32(b2i(math.Float32bits(v)-1 < 0x7f800000))
+			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & keep)
+		}
+	case []float64:
+		dy, dx := any(dy).([]float64)[:len(y)], any(dx).([]float64)[:len(y)]
+		for i, v := range y {
+			keep := -uint64(b2i(math.Float64bits(v)-1 < 0x7ff0000000000000))
+			dx[i] = math.Float64frombits(math.Float64bits(dy[i]) & keep)
+		}
+	}
+}
+
+// DiffWRT returns true for x, and false for the gradient's inputs.
+func (op *reluOp) DiffWRT(inputs int) []bool {
+	return []bool{!op.grad, false}[:inputs]
+}
+
+// SymDiff returns the gradient op applied to ReLU's output and the output
+// gradient: y > 0 exactly where x > 0.
+func (op *reluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if op.grad {
+		return noGrad(op)
+	}
+	dx, err := G.ApplyOp(newReLUOp(op.shape, true), output, grad)
+	if err != nil {
+		return nil, fmt.Errorf("%v: gradient: %w", op, err)
+	}
+	return G.Nodes{dx}, nil
+}
