@@ -142,9 +142,9 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 	// own that stays in cache, and OpenBLAS single-threaded inside.
 	ckk, pl, il := g.ckk(), g.plane(), g.img()
 	nw := workers(g.N)
-	cols := buffer[T](&op.base, 0, nw*ckk*pl)
 	defer serialBLAS()()
 	if !op.transposed {
+		cols := buffer[T](&op.base, 0, nw*ckk*pl)
 		out, y := output[T](&op.base, 2, g.N, g.O, g.OH, g.OW)
 		parallelW(g.N, nw, func(wk, n int) {
 			col := cols[wk*ckk*pl:][:ckk*pl]
@@ -157,6 +157,35 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 		})
 		return out, nil
 	}
+	out, y := output[T](&op.base, 2, g.N, g.C, g.H, g.W)
+	if g.S == 1 && g.P <= g.K-1 {
+		// With stride 1 the image side is the convolution of the column
+		// side, zero-padded by K-1-P, with the kernels flipped and their
+		// channel axes swapped: an im2col, which copies, in place of a
+		// col2im, which adds.
+		f := geom{N: g.N, C: g.O, H: g.OH, W: g.OW, O: g.C, OH: g.H, OW: g.W, K: g.K, S: 1, P: g.K - 1 - g.P}
+		kk, fckk, fpl := g.K*g.K, f.ckk(), f.plane()
+		wf := buffer[T](&op.base, 3, g.C*fckk)
+		for o := 0; o < g.O; o++ {
+			for c := 0; c < g.C; c++ {
+				src, dst := w[(o*g.C+c)*kk:][:kk], wf[(c*g.O+o)*kk:][:kk]
+				for i, v := range src {
+					dst[kk-1-i] = v
+				}
+			}
+		}
+		fcols := buffer[T](&op.base, 4, nw*fckk*fpl)
+		parallelW(g.N, nw, func(wk, n int) {
+			col := fcols[wk*fckk*fpl:][:fckk*fpl]
+			im2col(f, x[n*g.O*pl:][:g.O*pl], col)
+			yn := y[n*il:][:il]
+			gemm(false, false, g.C, fpl, fckk, wf, fckk, col, fpl, 0, yn, fpl)
+			if b != nil {
+				addBias(fpl, b, yn)
+			}
+		})
+		return out, nil
+	}
 	// col = w^T x_n, with w^T made explicit: gonum's kernel for a
 	// transposed left operand is several times slower.
 	wt := buffer[T](&op.base, 3, ckk*g.O)
@@ -165,7 +194,7 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 			wt[r*g.O+o] = v
 		}
 	}
-	out, y := output[T](&op.base, 2, g.N, g.C, g.H, g.W)
+	cols := buffer[T](&op.base, 0, nw*ckk*pl)
 	parallelW(g.N, nw, func(wk, n int) {
 		col := cols[wk*ckk*pl:][:ckk*pl]
 		gemm(false, false, ckk, pl, g.O, wt, g.O, x[n*g.O*pl:][:g.O*pl], pl, 0, col, pl)

@@ -157,8 +157,8 @@ type convCase struct {
 	transposed, withBias bool
 }
 
-// convCases are the geometries of the registry's models, odd sizes and
-// strides that do not divide.
+// convCases are the geometries of the registry's models, odd sizes,
+// strides that do not divide and a padding wider than the kernel.
 var convCases = []convCase{
 	{"conv-k3-s1-p1", 2, 2, 3, 6, 5, 3, 1, 1, false, true},
 	{"conv-k5-s1-p2", 2, 2, 3, 7, 7, 5, 1, 2, false, true},
@@ -166,6 +166,7 @@ var convCases = []convCase{
 	{"conv-k4-s2-p1", 2, 3, 2, 8, 8, 4, 2, 1, false, true},
 	{"conv-k3-s2-p1-odd", 2, 2, 2, 7, 6, 3, 2, 1, false, true},
 	{"conv-k3-s1-p1-nobias", 1, 2, 2, 5, 5, 3, 1, 1, false, false},
+	{"conv-k2-s1-p2", 1, 2, 2, 4, 5, 2, 1, 2, false, true}, // padding > K-1: no flipped-kernel input gradient
 	{"convT-k2-s2-p0", 2, 3, 2, 3, 4, 2, 2, 0, true, true},
 	{"convT-k3-s2-p0", 2, 2, 3, 3, 3, 3, 2, 0, true, true},
 	{"convT-k4-s2-p1", 2, 3, 2, 4, 3, 4, 2, 1, true, true},
