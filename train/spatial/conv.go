@@ -143,6 +143,11 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 	ckk, pl, il := g.ckk(), g.plane(), g.img()
 	nw := workers(g.N)
 	defer serialBLAS()()
+	if !op.transposed && g.S == 1 {
+		out, y := output[T](&op.base, 2, g.N, g.O, g.OH, g.OW)
+		convWide(&op.base, g, nw, x, w, b, y)
+		return out, nil
+	}
 	if !op.transposed {
 		cols := buffer[T](&op.base, 0, nw*ckk*pl)
 		out, y := output[T](&op.base, 2, g.N, g.O, g.OH, g.OW)
@@ -164,8 +169,8 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 		// channel axes swapped: an im2col, which copies, in place of a
 		// col2im, which adds.
 		f := geom{N: g.N, C: g.O, H: g.OH, W: g.OW, O: g.C, OH: g.H, OW: g.W, K: g.K, S: 1, P: g.K - 1 - g.P}
-		kk, fckk, fpl := g.K*g.K, f.ckk(), f.plane()
-		wf := buffer[T](&op.base, 3, g.C*fckk)
+		kk := g.K * g.K
+		wf := buffer[T](&op.base, 3, g.C*f.ckk())
 		for o := 0; o < g.O; o++ {
 			for c := 0; c < g.C; c++ {
 				src, dst := w[(o*g.C+c)*kk:][:kk], wf[(c*g.O+o)*kk:][:kk]
@@ -174,16 +179,7 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 				}
 			}
 		}
-		fcols := buffer[T](&op.base, 4, nw*fckk*fpl)
-		parallelW(g.N, nw, func(wk, n int) {
-			col := fcols[wk*fckk*fpl:][:fckk*fpl]
-			im2col(f, x[n*g.O*pl:][:g.O*pl], col)
-			yn := y[n*il:][:il]
-			gemm(false, false, g.C, fpl, fckk, wf, fckk, col, fpl, 0, yn, fpl)
-			if b != nil {
-				addBias(fpl, b, yn)
-			}
-		})
+		convWide(&op.base, f, nw, x, wf, b, y)
 		return out, nil
 	}
 	// col = w^T x_n, with w^T made explicit: gonum's kernel for a
@@ -205,6 +201,34 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 		}
 	})
 	return out, nil
+}
+
+// convWide sets y, [N, O, OH, OW], to the convolution of stride 1 of x,
+// [N, C, H, W], with w, [O, C*K*K], plus b (nil for none), one example at a
+// time in the wide layout, using the memory of b's slots 5 to 7.
+func convWide[T float](b *base, g geom, nw int, x, w, bias, y []T) {
+	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
+	pads := buffer[T](b, 5, nw*g.C*l.PH*l.PW)
+	cols := buffer[T](b, 6, nw*ckk*l.L)
+	ys := buffer[T](b, 7, nw*g.O*l.L)
+	parallelW(g.N, nw, func(wk, n int) {
+		col, yw := cols[wk*ckk*l.L:][:ckk*l.L], ys[wk*g.O*l.L:][:g.O*l.L]
+		im2colWide(g, l, x[n*il:][:il], pads[wk*g.C*l.PH*l.PW:][:g.C*l.PH*l.PW], col)
+		gemm(false, false, g.O, l.L, ckk, w, ckk, col, l.L, 0, yw, l.L)
+		yn := y[n*g.O*pl:][:g.O*pl]
+		for o := 0; o < g.O; o++ {
+			var bo T
+			if bias != nil {
+				bo = bias[o]
+			}
+			for oh := 0; oh < g.OH; oh++ {
+				dst, src := yn[o*pl+oh*g.OW:][:g.OW], yw[o*l.L+oh*l.PW:][:g.OW]
+				for i, v := range src {
+					dst[i] = v + bo
+				}
+			}
+		}
+	})
 }
 
 // DiffWRT returns which inputs have a gradient: all but x with NoInputGrad.
@@ -286,15 +310,39 @@ func weightGradDo[T float](op *weightGradOp, in [][]T) (G.Value, error) {
 	// gradient of its own; the sums add up at the end.
 	ckk, pl, il, wl := g.ckk(), g.plane(), g.img(), g.O*g.ckk()
 	nw := workers(g.N)
-	cols := buffer[T](&op.base, 0, nw*ckk*pl)
+	var cols []T
+	if g.S != 1 {
+		cols = buffer[T](&op.base, 0, nw*ckk*pl)
+	}
 	sums := buffer[T](&op.base, 1, nw*wl)
 	clear(sums)
 	restore := serialBLAS()
-	parallelW(g.N, nw, func(wk, n int) {
-		col := cols[wk*ckk*pl:][:ckk*pl]
-		im2col(g, img[n*il:][:il], col)
-		gemm(false, true, g.O, ckk, pl, small[n*g.O*pl:][:g.O*pl], pl, col, pl, 1, sums[wk*wl:][:wl], ckk)
-	})
+	if g.S == 1 {
+		// The wide layout, with small copied to it, zero at the positions
+		// that belong to no output.
+		l := wideOf(g)
+		pads := buffer[T](&op.base, 3, nw*g.C*l.PH*l.PW)
+		wcols := buffer[T](&op.base, 4, nw*ckk*l.L)
+		smalls := buffer[T](&op.base, 5, nw*g.O*l.L)
+		clear(smalls)
+		parallelW(g.N, nw, func(wk, n int) {
+			col, sw := wcols[wk*ckk*l.L:][:ckk*l.L], smalls[wk*g.O*l.L:][:g.O*l.L]
+			im2colWide(g, l, img[n*il:][:il], pads[wk*g.C*l.PH*l.PW:][:g.C*l.PH*l.PW], col)
+			sn := small[n*g.O*pl:][:g.O*pl]
+			for o := 0; o < g.O; o++ {
+				for oh := 0; oh < g.OH; oh++ {
+					copy(sw[o*l.L+oh*l.PW:][:g.OW], sn[o*pl+oh*g.OW:])
+				}
+			}
+			gemm(false, true, g.O, ckk, l.L, sw, l.L, col, l.L, 1, sums[wk*wl:][:wl], ckk)
+		})
+	} else {
+		parallelW(g.N, nw, func(wk, n int) {
+			col := cols[wk*ckk*pl:][:ckk*pl]
+			im2col(g, img[n*il:][:il], col)
+			gemm(false, true, g.O, ckk, pl, small[n*g.O*pl:][:g.O*pl], pl, col, pl, 1, sums[wk*wl:][:wl], ckk)
+		})
+	}
 	restore()
 	out, dw := output[T](&op.base, 2, g.O, g.C, g.K, g.K)
 	copy(dw, sums[:wl])

@@ -189,3 +189,42 @@ func serialBLAS() func() {
 	openblas.SetThreads(1)
 	return func() { openblas.SetThreads(n) }
 }
+
+// wide is the layout of a stride-1 convolution that im2colWide uses: the
+// output positions on the padded image's grid, oh*PW + ow, so that a row of
+// the column matrix is one contiguous run of the padded image. Positions
+// with ow >= OW exist in that layout but belong to no output.
+type wide struct {
+	PH, PW int // the padded image's size, H+2P by W+2P
+	L      int // columns of a column matrix: (OH-1)*PW + OW
+}
+
+// wideOf returns g's wide layout; g must have stride 1.
+func wideOf(g geom) wide {
+	pw := g.W + 2*g.P
+	return wide{PH: g.H + 2*g.P, PW: pw, L: (g.OH-1)*pw + g.OW}
+}
+
+// im2colWide is im2col for stride 1 in the wide layout: it copies img,
+// [C, H, W], into pad, [C, PH, PW], with zero borders, and fills col,
+// [C*K*K, L], with col[(c*K+i)*K+j][oh*PW + ow] = pad[c, oh+i, ow+j].
+func im2colWide[T float](g geom, l wide, img, pad, col []T) {
+	ps, hw := l.PH*l.PW, g.H*g.W
+	for c := 0; c < g.C; c++ {
+		p := pad[c*ps : (c+1)*ps]
+		src := img[c*hw : (c+1)*hw]
+		clear(p[:g.P*l.PW])
+		for h := 0; h < g.H; h++ {
+			line := p[(g.P+h)*l.PW : (g.P+h+1)*l.PW]
+			clear(line[:g.P])
+			copy(line[g.P:], src[h*g.W:(h+1)*g.W])
+			clear(line[g.P+g.W:])
+		}
+		clear(p[(g.P+g.H)*l.PW:])
+		for ki := 0; ki < g.K; ki++ {
+			for kj := 0; kj < g.K; kj++ {
+				copy(col[((c*g.K+ki)*g.K+kj)*l.L:][:l.L], p[ki*l.PW+kj:])
+			}
+		}
+	}
+}
