@@ -101,19 +101,14 @@ func stats[T float](b *base, s bnShape, p BatchNormParams, x, rm, rv []T) (mean,
 			inv[c] = 1 / math.Sqrt(bvar[c]+p.Eps)
 			return
 		}
-		var sum float64
+		var total float64
 		for i := 0; i < s.n; i++ {
-			for _, v := range x[(i*s.c+c)*s.p:][:s.p] {
-				sum += float64(v)
-			}
+			total += sum(x[(i*s.c+c)*s.p:][:s.p])
 		}
-		mu := sum / float64(s.m())
+		mu := total / float64(s.m())
 		var sq float64
 		for i := 0; i < s.n; i++ {
-			for _, v := range x[(i*s.c+c)*s.p:][:s.p] {
-				d := float64(v) - mu
-				sq += d * d
-			}
+			sq += sqDev(x[(i*s.c+c)*s.p:][:s.p], mu)
 		}
 		mean[c], bvar[c] = mu, sq/float64(s.m())
 		inv[c] = 1 / math.Sqrt(bvar[c]+p.Eps)

@@ -394,13 +394,11 @@ func channelSumDo[T float](op *channelSumOp, t []T) (G.Value, error) {
 	}
 	out, s := output[T](&op.base, 0, op.c)
 	parallel(op.c, func(c int) {
-		var acc T
+		var acc float64
 		for i := 0; i < op.n; i++ {
-			for _, v := range t[(i*op.c+c)*op.p:][:op.p] {
-				acc += v
-			}
+			acc += sum(t[(i*op.c+c)*op.p:][:op.p])
 		}
-		s[c] = acc
+		s[c] = T(acc)
 	})
 	return out, nil
 }

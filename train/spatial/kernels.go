@@ -228,3 +228,38 @@ func im2colWide[T float](g geom, l wide, img, pad, col []T) {
 		}
 	}
 }
+
+// sum returns the sum of s in float64, with four accumulators so that the
+// additions do not wait on each other.
+func sum[T float](s []T) float64 {
+	var a, b, c, d float64
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		a += float64(s[i])
+		b += float64(s[i+1])
+		c += float64(s[i+2])
+		d += float64(s[i+3])
+	}
+	for ; i < len(s); i++ {
+		a += float64(s[i])
+	}
+	return (a + b) + (c + d)
+}
+
+// sqDev returns the sum of (v - mu)^2 over s, as sum does.
+func sqDev[T float](s []T, mu float64) float64 {
+	var a, b, c, d float64
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		x0, x1, x2, x3 := float64(s[i])-mu, float64(s[i+1])-mu, float64(s[i+2])-mu, float64(s[i+3])-mu
+		a += x0 * x0
+		b += x1 * x1
+		c += x2 * x2
+		d += x3 * x3
+	}
+	for ; i < len(s); i++ {
+		x := float64(s[i]) - mu
+		a += x * x
+	}
+	return (a + b) + (c + d)
+}
