@@ -394,3 +394,64 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/batch=%d", c.model, c.batch), func(b *testing.B) { benchmarkStep(b, c.model, c.batch) })
 	}
 }
+
+// TestTorchGradients compares the float32 training-mode gradients of the
+// recipe's loss with PyTorch's, from the same weights and inputs: cnn
+// (cross-entropy, BatchNorm with batch statistics) and conv-ae-deconv (MSE).
+func TestTorchGradients(t *testing.T) {
+	for _, name := range []string{"cnn", "conv-ae-deconv"} {
+		t.Run(name, func(t *testing.T) {
+			f, err := torch.Load("../fixtures/torch", name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Expected["grad.loss"] == nil {
+				t.Fatal("fixture has no gradients: regenerate fixtures/torch")
+			}
+			in := f.Expected["input"]
+			batch := in.Shape[0]
+			n, err := NewNet(f.Model, f.Weights, Config{Batch: batch, Loss: f.Model.Recipe.Loss, Grad: true, Training: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			copy(n.Input(), in.Data)
+			if labels := f.Expected["grad.labels"]; labels != nil {
+				tg := n.Target()
+				clear(tg)
+				for i, l := range labels.Data {
+					tg[i*10+int(l)] = 1
+				}
+			} else {
+				copy(n.Target(), in.Data)
+			}
+			loss, _, err := n.Run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := float64(f.Expected["grad.loss"].Data[0]); math.Abs(loss-want) > 1e-5*math.Max(1, math.Abs(want)) {
+				t.Errorf("loss %v, PyTorch %v", loss, want)
+			}
+			grads, err := n.Grads()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range f.Model.Trainable() {
+				want := f.Expected["grad."+p.Name]
+				if want == nil {
+					t.Fatalf("no PyTorch gradient of %s", p.Name)
+				}
+				scale := 0.0
+				for _, v := range want.Data {
+					scale = math.Max(scale, math.Abs(float64(v)))
+				}
+				// A conv bias just before a training-mode BatchNorm has a gradient
+				// of exactly zero; both sides then hold rounding noise, hence the
+				// absolute floor of 1e-5.
+				if d := maxAbsDiff(grads[i], want.Data); d > math.Max(1e-4*scale, 1e-5) {
+					t.Errorf("gradient of %s: max |zoo - PyTorch| = %g (largest |gradient| %g)", p.Name, d, scale)
+				}
+			}
+		})
+	}
+}
