@@ -68,7 +68,7 @@ func newTestClassifier(t *testing.T) *testClassifier {
 	}
 	m := &zoo.Model{
 		Name: "test-nearest-mean", Family: "test", Description: "nearest class mean", Task: zoo.Classify,
-		Input: []int{1, 28, 28}, Dataset: "mnist",
+		Input: []int{1, 28, 28}, Dataset: "", // no data set: the export carries no class names
 		Parts: []zoo.Part{
 			{Name: "features", Layers: []zoo.Layer{zoo.Flatten{}}},
 			{Name: "classifier", Layers: []zoo.Layer{zoo.Linear{In: d, Out: k}}},
