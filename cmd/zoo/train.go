@@ -250,19 +250,23 @@ func attachLabels(d *train.Data, args map[string]string, imageRole string) error
 		return err
 	}
 	defer r.Close()
-	l := make([]uint8, r.Remaining())
-	if _, err := r.ReadUint8(l); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	sum := ""
+	sum := "embedded"
 	if !src.Embedded {
 		if sum, err = dataset.FileSHA256(src.Path); err != nil {
 			return err
 		}
-	} else {
-		sum = "embedded"
 	}
-	return d.SetLabels(l, src.Path, sum)
+	return setLabels(d, r, src.Path, sum)
+}
+
+// setLabels reads every label of r and attaches them to d, with the name
+// and digest of where they came from.
+func setLabels(d *train.Data, r *dataset.Reader, name, sum string) error {
+	l := make([]uint8, r.Remaining())
+	if _, err := r.ReadUint8(l); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return d.SetLabels(l, name, sum)
 }
 
 // readFileLabels attaches the labels of the given role of the CIFAR-10
@@ -273,15 +277,11 @@ func readFileLabels(d *train.Data, path, role string) error {
 		return err
 	}
 	defer r.Close()
-	l := make([]uint8, r.Remaining())
-	if _, err := r.ReadUint8(l); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
 	sum, err := dataset.FileSHA256(path)
 	if err != nil {
 		return err
 	}
-	return d.SetLabels(l, r.Name(), sum)
+	return setLabels(d, r, r.Name(), sum)
 }
 
 func fileExists(path string) bool {
