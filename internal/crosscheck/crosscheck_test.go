@@ -35,11 +35,15 @@ func TestMain(m *testing.M) {
 }
 
 // inputs returns n inputs of m: fixture images for 28x28 models, seeded
-// uniform values otherwise.
+// uniform values otherwise and for models that unpool. Max-unpooling is
+// discontinuous where two values of a pooling window nearly tie: rounding
+// differences of the order of 1e-7 between two engines can then put a value
+// in another place. The blank background of MNIST digits makes such near
+// ties common; uniform noise makes them vanishingly rare.
 func inputs(t *testing.T, m *zoo.Model, n int) []float32 {
 	t.Helper()
 	size := zoo.Numel(m.Input)
-	if size == 784 {
+	if size == 784 && !unpools(m) {
 		_, x, err := dataset.ReadAllFloat32(images)
 		if err != nil {
 			t.Fatal(err)
@@ -221,4 +225,16 @@ func TestTrainedBatchNorm(t *testing.T) {
 	if d := maxAbsDiff(ref, o); d > tol {
 		t.Errorf("trained cnn: reference and onnxruntime differ by %g", d)
 	}
+}
+
+// unpools reports whether m has a MaxUnpool2d layer.
+func unpools(m *zoo.Model) bool {
+	for _, p := range m.Parts {
+		for _, l := range p.Layers {
+			if _, ok := l.(zoo.MaxUnpool2d); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
