@@ -19,7 +19,9 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 need_pkgs=()
 command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
 command -v npm >/dev/null || need_pkgs+=(npm)
-have_openblas() { [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || dpkg -s libopenblas-dev >/dev/null 2>&1; }
+# OpenBLAS to link against: Debian's libopenblas-dev (zoo declares the two CBLAS functions it
+# calls itself, so only the library matters).
+have_openblas() { dpkg -s libopenblas-dev >/dev/null 2>&1 || ls /usr/lib/*/libopenblas.so /usr/lib/libopenblas.so >/dev/null 2>&1; }
 if ! have_openblas && [ "$(id -u)" = 0 ]; then
   need_pkgs+=(libopenblas-dev)
 fi

@@ -14,7 +14,7 @@ fi
 ./setup.sh --no-demo
 # setup.sh installs libopenblas-dev where it can: test the build users get, and the
 # pure-Go BLAS path too.
-if dpkg -s libopenblas-dev >/dev/null 2>&1; then
+if dpkg -s libopenblas-dev >/dev/null 2>&1 || ls /usr/lib/*/libopenblas.so /usr/lib/libopenblas.so >/dev/null 2>&1; then
   export GOFLAGS=-tags=openblas
 fi
 go vet ./...
