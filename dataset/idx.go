@@ -184,6 +184,7 @@ type Reader struct {
 	file  *os.File     // nil for NewReader
 	src   io.Closer    // the CIFAR-10 adapter, closed with the Reader
 	read  int          // items consumed so far
+	stop  int          // items after which reading ends (Range); 0: the header's count
 	err   error        // sticky error
 	buf   []byte       // decoding scratch, allocated on first use
 	scale *[256]float32
@@ -334,8 +335,39 @@ func (r *Reader) Header() Header {
 // Name returns the file name or the name given to NewReader.
 func (r *Reader) Name() string { return r.name }
 
-// Remaining returns the number of items not yet read or skipped.
-func (r *Reader) Remaining() int { return r.hdr.Count() - r.read }
+// Remaining returns the number of items not yet read or skipped (before
+// the end of the Range, if one was set).
+func (r *Reader) Remaining() int { return r.end() - r.read }
+
+func (r *Reader) end() int {
+	if r.stop > 0 {
+		return r.stop
+	}
+	return r.hdr.Count()
+}
+
+// Range limits the reader to the items [lo, hi) of the file: it skips to
+// item lo and ends after item hi-1, as if the file held those items only
+// (the end of the file is then not checked). It must be called before
+// anything is read; Header still describes the whole file.
+func (r *Reader) Range(lo, hi int) error {
+	if r.read != 0 || r.stop != 0 {
+		return fmt.Errorf("read %s: Range after reading", r.name)
+	}
+	if lo < 0 || hi < lo || hi > r.hdr.Count() {
+		return fmt.Errorf("read %s: items [%d, %d) are not within its %d items", r.name, lo, hi, r.hdr.Count())
+	}
+	if err := r.Skip(lo); err != nil {
+		return err
+	}
+	if hi < r.hdr.Count() {
+		r.stop = hi
+		if hi == lo {
+			r.err = io.EOF
+		}
+	}
+	return nil
+}
 
 // begin checks the state before a read of whole items into a slice of
 // length n and returns how many items to read.
@@ -359,6 +391,10 @@ func (r *Reader) begin(n int) (int, error) {
 // ends there, which for gzip data also verifies the CRC, and returns io.EOF
 // or the error found.
 func (r *Reader) finish() error {
+	if r.stop > 0 && r.stop < r.hdr.Count() {
+		r.err = io.EOF // a Range ends before the file does
+		return r.err
+	}
 	_, err := r.br.ReadByte()
 	switch {
 	case err == nil:

@@ -671,3 +671,42 @@ func benchmarkRead(b *testing.B, et ElemType, compressed bool) {
 func BenchmarkReadFloat32U8(b *testing.B)     { benchmarkRead(b, U8, false) }
 func BenchmarkReadFloat32F32(b *testing.B)    { benchmarkRead(b, F32, false) }
 func BenchmarkReadFloat32U8Gzip(b *testing.B) { benchmarkRead(b, U8, true) }
+
+func TestRange(t *testing.T) {
+	const path = "../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
+	_, all, err := ReadAllFloat32(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float32
+	for _, rg := range [][2]int{{0, 100}, {100, 100}, {100, 333}, {333, 512}} {
+		r, err := OpenIDX(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Range(rg[0], rg[1]); err != nil {
+			t.Fatal(err)
+		}
+		if r.Remaining() != rg[1]-rg[0] {
+			t.Errorf("range %v: %d remaining", rg, r.Remaining())
+		}
+		buf := make([]float32, 1000*784)
+		n, err := r.ReadFloat32(buf)
+		if err != nil && err != io.EOF || n != rg[1]-rg[0] {
+			t.Fatalf("range %v: read %d, %v", rg, n, err)
+		}
+		if n, err := r.ReadFloat32(buf); n != 0 || err != io.EOF {
+			t.Errorf("range %v: after the end: %d, %v", rg, n, err)
+		}
+		got = append(got, buf[:n*784]...)
+		r.Close()
+	}
+	if !slices.Equal(got, all) {
+		t.Error("the ranges do not add up to the file")
+	}
+	r, _ := OpenIDX(path)
+	defer r.Close()
+	if err := r.Range(10, 600); err == nil {
+		t.Error("range past the end accepted")
+	}
+}

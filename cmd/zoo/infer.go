@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -60,6 +61,7 @@ Example:
 			&cli.IntFlag{Name: "threads", Usage: "onnxruntime intra-op threads (0: one per physical core)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace existing output files"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the library, provider and shapes"},
+			&cli.StringFlag{Name: "shard", Usage: "process only shard `I/N` (I from 0): the examples [I*T/N, (I+1)*T/N) of the T in DATA; merge the IDX outputs with zoo merge"},
 		},
 		Action: runInfer,
 	}
@@ -85,6 +87,19 @@ func runInfer(c *cli.Context) error {
 	}
 	if err := checkClassifyFlags(c, task); err != nil {
 		return err
+	}
+	shard, shards, err := parseShard(c.String("shard"))
+	if err != nil {
+		return err
+	}
+	if shards > 0 {
+		for _, f := range []string{"out", "probs", "logits"} {
+			if p := c.String(f); p != "" {
+				if format, _ := infer.FormatOf(p, c.String("format")); format != infer.FormatIDX || strings.HasSuffix(p, ".csv") {
+					return usagef("--shard writes IDX parts for zoo merge: --%s %s must be an IDX file", f, p)
+				}
+			}
+		}
 	}
 	modelPath := a[0]
 	if fi, err := os.Stat(modelPath); err == nil && fi.IsDir() {
@@ -154,6 +169,24 @@ func runInfer(c *cli.Context) error {
 		}
 		if labels != nil {
 			defer labels.Close()
+		}
+	}
+	if shards > 0 {
+		total := r.Remaining()
+		lo, hi := shard*total/shards, (shard+1)*total/shards
+		if err := r.Range(lo, hi); err != nil {
+			return err
+		}
+		if labels != nil {
+			if labels.Remaining() != total {
+				return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", labels.Name(), labels.Remaining(), total, r.Name())
+			}
+			if err := labels.Range(lo, hi); err != nil {
+				return err
+			}
+		}
+		if c.Bool("verbose") {
+			fmt.Fprintf(os.Stderr, "shard %d/%d: examples %d to %d of %d\n", shard, shards, lo, hi-1, total)
 		}
 	}
 	if c.Bool("verbose") {
@@ -403,4 +436,18 @@ func printClassification(rep *infer.Report) {
 	fmt.Println("\nconfusion matrix (rows: true class, columns: predicted class)")
 	conf.WriteMatrix(os.Stdout, names)
 	fmt.Println()
+}
+
+// parseShard parses --shard I/N; shards is 0 without the flag.
+func parseShard(s string) (shard, shards int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, usagef("--shard %q: want I/N with 0 <= I < N, such as 0/4", s)
+	}
+	return i, n, nil
 }
