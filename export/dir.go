@@ -298,12 +298,7 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 			parts = append(parts, partRow{File: f, In: zoo.ShapeString(sub.Input), Out: zoo.ShapeString(so)})
 		}
 	}
-	buffers := 0
-	for _, p := range m.Params() {
-		if p.Buffer {
-			buffers += p.Size()
-		}
-	}
+	buffers := m.NumBuffers()
 	var noFile []noFileRow
 	if m.Task == zoo.Reconstruct && len(m.Parts) > 1 {
 		_, skipped := Parts(m)

@@ -243,11 +243,25 @@ func (m *Model) checkUnpools() error {
 // NumParams returns the number of trained parameter elements, as
 // PyTorch's sum(p.numel() for p in model.parameters()): buffers do not count.
 func (m *Model) NumParams() int {
+	return m.numParams(false)
+}
+
+// numParams sums the sizes of the buffers (buffers) or of the trained
+// parameters (!buffers).
+func (m *Model) numParams(buffers bool) int {
 	n := 0
-	for _, p := range m.Trainable() {
-		n += p.Size()
+	for _, p := range m.Params() {
+		if p.Buffer == buffers {
+			n += p.Size()
+		}
 	}
 	return n
+}
+
+// NumBuffers returns the number of buffer elements: state that is saved
+// and exported but not trained, such as BatchNorm's running statistics.
+func (m *Model) NumBuffers() int {
+	return m.numParams(true)
 }
 
 // Clone returns a deep copy of m, so that a caller may change the recipe of

@@ -59,7 +59,6 @@ Example:
 				m.Name, m.Description, m.Family, m.Task, zoo.ShapeString(m.Input), m.Dataset)
 			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "LAYER\tKIND\tOUTPUT\tPARAMS\t")
-			buffers := 0
 			for _, s := range steps {
 				n, b := 0, 0
 				for _, p := range s.Params {
@@ -73,12 +72,11 @@ Example:
 				if b > 0 {
 					note = fmt.Sprintf("+ %d in buffers", b)
 				}
-				buffers += b
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.Prefix, s.Layer, zoo.ShapeString(s.Out), n, note)
 			}
 			note := ""
-			if buffers > 0 {
-				note = fmt.Sprintf("+ %d in buffers (running statistics, not trained)", buffers)
+			if b := m.NumBuffers(); b > 0 {
+				note = fmt.Sprintf("+ %d in buffers (running statistics, not trained)", b)
 			}
 			fmt.Fprintf(w, "total\t\t\t%d\t%s\n", m.NumParams(), note)
 			if err := w.Flush(); err != nil {
