@@ -20,3 +20,11 @@ fi
 go vet ./...
 go test -count=1 ./...
 GOFLAGS= go test -count=1 ./internal/openblas ./train/spatial
+# Checks outside Go (headless-browser report check, other languages reading
+# zoo's ONNX files, ...): each script installs what it needs and exits non-zero
+# on failure.
+for check in scripts/ci.d/*.sh; do
+  [ -e "$check" ] || continue
+  echo "== $check"
+  bash "$check"
+done
