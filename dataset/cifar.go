@@ -639,7 +639,11 @@ func openCIFARArchive(path, name string, batches []string, labels bool) (*Reader
 // readAllLabels reads the remaining items of a 1-D u8 Reader.
 func readAllLabels(r *Reader, path string) ([]uint8, error) {
 	if len(r.hdr.Dims) != 1 || r.hdr.Type != U8 {
-		return nil, formatErr(path, "want 1-D u8 labels, file holds %v", r.hdr)
+		what := "not labels"
+		if len(r.hdr.Dims) > 1 {
+			what = "images or other data, not labels; give the labels file (such as t10k-labels-idx1-ubyte.gz)"
+		}
+		return nil, formatErr(path, "want 1-D u8 labels, file holds %v: %s", r.hdr, what)
 	}
 	var out []uint8
 	buf := make([]byte, min(r.hdr.Count(), scratchSize))
@@ -698,14 +702,43 @@ func hashFile(h io.Writer, p string) error {
 }
 
 // OpenFile opens the data of the given role at path. An IDX file holds one
-// set, which OpenFile returns whatever the role; CIFAR-10 data holds images
-// and labels together, and its folder and archive hold both the training
-// and the test set, of which role picks one (see OpenCIFAR).
+// set, which OpenFile returns for either split; its shape must fit the role:
+// labels are one-dimensional, images are not, and a labels file given for
+// images (or the reverse) is an error that says so. CIFAR-10 data holds
+// images and labels together, and its folder and archive hold both the
+// training and the test set, of which role picks one (see OpenCIFAR).
 func OpenFile(path, role string) (*Reader, error) {
 	if HoldsLabels(path) {
 		return OpenCIFAR(path, role)
 	}
-	return OpenIDX(path)
+	if _, _, err := cifarRole(role); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r, err := OpenIDX(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRole(r.hdr, role); err != nil {
+		r.Close()
+		return nil, formatErr(path, "%v", err)
+	}
+	return r, nil
+}
+
+// checkRole checks that an IDX file of header h can hold the data of role.
+func checkRole(h Header, role string) error {
+	labels := role == TrainLabels || role == TestLabels
+	switch {
+	case labels && len(h.Dims) > 1:
+		return fmt.Errorf("want labels, a 1-D u8 file, but it holds %v: images or other data, not labels; give the labels file (such as t10k-labels-idx1-ubyte.gz)", h)
+	case !labels && len(h.Dims) == 1:
+		what := "one value per item"
+		if h.Type == U8 {
+			what = "one byte per item, as a labels file does"
+		}
+		return fmt.Errorf("want images, but it holds %v: %s; give the images file (such as t10k-images-idx3-ubyte.gz)", h, what)
+	}
+	return nil
 }
 
 // HoldsLabels reports whether path is CIFAR-10 data (a batch file, its

@@ -866,7 +866,7 @@ func TestOpenFile(t *testing.T) {
 	if HoldsLabels(idx) || HoldsLabels(filepath.Join(t.TempDir(), "absent")) {
 		t.Error("HoldsLabels true for an IDX file or a missing path")
 	}
-	r, err := OpenFile(idx, TrainLabels) // an IDX file is what it is, whatever the role
+	r, err := OpenFile(idx, TrainImages) // an IDX file is what it is, whatever the split
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -251,18 +251,27 @@ func openFile(f *os.File, path string) (*Reader, error) {
 	}
 	want := r.hdr.headerLen() + r.hdr.dataLen()
 	if compressed {
+		// Deflate expands data at most 1032 times, so no gzip file of this
+		// size holds more; a larger claim is an error before anything is
+		// allocated for it (the trailer's length is only modulo 2^32).
+		if limit := maxInflate(size); want > limit {
+			r.Close()
+			return nil, formatErr(path, "header claims %v = %d data bytes, more than the %d a %d-byte gzip file can hold (corrupt file?)",
+				r.hdr, r.hdr.dataLen(), limit, size)
+		}
 		if uint32(want) != isize {
-			hl := r.hdr.headerLen()
-			if int64(isize) < hl {
-				return nil, formatErr(path, "header claims %v = %d data bytes but the gzip trailer records only %d uncompressed bytes (truncated or corrupt file?)",
-					r.hdr, r.hdr.dataLen(), isize)
-			}
-			return nil, formatErr(path, "header claims %v = %d data bytes but the gzip trailer says the file has %d after the %d-byte header (truncated or corrupt file?)",
-				r.hdr, r.hdr.dataLen(), int64(isize)-hl, hl)
+			r.Close()
+			return nil, formatErr(path, "%s", gzipShortfall(path, r.hdr))
 		}
 	} else if size != want {
-		return nil, formatErr(path, "header claims %v = %d data bytes but file has %d after the %d-byte header",
-			r.hdr, r.hdr.dataLen(), size-r.hdr.headerLen(), r.hdr.headerLen())
+		r.Close()
+		have := size - r.hdr.headerLen()
+		what := fmt.Sprintf("%d bytes missing: the file is truncated, probably an interrupted download; %s", want-size, refetch)
+		if size > want {
+			what = fmt.Sprintf("%d bytes more than declared", size-want)
+		}
+		return nil, formatErr(path, "header claims %v = %d data bytes but file has %d after the %d-byte header (%s)",
+			r.hdr, r.hdr.dataLen(), have, r.hdr.headerLen(), what)
 	}
 	r.file = f
 	return r, nil
@@ -285,11 +294,13 @@ func newReader(src io.Reader, name string) (*Reader, error) {
 	if len(magic) == 2 && magic[0] == gzipMagic[0] && magic[1] == gzipMagic[1] {
 		gz, err := gzip.NewReader(r.br)
 		if err != nil {
-			return nil, formatErr(name, "bad gzip stream: %v", err)
+			return nil, formatErr(name, "bad gzip stream: %v (the file starts like gzip data but is not; %s)", err, refetch)
 		}
 		r.gz = gz
 		r.br = bufio.NewReaderSize(gz, scratchSize)
 	}
+	// Peek before reading, to say what a file that is not IDX data is.
+	head, _ := r.br.Peek(sniffLen)
 	var h [4]byte
 	if n, err := io.ReadFull(r.br, h[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
@@ -298,6 +309,9 @@ func newReader(src io.Reader, name string) (*Reader, error) {
 		return nil, r.streamErr(err)
 	}
 	if h[0] != 0 || h[1] != 0 || ElemType(h[2]).Size() == 0 {
+		if what := describeContent(head, r.gz != nil); what != "" {
+			return nil, formatErr(name, "not an IDX file (magic is %02x%02x%02x%02x): %s", h[0], h[1], h[2], h[3], what)
+		}
 		return nil, formatErr(name, "not an IDX file: magic is %02x%02x%02x%02x, want 0000TTNN (TT an element type, NN the number of dimensions)",
 			h[0], h[1], h[2], h[3])
 	}
@@ -627,6 +641,16 @@ func ReadAllFloat32(path string) (Header, []float32, error) {
 			return Header{}, nil, err
 		}
 	}
+}
+
+// maxInflate returns the largest number of bytes a gzip file of size bytes
+// can decompress to: deflate's best ratio is 1032:1.
+func maxInflate(size int64) int64 {
+	const ratio = 1032
+	if size > math.MaxInt64/ratio {
+		return math.MaxInt64
+	}
+	return ratio * size
 }
 
 // isGzip reports whether b starts with the gzip magic number.

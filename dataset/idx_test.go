@@ -111,17 +111,17 @@ func TestOpenIDXErrors(t *testing.T) {
 		want string
 	}{
 		{name: "raw truncated", file: "truncated.idx",
-			want: "header claims 10x28x28 u8 = 7840 data bytes but file has 1234 after the 16-byte header"},
-		{name: "gzip cut short", file: "truncated.idx.gz", want: "but the gzip trailer says the file has"},
+			want: "header claims 10x28x28 u8 = 7840 data bytes but file has 1234 after the 16-byte header (6606 bytes missing: the file is truncated"},
+		{name: "gzip cut short", file: "truncated.idx.gz", want: "truncated gzip file: header claims 10x28x28 u8 = 7840 data bytes but the compressed stream ends after"},
 		{name: "gzip short content", file: "short-content.idx.gz",
-			want: "header claims 10x28x28 u8 = 7840 data bytes but the gzip trailer says the file has 1234 after the 16-byte header"},
+			want: "header claims 10x28x28 u8 = 7840 data bytes but the gzip content has 1234 after the 16-byte header (6606 bytes missing"},
 		{name: "wrong magic", file: "wrong-magic.idx", want: "not an IDX file: magic is 01020304"},
 		{name: "dims exceed file", file: "dims-exceed.idx",
 			want: "header claims 60000x28x28 u8 = 47040000 data bytes but file has 784"},
 		{name: "overflow", file: "overflow.idx", want: "overflow int64"},
 		{name: "empty", file: "empty.idx", want: "empty file"},
-		{name: "html saved as gz", file: "html.gz", want: "magic is 3c21444f"},
-		{name: "gzip inside gzip", file: "gzip-in-gzip.idx.gz", want: "magic is 1f8b0800"},
+		{name: "html saved as gz", file: "html.gz", want: "magic is 3c21444f): an HTML page, not data"},
+		{name: "gzip inside gzip", file: "gzip-in-gzip.idx.gz", want: "magic is 1f8b0800): gzip data inside the gzip file: it was compressed twice"},
 
 		{name: "ndims0.idx", data: idxHeader(U8), want: "header declares 0 dimensions"},
 		{name: "ndims9.idx", data: idxHeader(U8, 1, 1, 1, 1, 1, 1, 1, 1, 1), want: "header declares 9 dimensions, want 1 to 8"},
