@@ -154,16 +154,17 @@ const (
 var ErrNoCUDA = errors.New("CUDA execution provider unavailable")
 
 // sessionOptions builds session options for the device and thread count,
-// and returns the provider chosen. With "auto", a missing CUDA provider is
-// reported on warn and the CPU is used.
-func sessionOptions(dev Device, threads int, warn io.Writer) (*ort.SessionOptions, string, error) {
+// and returns the provider chosen with its options (nil for the CPU). cuda
+// holds CUDA execution provider options (see ParseCUDAOptions). With
+// "auto", a missing CUDA provider is reported on warn and the CPU is used.
+func sessionOptions(dev Device, threads int, cuda map[string]string, warn io.Writer) (*ort.SessionOptions, string, map[string]string, error) {
 	opts, err := ort.NewSessionOptions()
 	if err != nil {
-		return nil, "", fmt.Errorf("session options: %w", err)
+		return nil, "", nil, fmt.Errorf("session options: %w", err)
 	}
-	fail := func(err error) (*ort.SessionOptions, string, error) {
+	fail := func(err error) (*ort.SessionOptions, string, map[string]string, error) {
 		opts.Destroy()
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	if threads > 0 {
 		if err := opts.SetIntraOpNumThreads(threads); err != nil {
@@ -177,30 +178,45 @@ func sessionOptions(dev Device, threads int, warn io.Writer) (*ort.SessionOption
 		return fail(err)
 	}
 	if dev.Kind == "cpu" {
-		return opts, CPUProvider, nil
+		if len(cuda) > 0 {
+			return fail(fmt.Errorf("CUDA options given for device cpu"))
+		}
+		return opts, CPUProvider, nil, nil
 	}
-	cerr := appendCUDA(opts, dev.ID)
+	popts, err := cudaProviderOptions(dev, cuda)
+	if err != nil {
+		return fail(err)
+	}
+	cerr := appendCUDA(opts, popts)
 	switch {
 	case cerr == nil:
-		return opts, CUDAProvider, nil
+		return opts, CUDAProvider, popts, nil
 	case dev.Kind == "auto":
 		if warn != nil {
 			fmt.Fprintf(warn, "zoo: %v; using the CPU\n", cerr)
 		}
-		return opts, CPUProvider, nil
+		return opts, CPUProvider, nil, nil
 	default:
 		return fail(fmt.Errorf("%w; install the GPU build of onnxruntime %s and point %s at it (see README)", cerr, ORTVersion, LibEnv))
 	}
 }
 
-func appendCUDA(opts *ort.SessionOptions, id int) error {
+// appendCUDA adds the CUDA execution provider with its options. Loading
+// the provider may install signal handlers of its own (see guardSignals).
+func appendCUDA(opts *ort.SessionOptions, popts map[string]string) error {
+	var err error
+	guardSignals(func() { err = appendCUDAUnguarded(opts, popts) })
+	return err
+}
+
+func appendCUDAUnguarded(opts *ort.SessionOptions, popts map[string]string) error {
 	cuda, err := ort.NewCUDAProviderOptions()
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrNoCUDA, err)
 	}
 	defer cuda.Destroy()
-	if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(id)}); err != nil {
-		return fmt.Errorf("%w: device %d: %v", ErrNoCUDA, id, err)
+	if err := cuda.Update(popts); err != nil {
+		return fmt.Errorf("%w: device %s: options %v: %v", ErrNoCUDA, popts["device_id"], popts, err)
 	}
 	if err := opts.AppendExecutionProviderCUDA(cuda); err != nil {
 		return fmt.Errorf("%w: %v", ErrNoCUDA, err)

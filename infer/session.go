@@ -1,10 +1,15 @@
 package infer
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"strings"
+	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -19,6 +24,14 @@ type Options struct {
 	// Warn receives notices such as a fallback from CUDA to the CPU; nil
 	// discards them.
 	Warn io.Writer
+	// CUDA holds CUDA execution provider options by onnxruntime's names,
+	// checked by ParseCUDAOptions; device_id comes from Device.ID unless
+	// set here.
+	CUDA map[string]string
+	// IOBinding runs batches through an onnxruntime IoBinding that binds
+	// each batch's input and output tensors once, instead of naming them at
+	// every run. The outputs are the same; see Batch.
+	IOBinding bool
 }
 
 // A Session is one ONNX model loaded into onnxruntime, with one float32
@@ -32,6 +45,21 @@ type Session struct {
 	meta     map[string]string
 	sess     *ort.DynamicAdvancedSession
 	threads  int
+
+	device       Device            // as asked for; ID is the CUDA device used
+	providerOpts map[string]string // CUDA provider options used; nil on the CPU
+	ioBinding    bool
+	runOpts      *ort.RunOptions // for Abort; batches with an IoBinding cannot use it
+
+	// sigs is the snapshot of the signal actions taken before the CUDA
+	// provider was loaded, and restored the signals put back since (see
+	// guardSignals).
+	sigMu    sync.Mutex
+	sigs     *sigState
+	restored map[string]bool
+
+	abortMu  sync.Mutex
+	abortCtx context.Context
 }
 
 // Open loads the ONNX model at path. The model must have exactly one float32
@@ -47,11 +75,23 @@ func Open(path string, opt Options) (*Session, error) {
 	if dev.Kind == "" {
 		dev.Kind = "cpu"
 	}
-	opts, provider, err := sessionOptions(dev, opt.Threads, opt.Warn)
+	var sigs *sigState
+	if dev.Kind != "cpu" {
+		// Loading the CUDA provider may replace Go's signal handlers.
+		sigs = saveSignals()
+	}
+	opts, provider, popts, err := sessionOptions(dev, opt.Threads, opt.CUDA, opt.Warn)
 	if err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
 	defer opts.Destroy()
+	s := &Session{path: path, provider: provider, threads: opt.Threads, device: dev, providerOpts: popts,
+		ioBinding: opt.IOBinding}
+	if provider == CUDAProvider {
+		s.sigs = sigs
+		fmt.Sscan(popts["device_id"], &s.device.ID)
+		defer s.repairSignals()
+	}
 	ins, outs, err := ort.GetInputOutputInfoWithOptions(path, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open model %s: not a model onnxruntime can load: %w", path, err)
@@ -59,7 +99,7 @@ func Open(path string, opt Options) (*Session, error) {
 	if len(ins) != 1 || len(outs) != 1 {
 		return nil, fmt.Errorf("open model %s: has %d inputs and %d outputs, zoo runs models with one of each", path, len(ins), len(outs))
 	}
-	s := &Session{path: path, provider: provider, in: ins[0], out: outs[0], threads: opt.Threads}
+	s.in, s.out = ins[0], outs[0]
 	if s.inShape, err = perExample(s.in); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
@@ -69,11 +109,77 @@ func Open(path string, opt Options) (*Session, error) {
 	if s.meta, err = metadata(path); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
+	if s.runOpts, err = ort.NewRunOptions(); err != nil {
+		return nil, fmt.Errorf("open model %s: run options: %w", path, err)
+	}
 	s.sess, err = ort.NewDynamicAdvancedSession(path, []string{s.in.Name}, []string{s.out.Name}, opts)
 	if err != nil {
+		s.runOpts.Destroy()
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// repairSignals puts back Go's signal handlers that code loaded by the CUDA
+// provider replaced, and remembers which.
+func (s *Session) repairSignals() {
+	if s.sigs == nil {
+		return
+	}
+	s.sigMu.Lock()
+	defer s.sigMu.Unlock()
+	for _, sig := range s.sigs.restore() {
+		if s.restored == nil {
+			s.restored = map[string]bool{}
+		}
+		s.restored[sig.String()] = true
+	}
+}
+
+// RestoredSignals names the signals whose Go handlers zoo had to put back
+// after onnxruntime's CUDA provider replaced them (without that, Ctrl-C
+// would crash the process); empty on the CPU.
+func (s *Session) RestoredSignals() []string {
+	s.sigMu.Lock()
+	defer s.sigMu.Unlock()
+	var names []string
+	for n := range s.restored {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// AbortOn makes runs of the session stop early once ctx is done: a run in
+// progress ends with an error wrapping ctx's error (and its cause, such as
+// the signal received), as does every later run. Batches with an IoBinding
+// finish the run in progress first. stop undoes AbortOn unless ctx is
+// already done.
+func (s *Session) AbortOn(ctx context.Context) (stop func() bool) {
+	s.abortMu.Lock()
+	s.abortCtx = ctx
+	s.abortMu.Unlock()
+	return context.AfterFunc(ctx, func() {
+		s.abortMu.Lock()
+		defer s.abortMu.Unlock()
+		if s.runOpts != nil {
+			s.runOpts.Terminate()
+		}
+	})
+}
+
+// aborted returns the error of the context given to AbortOn when it is done.
+func (s *Session) aborted() error {
+	s.abortMu.Lock()
+	ctx := s.abortCtx
+	s.abortMu.Unlock()
+	if ctx == nil || ctx.Err() == nil {
+		return nil
+	}
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		return fmt.Errorf("%w: %w", ctx.Err(), cause)
+	}
+	return ctx.Err()
 }
 
 // perExample checks a float32 tensor with a dynamic or fixed batch dimension
@@ -125,6 +231,40 @@ func (s *Session) Provider() string { return s.provider }
 // Threads returns the intra-op thread count asked for (0: onnxruntime's default).
 func (s *Session) Threads() int { return s.threads }
 
+// DeviceID returns the CUDA device number in use, or -1 on the CPU.
+func (s *Session) DeviceID() int {
+	if s.provider != CUDAProvider {
+		return -1
+	}
+	return s.device.ID
+}
+
+// ProviderOptions returns the execution provider options zoo set, such as
+// CUDA's device_id; nil on the CPU.
+func (s *Session) ProviderOptions() map[string]string { return maps.Clone(s.providerOpts) }
+
+// IOBinding reports whether batches run through an IoBinding.
+func (s *Session) IOBinding() bool { return s.ioBinding }
+
+// Describe returns the provider in words, such as
+// "CUDAExecutionProvider (device 0, gpu_mem_limit=8589934592)".
+func (s *Session) Describe() string {
+	if s.provider != CUDAProvider {
+		return s.provider
+	}
+	var kv []string
+	for _, k := range slices.Sorted(maps.Keys(s.providerOpts)) {
+		if k != "device_id" {
+			kv = append(kv, k+"="+s.providerOpts[k])
+		}
+	}
+	d := fmt.Sprintf("%s (device %d", s.provider, s.device.ID)
+	if len(kv) > 0 {
+		d += ", " + strings.Join(kv, ", ")
+	}
+	return d + ")"
+}
+
 // InputShape returns the per-example input shape, such as [784].
 func (s *Session) InputShape() []int { return append([]int(nil), s.inShape...) }
 
@@ -159,10 +299,17 @@ func (s *Session) MetaShape(key string) ([]int, bool) {
 // A Batch is a pair of input and output tensors for N examples, backed by
 // Go slices: fill In, call RunBatch, read Out. A batch is reused for as many
 // runs as wanted and released with Close.
+//
+// With Options.IOBinding a batch also holds an onnxruntime IoBinding with
+// its two tensors bound once. onnxruntime_go v1.27.0 binds tensors in host
+// memory only (it cannot create device tensors), so on CUDA onnxruntime
+// still copies the input to the device and the output back at each run,
+// as it does without a binding.
 type Batch struct {
 	N       int
 	In, Out []float32
 	in, out *ort.Tensor[float32]
+	bind    *ort.IoBinding
 }
 
 // NewBatch allocates the tensors of a batch of n examples.
@@ -179,18 +326,57 @@ func (s *Session) NewBatch(n int) (*Batch, error) {
 		in.Destroy()
 		return nil, fmt.Errorf("allocate output [%d, %v]: %w", n, s.outShape, err)
 	}
-	return &Batch{N: n, In: in.GetData(), Out: out.GetData(), in: in, out: out}, nil
+	b := &Batch{N: n, In: in.GetData(), Out: out.GetData(), in: in, out: out}
+	if s.ioBinding {
+		if err := b.bindTo(s); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("bind a batch of %d to %s: %w", n, s.path, err)
+		}
+	}
+	return b, nil
+}
+
+func (b *Batch) bindTo(s *Session) error {
+	var err error
+	if b.bind, err = s.sess.CreateIoBinding(); err != nil {
+		return err
+	}
+	if err := b.bind.BindInput(s.in.Name, b.in); err != nil {
+		return fmt.Errorf("input %s: %w", s.in.Name, err)
+	}
+	if err := b.bind.BindOutput(s.out.Name, b.out); err != nil {
+		return fmt.Errorf("output %s: %w", s.out.Name, err)
+	}
+	return nil
 }
 
 // Close releases the batch's tensors.
 func (b *Batch) Close() {
+	if b.bind != nil {
+		b.bind.Destroy()
+	}
 	b.in.Destroy()
 	b.out.Destroy()
 }
 
 // RunBatch runs the model on b.In, writing b.Out.
 func (s *Session) RunBatch(b *Batch) error {
-	if err := s.sess.Run([]ort.Value{b.in}, []ort.Value{b.out}); err != nil {
+	if err := s.aborted(); err != nil {
+		return fmt.Errorf("run %s: %w", s.path, err)
+	}
+	var err error
+	if b.bind != nil {
+		err = s.sess.RunWithBinding(b.bind)
+	} else {
+		err = s.sess.RunWithOptions([]ort.Value{b.in}, []ort.Value{b.out}, s.runOpts)
+	}
+	if s.sigs != nil {
+		s.repairSignals()
+	}
+	if err != nil {
+		if aerr := s.aborted(); aerr != nil {
+			return fmt.Errorf("run %s: %w", s.path, aerr)
+		}
 		return fmt.Errorf("run %s on a batch of %d: %w", s.path, b.N, err)
 	}
 	return nil
@@ -216,6 +402,12 @@ func (s *Session) Run(x []float32, n int) ([]float32, error) {
 
 // Close releases the session.
 func (s *Session) Close() error {
+	s.abortMu.Lock()
+	if s.runOpts != nil {
+		s.runOpts.Destroy()
+		s.runOpts = nil
+	}
+	s.abortMu.Unlock()
 	if s.sess != nil {
 		err := s.sess.Destroy()
 		s.sess = nil
