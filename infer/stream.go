@@ -105,6 +105,13 @@ type Report struct {
 	Output     string    `json:"output,omitempty"`
 	Format     string    `json:"format,omitempty"`
 
+	// DeviceID is the CUDA device, ProviderOptions the CUDA provider's
+	// options as zoo set them, IOBinding whether batches ran through an
+	// onnxruntime IoBinding (see Session).
+	DeviceID        *int              `json:"device_id,omitempty"`
+	ProviderOptions map[string]string `json:"provider_options,omitempty"`
+	IOBinding       bool              `json:"io_binding,omitempty"`
+
 	// Classifiers.
 
 	// Classes is the number of classes, ClassNames their names when known,
@@ -181,6 +188,10 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	rep := &Report{
 		Model: s.ModelName(), File: s.path, Task: opt.Task, Input: r.Name(), Batch: opt.Batch,
 		Provider: s.provider, Threads: s.threads, ORT: Version(),
+		ProviderOptions: s.ProviderOptions(), IOBinding: s.ioBinding,
+	}
+	if id := s.DeviceID(); id >= 0 {
+		rep.DeviceID = &id
 	}
 	if opt.Output != nil {
 		rep.Output, rep.Format = opt.Output.Path(), opt.Output.Format()
