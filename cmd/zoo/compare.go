@@ -102,17 +102,6 @@ type images struct {
 	labels []uint8
 }
 
-// pcaResult is the PCA part of the report, for one k.
-type pcaResult struct {
-	K                      int        `json:"k"`
-	ExplainedVarianceRatio float64    `json:"explained_variance_ratio"`
-	MSE                    float64    `json:"mse"`
-	ClassMSE               []*float64 `json:"class_mse,omitempty"`
-	SquaredError           []float64  `json:"squared_error"` // of the chosen images
-	shown                  []float32  // reconstructions of the chosen images
-	imageMSE               []float64
-}
-
 // compareReport is what --out writes to compare-pca.json.
 type compareReport struct {
 	Model struct {
@@ -122,19 +111,23 @@ type compareReport struct {
 	} `json:"model"`
 	Train       *images `json:"train"`
 	Test        *images `json:"test"`
-	ClassCounts []int   `json:"class_counts,omitempty"`
 	Autoencoder struct {
-		MSE          float64    `json:"mse"`
-		ClassMSE     []*float64 `json:"class_mse,omitempty"`
-		SquaredError []float64  `json:"squared_error"` // of the chosen images
-		Seconds      float64    `json:"seconds"`
+		analysis.ReconError
+		Seconds float64 `json:"seconds"`
 	} `json:"autoencoder"`
-	PCAFitSeconds float64           `json:"pca_fit_seconds"`
-	ExplainedVar  []float64         `json:"explained_variance"` // of the largest k
-	PCA           []*pcaResult      `json:"pca"`
-	Index         []int             `json:"index"`
-	IndexLabels   []int             `json:"index_labels,omitempty"`
-	Files         map[string]string `json:"files,omitempty"`
+	*analysis.PCAComparison
+	Files map[string]string `json:"files,omitempty"`
+
+	aeRecon []float32 // the autoencoder's reconstructions of the test images
+}
+
+// compareOptions are the inputs of comparePCA, read from the flags.
+type compareOptions struct {
+	model, train, test, labels string
+	ks                         []int
+	index                      string
+	batch, threads             int
+	dev                        infer.Device
 }
 
 func runComparePCA(c *cli.Context) error {
@@ -182,123 +175,23 @@ func runComparePCA(c *cli.Context) error {
 		}
 	}
 
-	test, err := readImages(c.String("test"), dataset.TestImages)
+	rep, err := comparePCA(c.Context, compareOptions{
+		model: model, train: c.String("train"), test: c.String("test"), labels: c.String("labels"),
+		ks: ks, index: c.String("index"), batch: c.Int("batch"), threads: c.Int("threads"), dev: dev,
+	})
 	if err != nil {
 		return err
 	}
-	if err := test.readLabels(c.String("labels")); err != nil {
-		return err
-	}
-	train, err := readImages(c.String("train"), dataset.TrainImages)
-	if err != nil {
-		return err
-	}
-	if train.d != test.d {
-		return fmt.Errorf("training images %s have %d values each (%v), test images %s have %d (%v)",
-			train.Data, train.d, train.Dims, test.Data, test.d, test.Dims)
-	}
-	kmax := slices.Max(ks)
-	if kmax > train.d || kmax > train.Images {
-		return usagef("--k %d: more components than the dimension %d of the images or the %d training images of %s",
-			kmax, train.d, train.Images, train.Data)
-	}
-	index, err := parseIndex(c.String("index"), test.Images)
-	if err != nil {
-		return usageError{err}
-	}
-
-	rep := &compareReport{Train: train, Test: test, Index: index}
-	sess, err := infer.Open(model, infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr})
-	if err != nil {
-		return err
-	}
-	defer sess.Close()
-	if t := sess.Task(); t != "" && t != infer.TaskReconstruct {
-		return fmt.Errorf("model %s: task %s, compare pca needs an autoencoder (task reconstruct)", model, t)
-	}
-	if sess.InputLen() != test.d || sess.OutputLen() != test.d {
-		return fmt.Errorf("model %s maps %v to %v, the test images %s are %v", model, sess.InputShape(), sess.OutputShape(), test.Data, test.Dims)
-	}
-	rep.Model.Name, rep.Model.File, rep.Model.Provider = sess.ModelName(), model, sess.Provider()
-
-	// PCA first: onnxruntime's idle threads spin for a while after a run
-	// and would slow the fit down.
-	start := time.Now()
-	full, err := analysis.FitPCA(train.x, train.Images, train.d, kmax)
-	if err != nil {
-		return fmt.Errorf("fit PCA to %s: %w", train.Data, err)
-	}
-	rep.PCAFitSeconds = time.Since(start).Seconds()
-	rep.ExplainedVar = full.ExplainedVariance()
-	test64 := analysis.Float64s(test.x)
-	for _, k := range ks {
-		p, err := full.Truncate(k)
-		if err != nil {
-			return err
-		}
-		recon, err := p.Reconstruct(test64, test.Images)
-		if err != nil {
-			return err
-		}
-		r := &pcaResult{K: k, shown: float32s(recon, index, test.d), MSE: analysis.MSE(test.x, recon), imageMSE: analysis.RowMSE(test.x, recon, test.d)}
-		for _, v := range p.ExplainedVarianceRatio() {
-			r.ExplainedVarianceRatio += v
-		}
-		rep.PCA = append(rep.PCA, r)
-	}
-
-	start = time.Now()
-	aeRecon, err := reconstructAE(c.Context, sess, test.x, test.Images, c.Int("batch"))
-	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted; no output was written")
-	}
-	if err != nil {
-		return err
-	}
-	rep.Autoencoder.Seconds = time.Since(start).Seconds()
-	rep.Autoencoder.MSE = analysis.MSE(test.x, aeRecon)
-	aeImage := analysis.RowMSE(test.x, aeRecon, test.d)
-
-	if test.labels != nil {
-		var means []float64
-		if means, rep.ClassCounts, err = analysis.ClassMeans(aeImage, test.labels); err != nil {
-			return err
-		}
-		rep.Autoencoder.ClassMSE = nullNaN(means)
-		for _, r := range rep.PCA {
-			if means, _, err = analysis.ClassMeans(r.imageMSE, test.labels); err != nil {
-				return err
-			}
-			r.ClassMSE = nullNaN(means)
-		}
-	}
-	for _, i := range index {
-		rep.Autoencoder.SquaredError = append(rep.Autoencoder.SquaredError, aeImage[i]*float64(test.d))
-		for _, r := range rep.PCA {
-			r.SquaredError = append(r.SquaredError, r.imageMSE[i]*float64(test.d))
-		}
-		if test.labels != nil {
-			rep.IndexLabels = append(rep.IndexLabels, int(test.labels[i]))
-		}
-	}
-
 	if jsonFile != nil {
 		rep.Files = map[string]string{"json": jsonFile.Path()}
 	}
 	if pngFile != nil {
-		if h, w, ok := imageSize(test.Dims); ok {
+		if ok, err := rep.writeFigure(pngFile); err != nil {
+			return fmt.Errorf("write %s: %w", pngFile.Path(), err)
+		} else if ok {
 			rep.Files["png"] = pngFile.Path()
-			rows := [][]float32{pick(test.x, index, test.d), pick(aeRecon, index, test.d)}
-			names := []string{"original", "autoencoder"}
-			for _, r := range rep.PCA {
-				rows = append(rows, r.shown)
-				names = append(names, fmt.Sprintf("PCA (k=%d)", r.K))
-			}
-			if err := writeFigure(pngFile, rows, names, index, rep.IndexLabels, h, w); err != nil {
-				return err
-			}
 		} else {
-			fmt.Fprintf(os.Stderr, "zoo: test items of shape %v are not images; no figure written\n", test.Dims)
+			fmt.Fprintf(os.Stderr, "zoo: test items of shape %v are not images; no figure written\n", rep.Test.Dims)
 			pngFile.Abort()
 			pngFile = nil
 		}
@@ -321,6 +214,70 @@ func runComparePCA(c *cli.Context) error {
 	}
 	printComparison(rep)
 	return nil
+}
+
+// comparePCA reads the data, runs the autoencoder and compares it with PCA.
+func comparePCA(ctx context.Context, o compareOptions) (*compareReport, error) {
+	test, err := readImages(o.test, dataset.TestImages)
+	if err != nil {
+		return nil, err
+	}
+	if err := test.readLabels(o.labels); err != nil {
+		return nil, err
+	}
+	train, err := readImages(o.train, dataset.TrainImages)
+	if err != nil {
+		return nil, err
+	}
+	if train.d != test.d {
+		return nil, fmt.Errorf("training images %s have %d values each (%v), test images %s have %d (%v)",
+			train.Data, train.d, train.Dims, test.Data, test.d, test.Dims)
+	}
+	if kmax := slices.Max(o.ks); kmax > train.d || kmax > train.Images {
+		return nil, usagef("--k %d: more components than the dimension %d of the images or the %d training images of %s",
+			kmax, train.d, train.Images, train.Data)
+	}
+	index, err := parseIndex(o.index, test.Images)
+	if err != nil {
+		return nil, usageError{err}
+	}
+
+	rep := &compareReport{Train: train, Test: test}
+	sess, err := infer.Open(o.model, infer.Options{Device: o.dev, Threads: o.threads, Warn: os.Stderr})
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	if t := sess.Task(); t != "" && t != infer.TaskReconstruct {
+		return nil, fmt.Errorf("model %s: task %s, compare pca needs an autoencoder (task reconstruct)", o.model, t)
+	}
+	if sess.InputLen() != test.d || sess.OutputLen() != test.d {
+		return nil, fmt.Errorf("model %s maps %v to %v, the test images %s are %v", o.model, sess.InputShape(), sess.OutputShape(), test.Data, test.Dims)
+	}
+	rep.Model.Name, rep.Model.File, rep.Model.Provider = sess.ModelName(), o.model, sess.Provider()
+
+	start := time.Now()
+	rep.aeRecon, err = reconstructAE(ctx, sess, test.x, test.Images, o.batch)
+	if errors.Is(err, context.Canceled) {
+		return nil, errors.New("interrupted; no output was written")
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep.Autoencoder.Seconds = time.Since(start).Seconds()
+	// Close the session before the PCA fit: onnxruntime's idle threads spin
+	// for a while after a run and would slow the fit down.
+	sess.Close()
+
+	rep.PCAComparison, err = analysis.ComparePCA(analysis.PCAInput{
+		Train: train.x, Test: test.x, Autoencoder: rep.aeRecon, D: test.d,
+		Labels: test.labels, Ks: o.ks, Index: index,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("compare with PCA fitted to %s: %w", train.Data, err)
+	}
+	rep.Autoencoder.ReconError = rep.PCAComparison.Autoencoder
+	return rep, nil
 }
 
 // parseKs parses --k: one positive number or a comma-separated list of
@@ -510,37 +467,6 @@ func reconstructAE(ctx context.Context, sess *infer.Session, x []float32, n, bat
 	return out, nil
 }
 
-// nullNaN returns v with NaN (a class without images) as JSON null.
-func nullNaN(v []float64) []*float64 {
-	out := make([]*float64, len(v))
-	for i := range v {
-		if !math.IsNaN(v[i]) {
-			out[i] = &v[i]
-		}
-	}
-	return out
-}
-
-// pick returns the rows index of x, rows of d values.
-func pick(x []float32, index []int, d int) []float32 {
-	out := make([]float32, 0, len(index)*d)
-	for _, i := range index {
-		out = append(out, x[i*d:(i+1)*d]...)
-	}
-	return out
-}
-
-// float32s returns the rows index of x as float32.
-func float32s(x []float64, index []int, d int) []float32 {
-	out := make([]float32, 0, len(index)*d)
-	for _, i := range index {
-		for _, v := range x[i*d : (i+1)*d] {
-			out = append(out, float32(v))
-		}
-	}
-	return out
-}
-
 // imageSize returns the height and width of items of the given shape:
 // HxW or 1xHxW.
 func imageSize(dims []int) (h, w int, ok bool) {
@@ -567,11 +493,28 @@ func figureSize(rows, cols, h, w int) (int, int) {
 	return figLabelW + cols*(w*figScale+figGap) + figGap, figHeadH + rows*(h*figScale+figGap) + figGap
 }
 
-// writeFigure draws one row of images per entry of rows (each holds the
+// writeFigure draws the figure of rep (rows: original, autoencoder, PCA
+// for each k; one column per chosen image) as PNG to w. It reports false,
+// writing nothing, when the test items are not images.
+func (rep *compareReport) writeFigure(w io.Writer) (bool, error) {
+	h, wd, ok := imageSize(rep.Test.Dims)
+	if !ok {
+		return false, nil
+	}
+	rows := [][]float32{analysis.Rows(rep.Test.x, rep.Index, rep.Test.d), rep.Autoencoder.Shown}
+	names := []string{"original", "autoencoder"}
+	for _, r := range rep.PCA {
+		rows = append(rows, r.Shown)
+		names = append(names, fmt.Sprintf("PCA (k=%d)", r.K))
+	}
+	return true, drawRows(w, rows, names, rep.Index, rep.IndexLabels, h, wd)
+}
+
+// drawRows draws one row of images per entry of rows (each holds the
 // chosen images, h*w values each, clamped to [0, 1], white on black), named
 // on the left, with the test index (and label) above each column, and
-// writes it as PNG to f.
-func writeFigure(f *atomicfile.File, rows [][]float32, names []string, index, labels []int, h, w int) error {
+// writes it as PNG to out.
+func drawRows(out io.Writer, rows [][]float32, names []string, index, labels []int, h, w int) error {
 	cols := len(index)
 	width, height := figureSize(len(rows), cols, h, w)
 	// Text first, on a white canvas of one point per pixel; then the
@@ -604,7 +547,7 @@ func writeFigure(f *atomicfile.File, rows [][]float32, names []string, index, la
 	}
 	img, ok := cv.Image().(imagedraw.Image)
 	if !ok || img.Bounds() != image.Rect(0, 0, width, height) {
-		return fmt.Errorf("write %s: canvas is %v, want %dx%d", f.Path(), cv.Image().Bounds(), width, height)
+		return fmt.Errorf("canvas is %v, want %dx%d", cv.Image().Bounds(), width, height)
 	}
 	for r, row := range rows {
 		for c := range cols {
@@ -622,10 +565,7 @@ func writeFigure(f *atomicfile.File, rows [][]float32, names []string, index, la
 			}
 		}
 	}
-	if err := png.Encode(f, img); err != nil {
-		return fmt.Errorf("write %s: %w", f.Path(), err)
-	}
-	return nil
+	return png.Encode(out, img)
 }
 
 // printComparison prints the numbers of rep as tables.
@@ -635,7 +575,7 @@ func printComparison(rep *compareReport) {
 		name = filepath.Base(rep.Model.File)
 	}
 	fmt.Printf("test: %d images %v from %s; PCA fitted to %d images from %s in %.2f s\n",
-		rep.Test.Images, rep.Test.Dims, rep.Test.Data, rep.Train.Images, rep.Train.Data, rep.PCAFitSeconds)
+		rep.Test.Images, rep.Test.Dims, rep.Test.Data, rep.Train.Images, rep.Train.Data, rep.FitSeconds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "reconstruction\tMSE per pixel\texplained variance\n")
 	fmt.Fprintf(tw, "autoencoder %s\t%.6f\t\n", name, rep.Autoencoder.MSE)
