@@ -1,15 +1,12 @@
 package figure
 
 import (
-	"errors"
 	"fmt"
 	"image/png"
 	"io"
 
 	"github.com/zoo-ml/zoo/internal/atomicfile"
 )
-
-var errTODO = errors.New("not implemented yet")
 
 // Make makes the figure called name (one of [Names]) of models[0] (all of
 // models for montage) on data d; d may be nil for the figures that need no
@@ -71,85 +68,73 @@ func Applicable(m *Model, d *Data, opt Options) []string {
 }
 
 // applies returns nil if figure name applies, or an error wrapping
-// ErrNotApplicable that says why not.
+// ErrNotApplicable that says why not. It runs no model.
 func applies(name string, m *Model, d *Data, opt Options) error {
-	return errTODO
+	data := func(labels bool) error {
+		_, _, _, err := d.check(name, m, labels)
+		return err
+	}
+	var err error
+	switch name {
+	case "recon", "noise", "ood":
+		if err = m.needs(name, "whole"); err == nil {
+			err = data(false)
+		}
+	case "montage":
+		if err = m.needs(name, "whole"); err == nil {
+			err = data(true)
+		}
+	case "latent-scatter", "latent-pca":
+		if err = m.needs(name, "encoder", "code"); err == nil && m.Code < 2 {
+			err = notApplicable(name, "model %s has a 1-D code", m.name())
+		}
+		if err == nil {
+			err = m.needs(name, map[bool]string{true: "decoder", false: "encoder"}[name == "latent-pca"])
+		}
+		if err == nil {
+			err = data(false)
+		}
+	case "latent-grid":
+		err = m.needs(name, "decoder", "code2")
+	case "class-map":
+		if err = m.needs(name, "decoder", "code2"); err == nil && (opt.Classifier == nil || opt.Classifier.Whole == nil) {
+			err = notApplicable(name, "no classifier given")
+		}
+	case "interpolate":
+		if err = m.needs(name, "encoder", "decoder", "code"); err == nil {
+			err = data(false)
+		}
+	case "class-means":
+		if err = m.needs(name, "encoder", "decoder", "code"); err == nil {
+			err = data(true)
+		}
+	case "sample":
+		if err = m.needs(name, "decoder", "code"); err == nil {
+			_, _, _, err = m.dims(name)
+		}
+	case "decode":
+		if err = m.needs(name, "decoder", "code"); err == nil && len(opt.Codes) == 0 {
+			err = notApplicable(name, "no codes given")
+		}
+	case "filters":
+		if m == nil || m.First == nil {
+			err = notApplicable(name, "no first-layer weights")
+		}
+	case "activations":
+		if m == nil || (m.Encoder == nil && m.First == nil) {
+			err = notApplicable(name, "no encoder and no first-layer weights")
+		} else {
+			err = data(false)
+		}
+	case "curves":
+		if len(opt.Runs) == 0 {
+			err = notApplicable(name, "no runs given")
+		}
+	default:
+		err = fmt.Errorf("no figure %q", name)
+	}
+	return err
 }
-
-// Recon draws originals over reconstructions (m.Whole) of the images
-// opt.Index of d (default the first 64), in rows of up to 16.
-func Recon(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// Montage draws one image of each class of d (chosen at random with
-// opt.Seed; labels needed) in a row, and under it one row of
-// reconstructions per model (each model's Whole).
-func Montage(models []*Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// LatentScatter plots the codes (m.Encoder) of the images of d, coloured by
-// label. Codes of more than two values are projected on their first two
-// principal components, and the title and axes say so.
-func LatentScatter(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// LatentGrid decodes (m.Decoder) an opt.N x opt.N grid (default 32) of
-// evenly spaced 2-D codes over opt.Range and draws the images on the code
-// axes. The code must have two values.
-func LatentGrid(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// ClassMap decodes (m.Decoder) an opt.N x opt.N grid (default 64) of 2-D
-// codes over opt.Range, classifies each image with opt.Classifier, and
-// colours the code plane by class, with the codes of d (when given) on top.
-func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// Interpolate draws, for two images x and x' of d (opt.Index[0:2]), the
-// decoding of (1-a) f(x) + a f(x') for opt.N steps of a from 0 to 1 (m's
-// Encoder and Decoder), over the pixel-space blend (1-a) x + a x'.
-func Interpolate(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// LatentPCA fits the mean and covariance of the codes of d, takes its
-// eigen-decomposition (eigenvalues l1 >= l2 >= ..., eigenvectors q1, q2,
-// ...), and draws the decodings of mean + i*sqrt(l1)*q1 + j*sqrt(l2)*q2 for
-// i, j = -5..5 (an 11x11 grid), and one row per each of the top 10
-// components of mean + t*sqrt(lk)*qk for t = -5..5.
-func LatentPCA(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// ClassMeans draws, for each class of d, the decoding of the mean code of
-// its images next to its mean image.
-func ClassMeans(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// Sample decodes opt.N random codes (default 64) drawn from opt.Dist,
-// seeded with opt.Seed.
-func Sample(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// Decode decodes the codes opt.Codes and draws each under its values.
-func Decode(m *Model, opt Options) (*Figure, error) { return nil, errTODO }
-
-// Filters draws the weights of m.First: a Linear layer's rows as images
-// of the input's shape, or a convolution's kernels.
-func Filters(m *Model, opt Options) (*Figure, error) { return nil, errTODO }
-
-// Activations draws the hidden activation maps of the images opt.Index of
-// d (default the first 8) as square images (1156 values as 34x34), and the
-// mean activation of each unit over all of d. The hidden layer is the
-// encoder's output when m has an encoder, else m.First computed in Go.
-func Activations(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// Noise draws images of d with Gaussian noise of each of opt.Levels over
-// their reconstructions, and the reconstructions from codes with Gaussian
-// noise of each of opt.LatentLevels, with the MSE of each row in Notes.
-func Noise(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// OOD draws out-of-distribution inputs (opt.Other, or uniform noise) and
-// their reconstructions next to those of in-distribution images of d, with
-// the mean MSE of each set in the title and Notes.
-func OOD(m *Model, d *Data, opt Options) (*Figure, error) { return nil, errTODO }
-
-// Curves plots train and validation loss per epoch, and accuracy when
-// recorded, of the runs opt.Runs (metrics.csv files or run folders).
-func Curves(opt Options) (*Figure, error) { return nil, errTODO }
-
-// ReadFirstLayer reads the first Gemm or Conv node of the ONNX model at
-// path, its weight and bias initializers, and the activation that follows.
-func ReadFirstLayer(path string) (*Layer, error) { return nil, errTODO }
 
 // EncodePNG writes the figure as PNG to w.
 func (f *Figure) EncodePNG(w io.Writer) error {

@@ -1,0 +1,489 @@
+package figure
+
+import (
+	"encoding/csv"
+	"fmt"
+	"image"
+	"image/color"
+	imagedraw "image/draw"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/zoo-ml/zoo/analysis"
+)
+
+// Sizes of the plot figures, in pixels.
+const (
+	scatterW, scatterH = 900, 800
+	mapW, mapH         = 900, 800
+	curveW, curveH     = 800, 500
+	// maxScatter is the most codes a class map draws over its colours.
+	maxScatter = 2000
+)
+
+// newPlot returns a plot with a title and axis labels.
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	return p
+}
+
+// LatentScatter plots the codes (m.Encoder) of the images of d, coloured by
+// label. Codes of more than two values are projected on their first two
+// principal components, and the title and axes say so.
+func LatentScatter(m *Model, d *Data, opt Options) (*Figure, error) {
+	const fig = "latent-scatter"
+	if err := m.needs(fig, "encoder", "code"); err != nil {
+		return nil, err
+	}
+	if m.Code < 2 {
+		return nil, notApplicable(fig, "model %s has a 1-D code", m.name())
+	}
+	if _, _, _, err := d.check(fig, m, false); err != nil {
+		return nil, err
+	}
+	z, err := m.codes(d)
+	if err != nil {
+		return nil, err
+	}
+	xs, ys := make([]float64, d.N), make([]float64, d.N)
+	xl, yl := "z1", "z2"
+	title := fmt.Sprintf("%s: 2-D codes of %s (%d images)", m.name(), d.Name, d.N)
+	var notes []string
+	if m.Code == 2 {
+		for i := range d.N {
+			xs[i], ys[i] = float64(z[2*i]), float64(z[2*i+1])
+		}
+	} else {
+		p, err := analysis.FitPCA(z, d.N, m.Code, 2)
+		if err != nil {
+			return nil, fmt.Errorf("%s: codes of %s: %w", fig, d.Name, err)
+		}
+		proj, err := p.Transform(analysis.Float64s(z), d.N)
+		if err != nil {
+			return nil, err
+		}
+		for i := range d.N {
+			xs[i], ys[i] = proj[2*i], proj[2*i+1]
+		}
+		r := p.ExplainedVarianceRatio()
+		xl = fmt.Sprintf("PC1 (%.1f%% of the variance)", 100*r[0])
+		yl = fmt.Sprintf("PC2 (%.1f%% of the variance)", 100*r[1])
+		title = fmt.Sprintf("%s: %d-D codes of %s projected on their first 2 principal components", m.name(), m.Code, d.Name)
+		notes = append(notes, fmt.Sprintf("%d-D codes projected on their first two principal components, which explain %.1f%% and %.1f%% of their variance", m.Code, 100*r[0], 100*r[1]))
+	}
+	p := newPlot(opt.title(title), xl, yl)
+	if err := scatterByClass(p, xs, ys, d.Labels, d.ClassNames, d.N, false); err != nil {
+		return nil, err
+	}
+	return done(fig, p.Title.Text, renderPlots(scatterW, scatterH, p), notes...), nil
+}
+
+// scatterByClass adds the first n points, one scatter per class with a
+// legend entry (one unnamed scatter without labels). Outlined points (over
+// a class map) get a black rim and no legend entries.
+func scatterByClass(p *plot.Plot, xs, ys []float64, labels []uint8, names []string, n int, outline bool) error {
+	groups := map[int]plotter.XYs{}
+	k := 0
+	for i := range n {
+		l := 0
+		if labels != nil {
+			l = int(labels[i])
+			k = max(k, l+1)
+		}
+		groups[l] = append(groups[l], plotter.XY{X: xs[i], Y: ys[i]})
+	}
+	if labels == nil {
+		k = 1
+	}
+	for l := range k {
+		pts := groups[l]
+		if len(pts) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(pts)
+		if err != nil {
+			return err
+		}
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		s.GlyphStyle.Radius = vg.Points(1.6)
+		s.GlyphStyle.Color = classColor(l)
+		if labels == nil {
+			s.GlyphStyle.Color = color.RGBA{31, 119, 180, 255}
+		}
+		if outline {
+			s.GlyphStyle.Shape = outlined{}
+			s.GlyphStyle.Radius = vg.Points(2.2)
+		}
+		p.Add(s)
+		if labels != nil && !outline { // a class map's legend names the classes already
+			p.Legend.Add(className(names, l), s)
+		}
+	}
+	p.Legend.Top = true
+	return nil
+}
+
+// outlined is a filled circle with a black rim.
+type outlined struct{}
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (outlined) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	draw.CircleGlyph{}.DrawGlyph(c, sty, pt)
+	c.SetLineStyle(draw.LineStyle{Color: color.Black, Width: vg.Points(0.4)})
+	draw.RingGlyph{}.DrawGlyph(c, sty, pt)
+}
+
+// codeGrid returns the side x side 2-D codes over [lo, hi]^2, row by row
+// from the top (largest z2) to the bottom, z1 increasing along a row, and
+// the axis values.
+func codeGrid(lo, hi float64, side int) ([]float32, []float64) {
+	v := linspace(lo, hi, side)
+	z := make([]float32, 0, 2*side*side)
+	for r := range side {
+		for c := range side {
+			z = append(z, float32(v[c]), float32(v[side-1-r]))
+		}
+	}
+	return z, v
+}
+
+// gridRange returns the code range of latent-grid and class-map: opt.Range,
+// or from the codes of d when m can encode d, or [-1, 1].
+func gridRange(fig string, m *Model, d *Data, opt Options) (lo, hi float64, from string, err error) {
+	if opt.Range != [2]float64{} {
+		lo, hi = opt.Range[0], opt.Range[1]
+		return lo, hi, "", checkRange(fig, lo, hi)
+	}
+	if d == nil || m.Encoder == nil {
+		return -1, 1, "", nil
+	}
+	if _, _, _, err := d.check(fig, m, false); err != nil {
+		return 0, 0, "", err
+	}
+	z, err := m.codes(d)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	lo, hi = codeRange(opt, z)
+	return lo, hi, fmt.Sprintf(" (1st to 99th percentile of the codes of %s)", d.Name), nil
+}
+
+// gridSide returns opt.N or def, checked.
+func gridSide(fig string, opt Options, def int) (int, error) {
+	n := opt.N
+	if n == 0 {
+		n = def
+	}
+	if n < 2 || n > 256 {
+		return 0, fmt.Errorf("%s: grid side %d; want 2 to 256", fig, n)
+	}
+	return n, nil
+}
+
+// LatentGrid decodes (m.Decoder) an opt.N x opt.N grid (default 32) of
+// evenly spaced 2-D codes over opt.Range (default: the 1st to 99th
+// percentile of the codes of d, or [-1, 1] when d is nil) and draws the
+// images on the code axes. The code must have two values.
+func LatentGrid(m *Model, d *Data, opt Options) (*Figure, error) {
+	const fig = "latent-grid"
+	if err := m.needs(fig, "decoder", "code2"); err != nil {
+		return nil, err
+	}
+	c, h, w, err := m.dims(fig)
+	if err != nil {
+		return nil, err
+	}
+	side, err := gridSide(fig, opt, 32)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, from, err := gridRange(fig, m, d, opt)
+	if err != nil {
+		return nil, err
+	}
+	z, _ := codeGrid(lo, hi, side)
+	dec, err := m.decode(z, side*side)
+	if err != nil {
+		return nil, err
+	}
+	big := image.NewRGBA(image.Rect(0, 0, side*w, side*h))
+	for i, im := range images(dec, side*side, c, h, w) {
+		r, col := i/side, i%side
+		imagedraw.Draw(big, image.Rect(col*w, r*h, (col+1)*w, (r+1)*h), im, image.Point{}, imagedraw.Src)
+	}
+	step := (hi - lo) / float64(side-1)
+	title := opt.title(fmt.Sprintf("%s: %dx%d codes over [%.3g, %.3g]^2%s, decoded", m.name(), side, side, lo, hi, from))
+	p := newPlot(title, "z1", "z2")
+	p.Add(plotter.NewImage(big, lo-step/2, lo-step/2, hi+step/2, hi+step/2))
+	return done(fig, title, renderPlots(scatterW, scatterH, p), fmt.Sprintf("code range [%g, %g], %d steps per axis", lo, hi, side)), nil
+}
+
+// ClassMap decodes (m.Decoder) an opt.N x opt.N grid (default 64) of 2-D
+// codes over opt.Range (default as LatentGrid's), classifies each image
+// with opt.Classifier, and colours the code plane by class, with the codes
+// of (up to 2,000 images of) d on top, coloured by their labels when known.
+func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
+	const fig = "class-map"
+	if err := m.needs(fig, "decoder", "code2"); err != nil {
+		return nil, err
+	}
+	cl := opt.Classifier
+	if cl == nil || cl.Whole == nil {
+		return nil, notApplicable(fig, "no classifier given")
+	}
+	if cl.Task != "" && cl.Task != TaskClassify {
+		return nil, fmt.Errorf("%s: model %s has task %s, want a classifier", fig, cl.name(), cl.Task)
+	}
+	if cl.inputLen() != m.inputLen() {
+		return nil, fmt.Errorf("%s: classifier %s takes inputs of shape %v, the decoder of %s makes %v", fig, cl.name(), cl.Input, m.name(), m.Input)
+	}
+	if cl.Classes < 1 {
+		return nil, fmt.Errorf("%s: classifier %s has no class count", fig, cl.name())
+	}
+	side, err := gridSide(fig, opt, 64)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, from, err := gridRange(fig, m, d, opt)
+	if err != nil {
+		return nil, err
+	}
+	z, _ := codeGrid(lo, hi, side)
+	dec, err := m.decode(z, side*side)
+	if err != nil {
+		return nil, err
+	}
+	logits, err := runAll("classify with "+cl.name(), cl.Whole, dec, side*side, cl.inputLen(), cl.Classes)
+	if err != nil {
+		return nil, err
+	}
+	const px = 8 // each grid cell becomes px x px pixels
+	img := image.NewRGBA(image.Rect(0, 0, side*px, side*px))
+	count := make([]int, cl.Classes)
+	for i := range side * side {
+		k := analysis.Argmax(logits[i*cl.Classes : (i+1)*cl.Classes])
+		count[k]++
+		col := classColor(k)
+		light := color.RGBA{uint8((int(col.R) + 255) / 2), uint8((int(col.G) + 255) / 2), uint8((int(col.B) + 255) / 2), 255}
+		r, c := i/side, i%side
+		imagedraw.Draw(img, image.Rect(c*px, r*px, (c+1)*px, (r+1)*px), image.NewUniform(light), image.Point{}, imagedraw.Src)
+	}
+	step := (hi - lo) / float64(side-1)
+	title := opt.title(fmt.Sprintf("%s: %dx%d decoded codes over [%.3g, %.3g]^2%s, classified by %s", m.name(), side, side, lo, hi, from, cl.name()))
+	p := newPlot(title, "z1", "z2")
+	p.Add(plotter.NewImage(img, lo-step/2, lo-step/2, hi+step/2, hi+step/2))
+	names := cl.ClassNames
+	if names == nil && d != nil {
+		names = d.ClassNames
+	}
+	var notes []string
+	for k, n := range count {
+		if n > 0 {
+			c := classColor(k)
+			p.Legend.Add(fmt.Sprintf("%s (%.0f%%)", className(names, k), 100*float64(n)/float64(side*side)), swatch(c))
+			notes = append(notes, fmt.Sprintf("class %s: %.1f%% of the grid", className(names, k), 100*float64(n)/float64(side*side)))
+		}
+	}
+	p.Legend.Top = true
+	if d != nil && m.Encoder != nil {
+		n := min(d.N, maxScatter)
+		zd, err := m.encode(d.X[:n*m.inputLen()], n)
+		if err != nil {
+			return nil, err
+		}
+		xs, ys := make([]float64, n), make([]float64, n)
+		for i := range n {
+			xs[i], ys[i] = float64(zd[2*i]), float64(zd[2*i+1])
+		}
+		var labels []uint8
+		if d.Labels != nil {
+			labels = d.Labels[:n]
+		}
+		if err := scatterByClass(p, xs, ys, labels, names, n, true); err != nil {
+			return nil, err
+		}
+		notes = append(notes, fmt.Sprintf("dots: codes of the first %d images of %s, coloured by label", n, d.Name))
+	}
+	p.X.Min, p.X.Max = lo-step/2, hi+step/2
+	p.Y.Min, p.Y.Max = lo-step/2, hi+step/2
+	return done(fig, title, renderPlots(mapW, mapH, p), notes...), nil
+}
+
+// curveRun is one run's metrics.csv.
+type curveRun struct {
+	name                      string
+	epoch, trainLoss, valLoss []float64
+	trainAcc, valAcc          []float64
+}
+
+// readMetrics reads a metrics.csv file or the one in a run folder.
+func readMetrics(path string) (*curveRun, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, "metrics.csv")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("curves: %w", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("curves: read %s: %w", path, err)
+	}
+	if len(rows) < 2 {
+		return nil, fmt.Errorf("curves: %s has no epochs", path)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, need := range []string{"epoch", "train_loss"} {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("curves: %s has no column %q (header %v); want a zoo train metrics.csv", path, need, rows[0])
+		}
+	}
+	dir := filepath.Dir(path)
+	r := &curveRun{name: filepath.Join(filepath.Base(filepath.Dir(dir)), filepath.Base(dir))}
+	get := func(row []string, line int, name string) (float64, error) {
+		i, ok := col[name]
+		if !ok {
+			return math.NaN(), nil
+		}
+		if i >= len(row) || row[i] == "" {
+			return math.NaN(), nil
+		}
+		v, err := strconv.ParseFloat(row[i], 64)
+		if err != nil {
+			return 0, fmt.Errorf("curves: %s line %d: %s %q is not a number", path, line, name, row[i])
+		}
+		return v, nil
+	}
+	for n, row := range rows[1:] {
+		var vals [5]float64
+		for j, name := range []string{"epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy"} {
+			v, err := get(row, n+2, name)
+			if err != nil {
+				return nil, err
+			}
+			vals[j] = v
+		}
+		r.epoch = append(r.epoch, vals[0])
+		r.trainLoss = append(r.trainLoss, vals[1])
+		r.valLoss = append(r.valLoss, vals[2])
+		r.trainAcc = append(r.trainAcc, vals[3])
+		r.valAcc = append(r.valAcc, vals[4])
+	}
+	return r, nil
+}
+
+// line adds the finite points of y over x as a line (dashed when dashed)
+// with a legend entry; it reports whether there was any.
+func line(p *plot.Plot, name string, x, y []float64, c color.Color, dashed bool) (bool, error) {
+	var pts plotter.XYs
+	for i := range x {
+		if finite(x[i]) && finite(y[i]) {
+			pts = append(pts, plotter.XY{X: x[i], Y: y[i]})
+		}
+	}
+	if len(pts) == 0 {
+		return false, nil
+	}
+	l, s, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return false, err
+	}
+	l.Color, s.Color = c, c
+	l.Width = vg.Points(1.5)
+	s.Shape = draw.CircleGlyph{}
+	s.Radius = vg.Points(2)
+	if dashed {
+		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	p.Add(l)
+	if len(pts) <= 30 {
+		p.Add(s)
+	}
+	p.Legend.Add(name, l)
+	return true, nil
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// Curves plots train (solid) and validation (dashed) loss per epoch of the
+// runs opt.Runs (metrics.csv files or run folders), one colour per run,
+// and beside it their accuracy when recorded (classifiers). The loss axis
+// is logarithmic when every loss is positive and they span more than a
+// factor 20.
+func Curves(opt Options) (*Figure, error) {
+	const fig = "curves"
+	if len(opt.Runs) == 0 {
+		return nil, notApplicable(fig, "no runs given")
+	}
+	var runs []*curveRun
+	for _, path := range opt.Runs {
+		r, err := readMetrics(path)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	title := "loss per epoch"
+	if len(runs) == 1 {
+		title = runs[0].name + ": " + title
+	}
+	loss := newPlot(opt.title(title), "epoch", "loss")
+	acc := newPlot("accuracy per epoch", "epoch", "accuracy")
+	hasAcc := false
+	lo, hi := math.Inf(1), math.Inf(-1)
+	var notes []string
+	for i, r := range runs {
+		c := classColor(i)
+		prefix := ""
+		if len(runs) > 1 {
+			prefix = r.name + " "
+		}
+		for _, v := range append(append([]float64(nil), r.trainLoss...), r.valLoss...) {
+			if finite(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+		if _, err := line(loss, prefix+"train", r.epoch, r.trainLoss, c, false); err != nil {
+			return nil, err
+		}
+		if _, err := line(loss, prefix+"validation", r.epoch, r.valLoss, c, true); err != nil {
+			return nil, err
+		}
+		for j, ys := range [][]float64{r.trainAcc, r.valAcc} {
+			ok, err := line(acc, prefix+[]string{"train", "validation"}[j], r.epoch, ys, c, j == 1)
+			if err != nil {
+				return nil, err
+			}
+			hasAcc = hasAcc || ok
+		}
+		last := len(r.epoch) - 1
+		notes = append(notes, fmt.Sprintf("%s: %d epochs, last train loss %.6g, validation loss %.6g", r.name, len(r.epoch), r.trainLoss[last], r.valLoss[last]))
+	}
+	if lo > 0 && hi > 20*lo {
+		loss.Y.Scale = plot.LogScale{}
+		loss.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		loss.Y.Label.Text = "loss (log scale)"
+	}
+	loss.Legend.Top = true
+	acc.Legend.Top = false
+	acc.Legend.Left = false
+	if !hasAcc {
+		return done(fig, loss.Title.Text, renderPlots(curveW, curveH, loss), notes...), nil
+	}
+	return done(fig, loss.Title.Text, renderPlots(2*curveW, curveH, loss, acc), notes...), nil
+}
