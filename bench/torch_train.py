@@ -82,9 +82,11 @@ class AutoEncoder(nn.Module):
 
 
 def load_idx_images(path):
-    """Reads a gzipped IDX3 image file as float32 [N, 784] in [0, 1]."""
-    with gzip.open(path, "rb") as f:
+    """Reads an IDX3 image file, raw or gzip-compressed, as float32 [N, 784] in [0, 1]."""
+    with open(path, "rb") as f:
         data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
     magic, n, rows, cols = struct.unpack(">IIII", data[:16])
     if magic != 0x00000803:
         raise ValueError(f"{path}: bad IDX magic {magic:#010x}, want 0x00000803")
@@ -116,6 +118,9 @@ def main():
     ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--batch", type=int, help="default: the recipe's")
     ap.add_argument("--limit", type=int, help="use only the first N training images")
+    ap.add_argument("--data", help="training images, an IDX file (default: DATA_DIR's train images)")
+    ap.add_argument("--val-data", help="test images, an IDX file (default: DATA_DIR's t10k images); "
+                    "given, the recipe's validation split is not made, as zoo train --val-data")
     args = ap.parse_args()
 
     s = MODELS[args.model]
@@ -125,14 +130,14 @@ def main():
     torch.set_num_threads(args.threads)
 
     try:
-        train = load_idx_images(os.path.join(args.data_dir, "train-images-idx3-ubyte.gz"))
-        test = load_idx_images(os.path.join(args.data_dir, "t10k-images-idx3-ubyte.gz"))
+        train = load_idx_images(args.data or os.path.join(args.data_dir, "train-images-idx3-ubyte.gz"))
+        test = load_idx_images(args.val_data or os.path.join(args.data_dir, "t10k-images-idx3-ubyte.gz"))
     except (OSError, ValueError) as e:
         sys.exit(f"torch_train.py: {e}")
     if args.limit:
         train = train[:args.limit]
     val = None
-    if r.get("val_split"):
+    if r.get("val_split") and not args.val_data:
         if r["val_split"] >= len(train):
             sys.exit(f"need more than {r['val_split']} training images for the validation split")
         g = torch.Generator().manual_seed(r["split_seed"])
