@@ -159,13 +159,24 @@ func (s *Session) AbortOn(ctx context.Context) (stop func() bool) {
 	s.abortMu.Lock()
 	s.abortCtx = ctx
 	s.abortMu.Unlock()
-	return context.AfterFunc(ctx, func() {
+	after := context.AfterFunc(ctx, func() {
 		s.abortMu.Lock()
 		defer s.abortMu.Unlock()
 		if s.runOpts != nil {
 			s.runOpts.Terminate()
 		}
 	})
+	return func() bool {
+		if !after() {
+			return false
+		}
+		s.abortMu.Lock()
+		if s.abortCtx == ctx {
+			s.abortCtx = nil
+		}
+		s.abortMu.Unlock()
+		return true
+	}
 }
 
 // aborted returns the error of the context given to AbortOn when it is done.
@@ -375,7 +386,7 @@ func (s *Session) RunBatch(b *Batch) error {
 	}
 	if err != nil {
 		if aerr := s.aborted(); aerr != nil {
-			return fmt.Errorf("run %s: %w", s.path, aerr)
+			return fmt.Errorf("run %s: %w (onnxruntime: %v)", s.path, aerr, err)
 		}
 		return fmt.Errorf("run %s on a batch of %d: %w", s.path, b.N, err)
 	}
