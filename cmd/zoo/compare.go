@@ -515,6 +515,15 @@ func (rep *compareReport) writeFigure(w io.Writer) (bool, error) {
 // on the left, with the test index (and label) above each column, and
 // writes it as PNG to out.
 func drawRows(out io.Writer, rows [][]float32, names []string, index, labels []int, h, w int) error {
+	img, err := rowsImage(rows, names, index, labels, h, w)
+	if err != nil {
+		return err
+	}
+	return png.Encode(out, img)
+}
+
+// rowsImage draws the figure of drawRows.
+func rowsImage(rows [][]float32, names []string, index, labels []int, h, w int) (image.Image, error) {
 	cols := len(index)
 	width, height := figureSize(len(rows), cols, h, w)
 	// Text first, on a white canvas of one point per pixel; then the
@@ -547,7 +556,7 @@ func drawRows(out io.Writer, rows [][]float32, names []string, index, labels []i
 	}
 	img, ok := cv.Image().(imagedraw.Image)
 	if !ok || img.Bounds() != image.Rect(0, 0, width, height) {
-		return fmt.Errorf("canvas is %v, want %dx%d", cv.Image().Bounds(), width, height)
+		return nil, fmt.Errorf("canvas is %v, want %dx%d", cv.Image().Bounds(), width, height)
 	}
 	for r, row := range rows {
 		for c := range cols {
@@ -565,7 +574,7 @@ func drawRows(out io.Writer, rows [][]float32, names []string, index, labels []i
 			}
 		}
 	}
-	return png.Encode(out, img)
+	return img, nil
 }
 
 // printComparison prints the numbers of rep as tables.
