@@ -1,7 +1,10 @@
 package dataset
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -11,25 +14,36 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
-// fetchServer serves good data under /good/, wrong bytes under /corrupt/,
-// 404 under /missing/ and half of the data, then a closed connection, under
-// /cut/. It counts requests.
+// fetchServer serves good data under /good/ (with HTTP ranges), the same
+// ignoring ranges under /norange/, wrong bytes under /corrupt/, 404 under
+// /missing/, half of the data, then a closed connection, under /cut/ (every
+// time, ranges ignored), and under /flaky/ each range cut after a third of
+// the file. It counts requests and records the Range headers.
 type fetchServer struct {
 	*httptest.Server
-	data []byte
-	hits atomic.Int32
+	data   []byte
+	hits   atomic.Int32
+	mu     sync.Mutex
+	ranges []string
 }
 
 func newFetchServer(t *testing.T, data []byte) *fetchServer {
 	s := &fetchServer{data: data}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)
+		s.mu.Lock()
+		s.ranges = append(s.ranges, r.Header.Get("Range"))
+		s.mu.Unlock()
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/good/"):
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.data))
+		case strings.HasPrefix(r.URL.Path, "/norange/"):
 			w.Write(s.data)
 		case strings.HasPrefix(r.URL.Path, "/corrupt/"):
 			bad := append([]byte(nil), s.data...)
@@ -40,12 +54,31 @@ func newFetchServer(t *testing.T, data []byte) *fetchServer {
 			w.Write(s.data[:len(s.data)/2])
 			// Returning with fewer bytes than declared makes the server
 			// close the connection.
+		case strings.HasPrefix(r.URL.Path, "/flaky/"):
+			http.ServeContent(&cutWriter{ResponseWriter: w, left: len(s.data)/3 + 1}, r, "", time.Time{}, bytes.NewReader(s.data))
 		default:
 			http.NotFound(w, r)
 		}
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// cutWriter passes on left bytes of a response body, then drops the rest,
+// so that the connection closes short of its Content-Length.
+type cutWriter struct {
+	http.ResponseWriter
+	left int
+}
+
+func (c *cutWriter) Write(b []byte) (int, error) {
+	if len(b) > c.left {
+		c.ResponseWriter.Write(b[:c.left])
+		c.left = 0
+		return 0, io.ErrShortWrite
+	}
+	c.left -= len(b)
+	return c.ResponseWriter.Write(b)
 }
 
 // testDataset returns a one-file Dataset whose file is downloaded from the
@@ -95,10 +128,14 @@ func TestFetch(t *testing.T) {
 		{"good", []string{"/good/"}, "", 1},
 		{"404 then mirror", []string{"/missing/", "/good/"}, "", 2},
 		{"corrupt then mirror", []string{"/corrupt/", "/good/"}, "", 2},
-		{"cut then mirror", []string{"/cut/", "/good/"}, "", 2},
+		// The first request gets half, then 3 stalled attempts; the
+		// mirror resumes the half with a range.
+		{"cut then mirror", []string{"/cut/", "/good/"}, "", 5},
+		{"cut then mirror without ranges", []string{"/cut/", "/norange/"}, "", 5},
+		{"flaky resumes", []string{"/flaky/"}, "", 3},
 		{"404 only", []string{"/missing/"}, "/missing/" + name + ": HTTP status 404 Not Found", 1},
-		{"corrupt only", []string{"/corrupt/"}, "/corrupt/" + name + ": bad data: sha256 mismatch: want ", 1},
-		{"cut only", []string{"/cut/"}, "/cut/" + name + ": download interrupted after", 1},
+		{"corrupt only", []string{"/corrupt/"}, "/corrupt/" + name + ": bad data, deleted: sha256 mismatch: want ", 1},
+		{"cut only", []string{"/cut/"}, "/cut/" + name + ": download interrupted after", 4},
 		{"all fail", []string{"/missing/", "/corrupt/"}, "all 2 URLs failed", 2},
 	}
 	for _, tt := range tests {
@@ -140,7 +177,16 @@ func TestFetch(t *testing.T) {
 					t.Errorf("last progress = %v, want %d of %d", last, len(data), len(data))
 				}
 			}
-			if l := leftovers(t, dir, name); len(l) != 0 {
+			keep := []string{name}
+			if strings.HasSuffix(tt.want, "interrupted after") || strings.HasSuffix(tt.want, "ended after") {
+				// A dropped download keeps its bytes for the next fetch.
+				part := PartPath(dir, name)
+				if fi, err2 := os.Stat(part); err2 != nil || !strings.Contains(err.Error(), fmt.Sprintf("the %d bytes received are kept in %s", fi.Size(), part)) {
+					t.Errorf("partial file %v, error %v", err2, err)
+				}
+				keep = append(keep, filepath.Base(part))
+			}
+			if l := leftovers(t, dir, keep...); len(l) != 0 {
 				t.Errorf("left behind: %v", l)
 			}
 		})
@@ -236,5 +282,101 @@ func TestFetchMisc(t *testing.T) {
 	m = m.WithMirrors(s.URL + "/missing/")
 	if _, err := Fetch(context.Background(), m, t.TempDir(), FetchOptions{}); err == nil || !strings.Contains(err.Error(), s.URL+"/missing/train-images-idx3-ubyte.gz: HTTP status 404") {
 		t.Errorf("mirror: %v", err)
+	}
+}
+
+// TestFetchResume checks what Fetch does with a partial file left by an
+// earlier, interrupted fetch.
+func TestFetchResume(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/mnist-512/t10k-labels-idx1-ubyte.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := len(data) / 2
+	junk := bytes.Repeat([]byte("x"), half)
+	tests := []struct {
+		name    string
+		part    []byte // the partial file before the fetch
+		path    string
+		ranges  []string // Range headers of the requests
+		want    string   // error substring, "" for success
+		firstAt int64    // first progress report
+	}{
+		{"resume", data[:half], "/good/", []string{fmt.Sprintf("bytes=%d-", half)}, "", int64(len(data))},
+		// The resumed file fails its digest and is downloaded whole.
+		{"stale part", junk, "/good/", []string{fmt.Sprintf("bytes=%d-", half), ""}, "", int64(len(data))},
+		// The server sends the whole file, which alone fails.
+		{"stale part, corrupt server", junk, "/corrupt/", []string{fmt.Sprintf("bytes=%d-", half)}, "/corrupt/t10k-labels-idx1-ubyte.gz: bad data, deleted: sha256 mismatch", 0},
+		{"server ignores ranges", data[:half], "/norange/", []string{fmt.Sprintf("bytes=%d-", half)}, "", 0},
+		{"part too long", append(slices.Clone(data), 1), "/good/", []string{""}, "", 0},
+		{"part complete", data, "/good/", nil, "", 0},
+		{"flaky", nil, "/flaky/", []string{"", fmt.Sprintf("bytes=%d-", len(data)/3+1), fmt.Sprintf("bytes=%d-", 2*(len(data)/3+1))}, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFetchServer(t, data)
+			dir := t.TempDir()
+			d := s.dataset(tt.path)
+			name := d.Files[0].Name
+			if tt.part != nil {
+				if err := os.WriteFile(PartPath(dir, name), tt.part, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var first []int64
+			_, err := Fetch(context.Background(), d, dir, FetchOptions{Progress: func(_ string, done, total int64) {
+				if first == nil {
+					first = []int64{done, total}
+				}
+			}})
+			if !slices.Equal(s.ranges, tt.ranges) {
+				t.Errorf("Range headers %q, want %q", s.ranges, tt.ranges)
+			}
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("Fetch = %v, want %q", err, tt.want)
+				}
+				if l := leftovers(t, dir); len(l) != 0 {
+					t.Errorf("left behind: %v", l)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, name)); !bytes.Equal(got, data) {
+				t.Error("fetched file differs")
+			}
+			if l := leftovers(t, dir, name); len(l) != 0 {
+				t.Errorf("left behind: %v", l)
+			}
+			if tt.firstAt > 0 && (first == nil || first[0] != tt.firstAt || first[1] != int64(len(data))) {
+				t.Errorf("first progress %v, want %d of %d", first, tt.firstAt, len(data))
+			}
+		})
+	}
+}
+
+func TestContentRange(t *testing.T) {
+	tests := []struct {
+		h           string
+		start, size int64
+		ok          bool
+	}{
+		{"bytes 10-19/20", 10, 20, true},
+		{"bytes 0-0/*", 0, -1, true},
+		{"bytes 10-19/19", 0, 0, false},
+		{"bytes 10-9/20", 0, 0, false},
+		{"bytes -1-9/20", 0, 0, false},
+		{"items 0-1/2", 0, 0, false},
+		{"bytes 0-1", 0, 0, false},
+		{"bytes */20", 0, 0, false},
+		{"", 0, 0, false},
+	}
+	for _, tt := range tests {
+		start, size, ok := contentRange(tt.h)
+		if ok != tt.ok || ok && (start != tt.start || size != tt.size) {
+			t.Errorf("contentRange(%q) = %d, %d, %v", tt.h, start, size, ok)
+		}
 	}
 }
