@@ -3,10 +3,10 @@ package dataset
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
