@@ -161,7 +161,11 @@ func check(path string, f File) error {
 	if rawSum != fileSum && f.RawSHA256 != "" {
 		have += ", " + rawSum + " (content)"
 	}
-	return fmt.Errorf("sha256 mismatch: want %s, have %s", strings.Join(want, " or "), have)
+	msg := fmt.Sprintf("sha256 mismatch: want %s, have %s", strings.Join(want, " or "), have)
+	if what := describeFile(path, rawSum); what != "" {
+		msg += "; the file is " + what
+	}
+	return errors.New(msg)
 }
 
 // digests returns the hex SHA-256 of the file at path and of its content:

@@ -136,3 +136,36 @@ func gzipShortfall(path string, h Header) string {
 	return fmt.Sprintf("%s but the gzip content has %d after the %d-byte header (%d bytes missing; the file was compressed from incomplete data)",
 		claim, data, h.headerLen(), want-n)
 }
+
+// describeFile says what the file at path is, for a file that failed its
+// digest check, or returns "" when it looks like data. rawSum is the
+// content digest that digests returned, which for broken gzip data says
+// why it is unavailable.
+func describeFile(path, rawSum string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, sniffLen)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if !isGzip(head) {
+		return describeContent(head, false)
+	}
+	if strings.HasPrefix(rawSum, "unavailable (") {
+		if strings.Contains(rawSum, io.ErrUnexpectedEOF.Error()) {
+			return "a truncated gzip file, probably an interrupted download; " + refetch
+		}
+		return "corrupt gzip data: " + strings.TrimSuffix(strings.TrimPrefix(rawSum, "unavailable ("), ")") + "; " + refetch
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return ""
+	}
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return ""
+	}
+	n, _ = io.ReadFull(gz, head[:cap(head)])
+	return describeContent(head[:n], true)
+}

@@ -202,3 +202,37 @@ func TestDescribeContent(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifySaysWhat checks that a file failing its digest check is
+// described: an error page, a truncated or corrupt download.
+func TestVerifySaysWhat(t *testing.T) {
+	labels := readFixture(t, miniLabels)
+	f := File{Name: "t10k-labels-idx1-ubyte.gz", SHA256: sha256Hex(labels)}
+	corrupt := bytes.Clone(labels)
+	corrupt[len(corrupt)/2] ^= 0xff
+	tests := []struct {
+		name string
+		data []byte
+		want string // "" for no description
+	}{
+		{"html", []byte("<html><body>404</body></html>"), "; the file is an HTML page, not data"},
+		{"html-gz", gzipBytes(t, []byte("<!DOCTYPE html>")), "; the file is a gzip-compressed HTML page"},
+		{"cut", labels[:len(labels)-10], "; the file is a truncated gzip file, probably an interrupted download"},
+		{"corrupt", corrupt, "; the file is corrupt gzip data: "},
+		{"twice", gzipBytes(t, labels), "; the file is gzip data inside the gzip file"},
+		{"other idx", readFixture(t, miniImages), ""},
+	}
+	for _, tt := range tests {
+		p := writeTemp(t, f.Name, tt.data)
+		err := Verify(p, f)
+		if err == nil {
+			t.Errorf("%s: verified", tt.name)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "sha256 mismatch") || tt.want != "" && !strings.Contains(msg, tt.want) ||
+			tt.want == "" && strings.Contains(msg, "the file is") {
+			t.Errorf("%s: Verify = %q, want %q", tt.name, msg, tt.want)
+		}
+	}
+}
