@@ -14,8 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -23,7 +21,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext(context.Background()) // see signal.go
 	defer stop()
 	app := newApp()
 	err := app.RunContext(ctx, interleave(app, os.Args))
@@ -33,6 +31,10 @@ func main() {
 		var ue usageError
 		if errors.As(err, &ue) {
 			os.Exit(2)
+		}
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.ExitCode())
 		}
 		os.Exit(1)
 	}
@@ -54,7 +56,7 @@ Example:
    zoo export relu-ae-30 --init --seed 0 --out models/
    zoo infer models/relu-ae-30/model.onnx mnist --out recon.idx --json metrics.json`,
 		Commands: []*cli.Command{
-			listCommand(), showCommand(), dataCommand(), trainCommand(), exportCommand(), inferCommand(), mergeCommand(), compareCommand(), evalCommand(), verifyCommand(),
+			listCommand(), showCommand(), dataCommand(), trainCommand(), exportCommand(), inferCommand(), mergeCommand(), compareCommand(), evalCommand(), figureCommand(), verifyCommand(),
 		},
 		EnableBashCompletion: true,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
