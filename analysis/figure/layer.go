@@ -328,7 +328,10 @@ func Activations(m *Model, d *Data, opt Options) (*Figure, error) {
 			return nil, fmt.Errorf("%s: %w", fig, err)
 		}
 		units = prod(out)
-		layer = fmt.Sprintf("first layer %s (%s, %s)", m.First.Name, m.First.Op, m.First.Activation)
+		layer = fmt.Sprintf("first layer %s (%s)", m.First.Name, m.First.Op)
+		if m.First.Activation != "" {
+			layer = fmt.Sprintf("first layer %s (%s, %s)", m.First.Name, m.First.Op, m.First.Activation)
+		}
 		if len(out) == 3 { // show the first channel of a convolution
 			layer += fmt.Sprintf(", channel 0 of %d", out[0])
 			ch := out[1] * out[2]
