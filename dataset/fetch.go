@@ -262,7 +262,7 @@ func (dl *download) attempt(url string) (err error) {
 		return fmt.Errorf("%s: HTTP status %s", url, resp.Status)
 	}
 	if f.Size > 0 && total >= 0 && total != f.Size && f.RawSHA256 == "" {
-		return fmt.Errorf("%s: served %d bytes, want %d", url, total, f.Size)
+		return fmt.Errorf("%s: served %d bytes, want %d%s", url, total, f.Size, describeBody(resp.Body))
 	}
 	if total < 0 && f.Size > 0 {
 		total = f.Size
@@ -329,6 +329,17 @@ func (dl *download) check(url string) error {
 		}
 	}
 	return nil
+}
+
+// describeBody says what the start of a response body is, when it is
+// recognisably not data, as "; it is ...", or returns "".
+func describeBody(body io.Reader) string {
+	head := make([]byte, sniffLen)
+	n, _ := io.ReadFull(body, head)
+	if what := describeContent(head[:n], false); what != "" && !isGzip(head[:n]) {
+		return "; it is " + what
+	}
+	return ""
 }
 
 // contentRange parses a Content-Range header "bytes START-END/SIZE" and
