@@ -17,7 +17,7 @@ import (
 
 // evalJSON is the part of eval.json the tests read.
 type evalJSON struct {
-	Model struct{ Name, Task string }
+	Model          struct{ Name, Task string }
 	Images         int
 	Accuracy       *float64
 	Classification *struct {
