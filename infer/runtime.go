@@ -216,7 +216,7 @@ func appendCUDAUnguarded(opts *ort.SessionOptions, popts map[string]string) erro
 	}
 	defer cuda.Destroy()
 	if err := cuda.Update(popts); err != nil {
-		return fmt.Errorf("%w: device %s: options %v: %v", ErrNoCUDA, popts["device_id"], popts, err)
+		return fmt.Errorf("%w (device %s): %v", ErrNoCUDA, popts["device_id"], err)
 	}
 	if err := opts.AppendExecutionProviderCUDA(cuda); err != nil {
 		return fmt.Errorf("%w: %v", ErrNoCUDA, err)

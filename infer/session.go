@@ -3,6 +3,7 @@ package infer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -75,31 +76,16 @@ func Open(path string, opt Options) (*Session, error) {
 	if dev.Kind == "" {
 		dev.Kind = "cpu"
 	}
-	var sigs *sigState
-	if dev.Kind != "cpu" {
-		// Loading the CUDA provider may replace Go's signal handlers.
-		sigs = saveSignals()
-	}
-	opts, provider, popts, err := sessionOptions(dev, opt.Threads, opt.CUDA, opt.Warn)
-	if err != nil {
-		return nil, fmt.Errorf("open model %s: %w", path, err)
-	}
-	defer opts.Destroy()
-	s := &Session{path: path, provider: provider, threads: opt.Threads, device: dev, providerOpts: popts,
-		ioBinding: opt.IOBinding}
-	if provider == CUDAProvider {
-		s.sigs = sigs
-		fmt.Sscan(popts["device_id"], &s.device.ID)
-		defer s.repairSignals()
-	}
-	ins, outs, err := ort.GetInputOutputInfoWithOptions(path, opts)
+	// The model's inputs and outputs are read with the CPU provider, so
+	// that a failure to create a CUDA session below is known to be CUDA's.
+	ins, outs, err := ort.GetInputOutputInfo(path)
 	if err != nil {
 		return nil, fmt.Errorf("open model %s: not a model onnxruntime can load: %w", path, err)
 	}
 	if len(ins) != 1 || len(outs) != 1 {
 		return nil, fmt.Errorf("open model %s: has %d inputs and %d outputs, zoo runs models with one of each", path, len(ins), len(outs))
 	}
-	s.in, s.out = ins[0], outs[0]
+	s := &Session{path: path, in: ins[0], out: outs[0], threads: opt.Threads, ioBinding: opt.IOBinding}
 	if s.inShape, err = perExample(s.in); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
@@ -112,12 +98,46 @@ func Open(path string, opt Options) (*Session, error) {
 	if s.runOpts, err = ort.NewRunOptions(); err != nil {
 		return nil, fmt.Errorf("open model %s: run options: %w", path, err)
 	}
-	s.sess, err = ort.NewDynamicAdvancedSession(path, []string{s.in.Name}, []string{s.out.Name}, opts)
+	err = s.create(dev, opt)
+	if errors.Is(err, ErrNoCUDA) && dev.Kind == "auto" {
+		// The provider loaded but cannot run here (no GPU, a driver too
+		// old, a missing cuDNN): the CPU, as "auto" promises.
+		if opt.Warn != nil {
+			fmt.Fprintf(opt.Warn, "zoo: %v; using the CPU\n", err)
+		}
+		err = s.create(Device{Kind: "cpu"}, Options{Threads: opt.Threads})
+	}
 	if err != nil {
 		s.runOpts.Destroy()
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// create makes the onnxruntime session of s on dev.
+func (s *Session) create(dev Device, opt Options) error {
+	var sigs *sigState
+	if dev.Kind != "cpu" {
+		// Loading the CUDA provider may replace Go's signal handlers.
+		sigs = saveSignals()
+	}
+	opts, provider, popts, err := sessionOptions(dev, opt.Threads, opt.CUDA, opt.Warn)
+	if err != nil {
+		return err
+	}
+	defer opts.Destroy()
+	s.provider, s.device, s.providerOpts, s.sigs = provider, dev, popts, nil
+	if provider == CUDAProvider {
+		s.sigs = sigs
+		fmt.Sscan(popts["device_id"], &s.device.ID)
+		defer s.repairSignals()
+	}
+	s.sess, err = ort.NewDynamicAdvancedSession(s.path, []string{s.in.Name}, []string{s.out.Name}, opts)
+	if err != nil && provider == CUDAProvider {
+		// The model loads on the CPU (see Open): CUDA failed.
+		return fmt.Errorf("%w: device %d: %v", ErrNoCUDA, s.device.ID, err)
+	}
+	return err
 }
 
 // repairSignals puts back Go's signal handlers that code loaded by the CUDA

@@ -54,10 +54,12 @@ Example:
 			&cli.StringFlag{Name: "labels", Usage: "classify: true labels, an IDX u8 `FILE` with one label per image (default: the data set's, when DATA names one)"},
 			&cli.StringFlag{Name: "probs", Usage: "classify: write the softmax probabilities [N, classes] to `FILE` (IDX float32, or .npy)"},
 			&cli.StringFlag{Name: "logits", Usage: "classify: write the raw model outputs [N, classes] to `FILE` (IDX float32, or .npy)"},
-			&cli.IntFlag{Name: "batch", Aliases: []string{"b"}, Usage: "examples per onnxruntime run", Value: 256},
+			&cli.IntFlag{Name: "batch", Aliases: []string{"b"}, Usage: "examples per onnxruntime run (default 256 on the CPU, 4096 on CUDA)"},
 			&cli.StringFlag{Name: "json", Usage: "write metrics, images/s and the provider used to `FILE`"},
 			&cli.BoolFlag{Name: "per-image", Usage: "include each image's MSE in the --json file"},
-			&cli.StringFlag{Name: "device", Usage: "cpu, cuda, cuda:N or auto (auto falls back to the CPU)", Value: "cpu"},
+			&cli.StringFlag{Name: "device", Usage: "cpu, cuda, cuda:N (GPU N) or auto (CUDA when the onnxruntime library has it, else the CPU with a notice); cuda fails when it is unavailable", Value: "cpu"},
+			&cli.StringSliceFlag{Name: "cuda-opt", Usage: "CUDA provider option `KEY=VALUE`, repeatable: gpu_mem_limit=8GiB, arena_extend_strategy=kSameAsRequested, cudnn_conv_algo_search=HEURISTIC, do_copy_in_default_stream=1, use_tf32=0, ..."},
+			&cli.BoolFlag{Name: "io-binding", Usage: "run batches through an onnxruntime IoBinding (same outputs; for measuring)"},
 			&cli.IntFlag{Name: "threads", Usage: "onnxruntime intra-op threads (0: one per physical core)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace existing output files"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the library, provider and shapes"},
@@ -76,8 +78,15 @@ func runInfer(c *cli.Context) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if c.Int("batch") <= 0 {
+	if c.IsSet("batch") && c.Int("batch") <= 0 {
 		return usagef("--batch %d must be positive", c.Int("batch"))
+	}
+	cudaOpts, err := infer.ParseCUDAOptions(c.StringSlice("cuda-opt"))
+	if err != nil {
+		return usageError{err}
+	}
+	if dev.Kind == "cpu" && len(cudaOpts) > 0 {
+		return usagef("--cuda-opt needs --device cuda, cuda:N or auto")
 	}
 	task := c.String("task")
 	if task != "" {
@@ -139,11 +148,17 @@ func runInfer(c *cli.Context) error {
 		}
 	}
 
-	sess, err := infer.Open(modelPath, infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr})
+	sess, err := infer.Open(modelPath, infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr,
+		CUDA: cudaOpts, IOBinding: c.Bool("io-binding")})
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
+	defer sess.AbortOn(c.Context)() // Ctrl-C ends a long run early
+	batch := c.Int("batch")
+	if !c.IsSet("batch") {
+		batch = infer.DefaultBatch(sess.Provider())
+	}
 	if task == "" {
 		task = sess.Task()
 		if task == "" {
@@ -191,8 +206,8 @@ func runInfer(c *cli.Context) error {
 	}
 	if c.Bool("verbose") {
 		lib, _ := infer.LibraryPath()
-		fmt.Fprintf(os.Stderr, "onnxruntime %s (%s), provider %s\nmodel %s: input %v, output %v, task %s\ndata %s: %v\n",
-			infer.Version(), lib, sess.Provider(), modelPath, sess.InputShape(), sess.OutputShape(), task, r.Name(), r.Header())
+		fmt.Fprintf(os.Stderr, "onnxruntime %s (%s), provider %s, batch %d\nmodel %s: input %v, output %v, task %s\ndata %s: %v\n",
+			infer.Version(), lib, sess.Describe(), batch, modelPath, sess.InputShape(), sess.OutputShape(), task, r.Name(), r.Header())
 	}
 
 	var names []string
@@ -241,13 +256,18 @@ func runInfer(c *cli.Context) error {
 		}
 	}
 
-	opt := infer.StreamOptions{Task: task, Batch: c.Int("batch"), PerImage: c.Bool("per-image"), Output: out}
+	opt := infer.StreamOptions{Task: task, Batch: batch, PerImage: c.Bool("per-image"), Output: out}
 	if task == infer.TaskClassify {
 		opt.Output, opt.Predictions, opt.Probs, opt.Labels, opt.ClassNames = logits, preds, probs, labels, names
 	}
 	rep, err := sess.Stream(c.Context, r, opt)
+	if c.Bool("verbose") {
+		if sigs := sess.RestoredSignals(); len(sigs) > 0 {
+			fmt.Fprintf(os.Stderr, "restored Go's handlers of %s after onnxruntime's CUDA provider replaced them\n", strings.Join(sigs, ", "))
+		}
+	}
 	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted; no output was written")
+		return interruption(c.Context, err)
 	}
 	if err != nil {
 		return err

@@ -59,18 +59,19 @@ func interruptContext(parent context.Context) (ctx context.Context, stop func())
 	}
 }
 
-// interruption returns the error of a command whose context was cancelled
-// by a signal: what was interrupted and that nothing was written, with the
-// signal's exit code. Other errors come back as they are.
-func interruption(ctx context.Context, err error, what string) error {
+// interruption returns the error of a command whose context was cancelled:
+// that it was interrupted (by which signal, with the signal's exit code)
+// and that nothing was written. Errors that are not cancellations come
+// back as they are.
+func interruption(ctx context.Context, err error) error {
 	if err == nil || !errors.Is(err, context.Canceled) {
 		return err
 	}
-	var in signalCause
-	if !errors.As(context.Cause(ctx), &in) {
-		return err
+	var sc signalCause
+	if !errors.As(context.Cause(ctx), &sc) {
+		return errors.New("interrupted; no output was written")
 	}
-	return exitError{fmt.Errorf("%s %s; no output was written", what, in), in.ExitCode()}
+	return exitError{fmt.Errorf("%s; no output was written", sc), sc.ExitCode()}
 }
 
 // exitError is an error with the process exit code it calls for.
