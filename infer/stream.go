@@ -84,6 +84,10 @@ type StreamOptions struct {
 	// ClassNames name the classes in the report, indexed by class; nil
 	// when unknown (see Session.ClassNames).
 	ClassNames []string
+
+	// AllowNaN runs float examples holding NaN or ±Inf; without it Stream
+	// stops at the first with a *NonFiniteError (see CheckFinite).
+	AllowNaN bool
 }
 
 // A Report describes a finished stream.
@@ -237,7 +241,15 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 
 	var compute time.Duration
 	inLen, outLen := s.InputLen(), s.OutputLen()
+	checkFinite := !opt.AllowNaN && (h.Type == dataset.F32 || h.Type == dataset.F64)
 	for f := range full {
+		if checkFinite {
+			if err := CheckFinite(r.Name(), f.b.In[:f.n*inLen], inLen, rep.Images); err != nil {
+				cancel()
+				<-readErr
+				return nil, err
+			}
+		}
 		t0 := time.Now()
 		if err := s.RunBatch(f.b); err != nil {
 			cancel()

@@ -1,0 +1,111 @@
+package infer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/zoo-ml/zoo/dataset"
+)
+
+// CheckInput reports whether the data file name, with header h, can go
+// through a model that takes examples shaped in (without the batch) for
+// task: the file holds at least one example; its element type suits the
+// task (images are u8, scaled to [0, 1], or f32 / f64; codes for decode are
+// f32 or f64); and each example has the model's shape. Shapes match when
+// they are equal once dimensions of size 1 are dropped (28x28 for
+// [1, 28, 28]), or when either is flat with as many values (784 for
+// [1, 28, 28]). The errors name the file and both shapes.
+func CheckInput(name string, h dataset.Header, task string, in []int) error {
+	if len(h.Dims) == 0 || h.Count() == 0 {
+		return fmt.Errorf("%s holds no examples (header %s): nothing to run", name, h)
+	}
+	switch {
+	case task == TaskDecode && h.Type != dataset.F32 && h.Type != dataset.F64:
+		return fmt.Errorf("%s holds %s values; decode takes float codes (IDX f32 or f64), such as zoo infer --task encode writes", name, h.Type)
+	case h.Type != dataset.U8 && h.Type != dataset.F32 && h.Type != dataset.F64:
+		return fmt.Errorf("%s holds %s values; %s takes images as u8 (0 to 255, scaled to [0, 1]) or f32 / f64", name, h.Type, task)
+	}
+	item := h.Dims[1:]
+	if len(h.Dims) == 1 {
+		item = []int{1}
+	}
+	if !sameShape(item, in) {
+		what := "examples"
+		if task != TaskDecode {
+			what = "images"
+		}
+		return fmt.Errorf("%s: %s are %s (%d values), but the model takes %s (%d values)",
+			name, what, shapeString(item), prod(item), shapeString(in), prod(in))
+	}
+	return nil
+}
+
+// sameShape reports whether a and b describe the same example: equal
+// without their dimensions of size 1, or one of them flat with as many
+// values as the other.
+func sameShape(a, b []int) bool {
+	if prod(a) != prod(b) {
+		return false
+	}
+	if len(a) == 1 || len(b) == 1 {
+		return true
+	}
+	squeeze := func(s []int) []int {
+		var out []int
+		for _, d := range s {
+			if d != 1 {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	sa, sb := squeeze(a), squeeze(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for i := range sa {
+		if sa[i] != sb[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// shapeString formats a shape as "1x28x28".
+func shapeString(s []int) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, "x")
+}
+
+// A NonFiniteError says that an input example holds NaN or ±Inf.
+type NonFiniteError struct {
+	// File names the data file.
+	File string
+	// Index is the example's index among those streamed (from 0), and
+	// Value the index of the value within the example.
+	Index, Value int
+	// X is the value found.
+	X float32
+}
+
+// Error names the file, the example and the value, and how to run anyway.
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("%s: example %d holds %v (value %d of the example); the model's outputs would be meaningless (--allow-nan runs it anyway)",
+		e.File, e.Index, e.X, e.Value)
+}
+
+// CheckFinite returns a *NonFiniteError for the first NaN or ±Inf in x,
+// which holds examples of exampleLen values each, the first of them
+// example first of file name; nil when every value is finite.
+func CheckFinite(name string, x []float32, exampleLen, first int) error {
+	for i, v := range x {
+		if v-v != 0 { // NaN - NaN and Inf - Inf are NaN; finite v - v is 0
+
+			return &NonFiniteError{File: name, Index: first + i/exampleLen, Value: i % exampleLen, X: v}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package infer
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+func TestCheckInput(t *testing.T) {
+	h := func(typ dataset.ElemType, dims ...int) dataset.Header { return dataset.Header{Type: typ, Dims: dims} }
+	for _, tc := range []struct {
+		name string
+		h    dataset.Header
+		task string
+		in   []int
+		want string // "" for no error
+	}{
+		{"mnist into mlp", h(dataset.U8, 10, 28, 28), TaskReconstruct, []int{784}, ""},
+		{"mnist into conv", h(dataset.U8, 10, 28, 28), TaskClassify, []int{1, 28, 28}, ""},
+		{"flat f32 into conv", h(dataset.F32, 10, 784), TaskReconstruct, []int{1, 28, 28}, ""},
+		{"f64 images", h(dataset.F64, 3, 1, 28, 28), TaskEncode, []int{784}, ""},
+		{"cifar into cifar", h(dataset.U8, 5, 3, 32, 32), TaskClassify, []int{3, 32, 32}, ""},
+		{"codes", h(dataset.F32, 4, 2), TaskDecode, []int{2}, ""},
+		{"one code per item", h(dataset.F32, 4), TaskDecode, []int{1}, ""},
+		{"cifar into mnist", h(dataset.U8, 5, 3, 32, 32), TaskClassify, []int{1, 28, 28},
+			"d.idx: images are 3x32x32 (3072 values), but the model takes 1x28x28 (784 values)"},
+		{"same count, other shape", h(dataset.U8, 5, 14, 56), TaskReconstruct, []int{1, 28, 28},
+			"images are 14x56 (784 values), but the model takes 1x28x28"},
+		{"channels differ", h(dataset.F32, 5, 3, 16, 16), TaskReconstruct, []int{1, 48, 16}, "images are 3x16x16"},
+		{"codes too long", h(dataset.F32, 4, 30), TaskDecode, []int{2}, "examples are 30 (30 values), but the model takes 2 (2 values)"},
+		{"u8 codes", h(dataset.U8, 4, 2), TaskDecode, []int{2}, "holds u8 values; decode takes float codes"},
+		{"i32 images", h(dataset.I32, 4, 28, 28), TaskReconstruct, []int{784}, "holds i32 values; reconstruct takes images as u8"},
+		{"i8 images", h(dataset.I8, 4, 28, 28), TaskClassify, []int{784}, "holds i8 values"},
+		{"empty", h(dataset.U8, 0, 28, 28), TaskReconstruct, []int{784}, "d.idx holds no examples (header 0x28x28 u8)"},
+		{"no dims", h(dataset.F32), TaskDecode, []int{2}, "holds no examples"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckInput("d.idx", tc.h, tc.task, tc.in)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckFinite(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, tc := range []struct {
+		name         string
+		x            []float32
+		index, value int // index -1: no error
+		first        int
+	}{
+		{"finite", []float32{0, 1, -1, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}, -1, 0, 0},
+		{"nan", []float32{0, 1, 2, 3, nan, 5}, 1, 1, 0},
+		{"+inf", []float32{inf, 1, 2, 3, 4, 5}, 0, 0, 0},
+		{"-inf after first", []float32{0, 1, 2, 3, 4, -inf}, 11, 2, 10},
+		{"first of several", []float32{0, nan, 2, inf, 4, 5}, 0, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckFinite("x.idx", tc.x, 3, tc.first)
+			if tc.index < 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var nf *NonFiniteError
+			if !errors.As(err, &nf) {
+				t.Fatalf("got %v, want a *NonFiniteError", err)
+			}
+			if nf.File != "x.idx" || nf.Index != tc.index || nf.Value != tc.value {
+				t.Fatalf("got %+v, want example %d value %d", nf, tc.index, tc.value)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "x.idx: example") || !strings.Contains(msg, "--allow-nan") {
+				t.Errorf("message %q", msg)
+			}
+		})
+	}
+}
+
+// writeF32 writes an IDX f32 file of n examples of 784 values.
+func writeF32(t *testing.T, path string, x []float32, n int) {
+	t.Helper()
+	b := binary.BigEndian.AppendUint32(nil, 0x0D02)
+	b = binary.BigEndian.AppendUint32(b, uint32(n))
+	b = binary.BigEndian.AppendUint32(b, 784)
+	for _, v := range x {
+		b = binary.BigEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStreamNaN streams a float file whose example 37 holds a NaN: an
+// error naming it without AllowNaN, every example run with it.
+func TestStreamNaN(t *testing.T) {
+	m, _ := zoo.Lookup("tiny-ae-2")
+	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), export.ModelFile))
+	const n = 50
+	x := images(t, n)
+	x[37*784+400] = float32(math.NaN())
+	path := filepath.Join(t.TempDir(), "nan.idx")
+	writeF32(t, path, x, n)
+	for _, allow := range []bool{false, true} {
+		r, err := dataset.OpenIDX(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := s.Stream(context.Background(), r, StreamOptions{Task: TaskReconstruct, Batch: 16, AllowNaN: allow})
+		r.Close()
+		var nf *NonFiniteError
+		switch {
+		case !allow && (!errors.As(err, &nf) || nf.Index != 37 || nf.Value != 400 || nf.File != path):
+			t.Errorf("without AllowNaN: got %v, want example 37 value 400 of %s", err, path)
+		case allow && (err != nil || rep.Images != n):
+			t.Errorf("with AllowNaN: %v, %+v", err, rep)
+		}
+	}
+}
