@@ -1,14 +1,12 @@
 package train
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
 	torch "github.com/zoo-ml/zoo/fixtures/torch"
-	"github.com/zoo-ml/zoo/optim"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -331,67 +329,6 @@ func TestRegistryGradients(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// benchmarkStep times one training step of a registry model: a forward and
-// backward run of the training-mode graph and the recipe's optimizer step.
-func benchmarkStep(b *testing.B, name string, batch int) {
-	m, err := zoo.Lookup(name)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := m.InitWeights(0)
-	n, err := NewNet(m, w, Config{Batch: batch, Loss: m.Recipe.Loss, Grad: true, Training: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer n.Close()
-	var names []string
-	var sizes []int
-	var params [][]float32
-	for _, p := range m.Trainable() {
-		names, sizes, params = append(names, p.Name), append(sizes, p.Size()), append(params, w[p.Name].Data)
-	}
-	opt, err := optim.New(m.Recipe, names, sizes)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 1))
-	for i := range n.Input() {
-		n.Input()[i] = rng.Float32()
-	}
-	if m.Task == zoo.Classify {
-		k := len(n.Target()) / batch
-		for i := 0; i < batch; i++ {
-			n.Target()[i*k+rng.IntN(k)] = 1
-		}
-	} else {
-		copy(n.Target(), n.Input())
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, _, err := n.Run(); err != nil {
-			b.Fatal(err)
-		}
-		g, err := n.Grads()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := opt.Step(params, g); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkTrainStep times a training step of cnn (batch 128, 1x28x28) and
-// conv-ae (batch 64).
-func BenchmarkTrainStep(b *testing.B) {
-	for _, c := range []struct {
-		model string
-		batch int
-	}{{"cnn", 128}, {"conv-ae", 64}} {
-		b.Run(fmt.Sprintf("%s/batch=%d", c.model, c.batch), func(b *testing.B) { benchmarkStep(b, c.model, c.batch) })
 	}
 }
 
