@@ -312,7 +312,7 @@ func figuresSection(c *cli.Context, s *report.Section, modelDir, run string, res
 		f, err := figure.Make(name, []*figure.Model{m}, d, fopt)
 		switch {
 		case errors.Is(err, figure.ErrNotApplicable):
-			skipped = append(skipped, fmt.Sprintf("%s: %v", name, err))
+			skipped = append(skipped, err.Error())
 			continue
 		case err != nil:
 			skipped = append(skipped, fmt.Sprintf("%s: failed: %v", name, err))
