@@ -34,8 +34,7 @@ func CheckInput(name string, h dataset.Header, task string, in []int) error {
 		if task != TaskDecode {
 			what = "images"
 		}
-		return fmt.Errorf("%s: %s are %s (%d values), but the model takes %s (%d values)",
-			name, what, shapeString(item), prod(item), shapeString(in), prod(in))
+		return fmt.Errorf("%s: %s are %s, but the model takes %s", name, what, describe(item), describe(in))
 	}
 	return nil
 }
@@ -69,6 +68,15 @@ func sameShape(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// describe formats an example shape as "1x28x28 (784 values)", or "784
+// values" when flat.
+func describe(s []int) string {
+	if len(s) == 1 {
+		return fmt.Sprintf("%d values", s[0])
+	}
+	return fmt.Sprintf("%s (%d values)", shapeString(s), prod(s))
 }
 
 // shapeString formats a shape as "1x28x28".

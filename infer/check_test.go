@@ -36,7 +36,7 @@ func TestCheckInput(t *testing.T) {
 		{"same count, other shape", h(dataset.U8, 5, 14, 56), TaskReconstruct, []int{1, 28, 28},
 			"images are 14x56 (784 values), but the model takes 1x28x28"},
 		{"channels differ", h(dataset.F32, 5, 3, 16, 16), TaskReconstruct, []int{1, 48, 16}, "images are 3x16x16"},
-		{"codes too long", h(dataset.F32, 4, 30), TaskDecode, []int{2}, "examples are 30 (30 values), but the model takes 2 (2 values)"},
+		{"codes too long", h(dataset.F32, 4, 30), TaskDecode, []int{2}, "d.idx: examples are 30 values, but the model takes 2 values"},
 		{"u8 codes", h(dataset.U8, 4, 2), TaskDecode, []int{2}, "holds u8 values; decode takes float codes"},
 		{"i32 images", h(dataset.I32, 4, 28, 28), TaskReconstruct, []int{784}, "holds i32 values; reconstruct takes images as u8"},
 		{"i8 images", h(dataset.I8, 4, 28, 28), TaskClassify, []int{784}, "holds i8 values"},

@@ -25,7 +25,9 @@ func inferCommand() *cli.Command {
 		Description: `MODEL is an .onnx file or an export folder (which picks model.onnx, encoder.onnx or decoder.onnx
 by --task). DATA is an IDX file (raw or .gz; u8 images are scaled to [0, 1]) or a data set name
 such as mnist, fashion-mnist:test or mnist-mini; a data set that is not found falls back to the
-embedded mnist-mini set, with a notice.
+embedded mnist-mini set, with a notice. DATA must hold at least one example shaped like the
+model's input (28x28 or a flat 784 for [1, 28, 28]), as u8 or float values (decode: float codes);
+float data holding NaN or Inf stops at the first such example, named, unless --allow-nan.
 
 Tasks: reconstruct (images -> images, prints the mean squared error), encode (images -> codes),
 decode (IDX f32 codes -> images), classify (images -> classes; the default for classifiers).
@@ -62,6 +64,7 @@ Example:
 			&cli.BoolFlag{Name: "io-binding", Usage: "run batches through an onnxruntime IoBinding (same outputs; for measuring)"},
 			&cli.IntFlag{Name: "threads", Usage: "onnxruntime intra-op threads (0: one per physical core)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace existing output files"},
+			&cli.BoolFlag{Name: "allow-nan", Usage: "run float inputs holding NaN or Inf (by default the first such example is an error)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the library, provider and shapes"},
 			&cli.StringFlag{Name: "shard", Usage: "process only shard `I/N` (I from 0): the examples [I*T/N, (I+1)*T/N) of the T in DATA; merge the IDX outputs with zoo merge"},
 		},
@@ -177,6 +180,10 @@ func runInfer(c *cli.Context) error {
 		return err
 	}
 	defer r.Close()
+	if err := infer.CheckInput(r.Name(), r.Header(), task, sess.InputShape()); err != nil {
+		return err
+	}
+	first := 0 // index in DATA of the first example streamed
 	var labels *dataset.Reader
 	if task == infer.TaskClassify {
 		if labels, err = openLabels(c.String("labels"), named); err != nil {
@@ -192,6 +199,7 @@ func runInfer(c *cli.Context) error {
 		if err := r.Range(lo, hi); err != nil {
 			return err
 		}
+		first = lo
 		if labels != nil {
 			if labels.Remaining() != total {
 				return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", labels.Name(), labels.Remaining(), total, r.Name())
@@ -256,7 +264,7 @@ func runInfer(c *cli.Context) error {
 		}
 	}
 
-	opt := infer.StreamOptions{Task: task, Batch: batch, PerImage: c.Bool("per-image"), Output: out}
+	opt := infer.StreamOptions{Task: task, Batch: batch, PerImage: c.Bool("per-image"), Output: out, AllowNaN: c.Bool("allow-nan")}
 	if task == infer.TaskClassify {
 		opt.Output, opt.Predictions, opt.Probs, opt.Labels, opt.ClassNames = logits, preds, probs, labels, names
 	}
@@ -268,6 +276,9 @@ func runInfer(c *cli.Context) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		return interruption(c.Context, err)
+	}
+	if nf := (*infer.NonFiniteError)(nil); errors.As(err, &nf) {
+		nf.Index += first
 	}
 	if err != nil {
 		return err
