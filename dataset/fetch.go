@@ -318,7 +318,8 @@ func (dl *download) check(url string) error {
 	from := url
 	if verr := check(dl.part, f); verr != nil {
 		if !errors.Is(verr, ErrNoChecksum) {
-			msg := verr.Error()
+			// The data is deleted here: advice to delete it does not apply.
+			msg := strings.ReplaceAll(verr.Error(), "; "+refetch, "")
 			if !sizeOK {
 				msg = fmt.Sprintf("served %d bytes, want %d; %s", n, f.Size, msg)
 			}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -37,8 +39,11 @@ Example:
 				Name:      "fetch",
 				Usage:     "download data sets, verifying their SHA-256",
 				ArgsUsage: "NAME...",
-				Description: `Each file goes to a temporary file, is checked against the catalogue's size and SHA-256,
-and only then renamed into place. Files already present and valid are kept.
+				Description: `Each file is downloaded into DIR/NAME/.FILE.part, checked against the catalogue's size and
+SHA-256, and only then renamed into place; data that fails the check is deleted and the error names
+the URL that served it. A dropped connection is resumed with an HTTP range request (or restarted when
+the server does not support ranges); the bytes of a failed download are kept, and running the command
+again resumes them. Files already present and valid are kept.
 
 Example:
    zoo data fetch mnist fashion-mnist
@@ -152,8 +157,9 @@ func dataVerify(c *cli.Context) error {
 			}
 		}
 	}
-	failed := 0
+	failed, missing := 0, 0
 	checked := 0
+	var refetch []string
 	for _, name := range names {
 		d, err := dataset.Lookup(name)
 		if err != nil {
@@ -169,6 +175,7 @@ func dataVerify(c *cli.Context) error {
 				if explicit {
 					fmt.Printf("MISSING %s %s\n", d.Name, f.Name)
 					failed++
+					missing++
 				}
 				continue
 			}
@@ -179,13 +186,19 @@ func dataVerify(c *cli.Context) error {
 			if err := dataset.Verify(p, f); err != nil {
 				fmt.Printf("FAIL    %s: %v\n", p, err)
 				failed++
+				if !slices.Contains(refetch, d.Name) {
+					refetch = append(refetch, d.Name)
+				}
 				continue
 			}
 			fmt.Printf("OK      %s\n", p)
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d data files failed verification", failed, checked+failed)
+		if len(refetch) > 0 {
+			fmt.Printf("delete the failed files and download them again: zoo data fetch %s\n", strings.Join(refetch, " "))
+		}
+		return fmt.Errorf("%d of %d data files failed verification", failed, checked+missing)
 	}
 	if checked == 0 && !explicit {
 		fmt.Println("no data set found on the search path; run zoo data fetch NAME")
