@@ -157,7 +157,7 @@ func grid(title string, secs []section) image.Image {
 	labelW := labelMinW
 	for _, s := range secs {
 		for _, r := range s.rows {
-			labelW = max(labelW, int(math.Ceil(float64(label.Width(r))))+12)
+			labelW = max(labelW, int(math.Ceil(float64(label.Width(r))))+pad+10)
 		}
 	}
 	type geom struct{ cw, ch, top int }
