@@ -269,12 +269,15 @@ func (t *trainer) load() error {
 			return fmt.Errorf("resume %s: data %s (%d examples) is not the run's %s (%d examples)", dir, c.now.Name, c.now.N, c.run.Name, c.run.N)
 		}
 	}
-	if t.w, err = t.readWeights(filepath.Join(dir, WeightsFile)); err != nil {
+	if t.w, err = t.readWeights(filepath.Join(dir, WeightsFile), strconv.Itoa(info.Step)); err != nil {
 		return err
 	}
 	state, meta, err := safetensors.ReadFile(filepath.Join(dir, OptimizerFile))
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", dir, err)
+	}
+	if name := meta["zoo.model"]; name != t.m.Name {
+		return fmt.Errorf("resume %s: %s holds the optimizer state of model %q, not %s", dir, OptimizerFile, name, t.m.Name)
 	}
 	if meta["step"] != strconv.Itoa(info.Step) {
 		return fmt.Errorf("resume %s: %s is at step %s but run.json at step %d (the checkpoint was cut short)", dir, OptimizerFile, meta["step"], info.Step)
@@ -283,7 +286,7 @@ func (t *trainer) load() error {
 		return fmt.Errorf("resume %s: %s: %w", dir, OptimizerFile, err)
 	}
 	if t.r.Patience > 0 && info.BestEpoch > 0 {
-		if t.best, err = t.readWeights(filepath.Join(dir, BestFile)); err != nil {
+		if t.best, err = t.readWeights(filepath.Join(dir, BestFile), ""); err != nil {
 			return err
 		}
 	}
@@ -292,11 +295,18 @@ func (t *trainer) load() error {
 	return nil
 }
 
-// readWeights reads a weights file of the run and checks it against the model.
-func (t *trainer) readWeights(path string) (zoo.Weights, error) {
-	w, _, err := safetensors.ReadFile(path)
+// readWeights reads a weights file of the run and checks it against the model
+// and, unless step is "", against the step of run.json.
+func (t *trainer) readWeights(path, step string) (zoo.Weights, error) {
+	w, meta, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
+	}
+	if name := meta["zoo.model"]; name != t.m.Name {
+		return nil, fmt.Errorf("resume: %s holds weights of model %q, but the run (%s) trains %s", path, name, RunFile, t.m.Name)
+	}
+	if step != "" && meta["step"] != step {
+		return nil, fmt.Errorf("resume: %s is at step %s but %s at step %s (the checkpoint was cut short)", path, meta["step"], RunFile, step)
 	}
 	if err := t.m.CheckWeights(w); err != nil {
 		return nil, fmt.Errorf("resume: %s: %w", path, err)
