@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
 	"gonum.org/v1/gonum/mat"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/zoo"
