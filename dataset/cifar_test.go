@@ -765,8 +765,10 @@ func sha256Hex(b []byte) string {
 // FuzzCIFAR feeds arbitrary bytes to OpenCIFAR, OpenImages and ReadLabels
 // as a file, or as every batch of a folder. mode picks the role (bits 0-1),
 // the file name (bit 2: ".bin" or ".tar.gz", which must not matter) and the
-// folder form (bit 3). Nothing may panic; what opens must read to the end
-// with the count its header gives, pixels in [0, 1] and labels 0 to 9.
+// folder form (bit 3). Nothing may panic, opening may not allocate in
+// proportion to what a header or archive claims; what opens must read to
+// the end with the count its header gives, pixels in [0, 1] and labels 0
+// to 9.
 func FuzzCIFAR(f *testing.F) {
 	f.Add(cifarBatch(0, 1), byte(0))
 	f.Add(cifarBatch(5, 2), byte(3))
@@ -798,7 +800,16 @@ func FuzzCIFAR(f *testing.F) {
 		}
 		defer os.RemoveAll(p)
 
-		if r, err := OpenCIFAR(p, role); err == nil {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		r, err := OpenCIFAR(p, role)
+		runtime.ReadMemStats(&after)
+		// Buffers of fixed size (bufio, gzip, tar) and the batch list: no
+		// allocation in proportion to what a header claims.
+		if got := after.TotalAlloc - before.TotalAlloc; got > 2<<20+2*uint64(len(data)) {
+			t.Fatalf("OpenCIFAR allocated %d bytes for %d bytes of data", got, len(data))
+		}
+		if err == nil {
 			checkFuzzRead(t, r, true)
 		}
 		if r, err := OpenImages(p); err == nil {
