@@ -380,3 +380,71 @@ func TestContentRange(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchCancelResume interrupts a download (as Ctrl-C does) after half
+// the file, then fetches again: the second fetch asks only for the rest.
+func TestFetchCancelResume(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/mnist-512/t10k-labels-idx1-ubyte.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := len(data) / 2
+	sent := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	s := newFetchServer(t, data)
+	s.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.ranges = append(s.ranges, r.Header.Get("Range"))
+		s.mu.Unlock()
+		if r.Header.Get("Range") != "" {
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data[:half])
+		w.(http.Flusher).Flush()
+		once.Do(func() { close(sent) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	d := s.dataset("/any/")
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := Fetch(ctx, d, dir, FetchOptions{Progress: func(_ string, n, _ int64) {}})
+		done <- err
+	}()
+	<-sent
+	// Wait for the bytes to reach the partial file, then cancel.
+	part := PartPath(dir, d.Files[0].Name)
+	for deadline := time.Now().Add(10 * time.Second); partSize(part) < int64(half) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Fatalf("canceled Fetch = %v", err)
+	}
+	if got := partSize(part); got != int64(half) {
+		t.Fatalf("partial file holds %d bytes, want %d", got, half)
+	}
+	if _, err := os.Stat(filepath.Join(dir, d.Files[0].Name)); err == nil {
+		t.Fatal("final file exists after a canceled fetch")
+	}
+	if _, err := Fetch(context.Background(), d, dir, FetchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"", fmt.Sprintf("bytes=%d-", half)}; !slices.Equal(s.ranges, want) {
+		t.Errorf("Range headers %q, want %q", s.ranges, want)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, d.Files[0].Name)); !bytes.Equal(got, data) {
+		t.Error("resumed file differs")
+	}
+	if l := leftovers(t, dir, d.Files[0].Name); len(l) != 0 {
+		t.Errorf("left behind: %v", l)
+	}
+}
