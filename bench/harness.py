@@ -1,0 +1,544 @@
+#!/usr/bin/python3
+"""zoo's benchmark: training, inference and memory, zoo against PyTorch and a bare onnxruntime loop.
+
+Run through bench/run.sh, which builds bin/zoo and bin/ortloop first. One section after the other,
+on this machine, it measures and prints markdown tables (see bench/README.md):
+
+  train   images/s of every registry model at its recipe's batch size, zoo train against
+          PyTorch 1.13 (bench/torch_train.py, bench/torch_conv.py), the final training loss of both
+          after the same steps, and the peak RSS of both processes;
+  infer   images/s of zoo infer, of a bare onnxruntime loop (bench/ortloop) on the same ONNX
+          file and images, and of PyTorch eager under no_grad (bench/torch_infer.py, the same
+          weights), at batch 1, 64, 256 and 4096;
+  memory  peak RSS of zoo infer over a generated 1,000,000-image IDX file and over the 10k test set.
+
+Each figure is the median of --repeats runs, with the spread (min-max).
+"""
+import argparse
+import datetime
+import gzip
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PY = "/usr/bin/python3"
+FMNIST = "/usr/share/datasets/fashion-mnist"
+
+# Training steps (batches) per epoch in the full mode, per model: about 5-10 s per epoch for the
+# slower of zoo and PyTorch on a 2-core machine. One warm-up epoch, then --repeats timed epochs.
+TRAIN_STEPS = {
+    "cnn": 60, "cnn-cifar": 100, "conv-ae": 60, "conv-ae-cifar": 60, "conv-ae-deconv": 20,
+    "conv-ae-deconv-unpool": 12, "conv-ae-unpool": 12, "deep-ae": 40, "denoise-ae": 60,
+    "manifold-ae": 100, "mlp-ae": 100, "mlp-cifar": 100, "relu-ae-30": 60, "shallow-ae-128": 80,
+    "shallow-ae-256": 60, "shallow-ae-64": 100, "sparse-ae": 30, "tiny-ae-2": 6, "tiny-ae-4": 6,
+}
+CIFAR_MODELS = {"mlp-cifar", "cnn-cifar", "conv-ae-cifar"}
+MLP_MODELS = {"deep-ae", "mlp-ae", "relu-ae-30", "sparse-ae", "denoise-ae", "manifold-ae",
+              "shallow-ae-64", "shallow-ae-128", "shallow-ae-256", "tiny-ae-2", "tiny-ae-4"}
+CLASSIFIERS = {"cnn", "mlp-cifar", "cnn-cifar"}
+
+INFER_BATCHES = [1, 64, 256, 4096]
+INFER_ALL_BATCHES = ["relu-ae-30", "deep-ae", "cnn"]  # the rest at batch 256 only, unless --infer-all
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    """Runs cmd, returning its stdout; on failure, exits with its stderr."""
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if p.returncode != 0:
+        sys.exit(f"harness: {' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-3000:]}")
+    return p.stdout
+
+
+def timed(cmd, **kw):
+    """Runs cmd under /usr/bin/time -v; returns (stdout, peak RSS in MB)."""
+    fd, path = tempfile.mkstemp(suffix=".time")
+    os.close(fd)
+    try:
+        out = run(["/usr/bin/time", "-v", "-o", path] + cmd, **kw)
+        with open(path) as f:
+            m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", f.read())
+    finally:
+        os.remove(path)
+    return out, int(m.group(1)) / 1024 if m else float("nan")
+
+
+def med(xs):
+    return statistics.median(xs)
+
+
+def spread(xs, fmt="{:.0f}"):
+    """median (min-max)"""
+    return f"{fmt.format(med(xs))} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
+
+
+# ---------------------------------------------------------------- data
+
+
+def idx_u8(path, arr):
+    """Writes arr (uint8, [N, ...]) as a raw IDX u8 file, atomically."""
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(bytes([0, 0, 8, arr.ndim]))
+        for d in arr.shape:
+            f.write(int(d).to_bytes(4, "big"))
+        f.write(np.ascontiguousarray(arr, dtype=np.uint8).tobytes())
+    os.replace(tmp, path)
+
+
+def read_idx(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    nd = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+class Data:
+    """Generated input files, made once under the cache folder."""
+
+    def __init__(self, cache):
+        self.dir = os.path.join(cache, "data")
+        os.makedirs(self.dir, exist_ok=True)
+        self._train = None
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def fmnist_train(self):
+        if self._train is None:
+            self._train = read_idx(os.path.join(FMNIST, "train-images-idx3-ubyte.gz"))
+        return self._train
+
+    def train(self, n):
+        """The first n Fashion-MNIST training images and labels, raw IDX (quicker to load for both sides
+        than the whole gzip file, of which they would use as much)."""
+        im, lb = self.path(f"fmnist-train-{n}-images.idx"), self.path(f"fmnist-train-{n}-labels.idx")
+        if not (os.path.exists(im) and os.path.exists(lb)):
+            idx_u8(im, self.fmnist_train()[:n])
+            idx_u8(lb, read_idx(os.path.join(FMNIST, "train-labels-idx1-ubyte.gz"))[:n])
+        return im, lb
+
+    def val(self, n):
+        """The first n Fashion-MNIST test images and labels, raw IDX."""
+        im, lb = self.path(f"fmnist-val-{n}-images.idx"), self.path(f"fmnist-val-{n}-labels.idx")
+        if not (os.path.exists(im) and os.path.exists(lb)):
+            idx_u8(im, read_idx(os.path.join(FMNIST, "t10k-images-idx3-ubyte.gz"))[:n])
+            idx_u8(lb, read_idx(os.path.join(FMNIST, "t10k-labels-idx1-ubyte.gz"))[:n])
+        return im, lb
+
+    def cifar(self, name, n, seed):
+        """A CIFAR-10 binary batch file of n records of uniform random pixels and labels."""
+        p = self.path(f"cifar-random-{name}-{n}.bin")
+        if not os.path.exists(p):
+            r = np.random.default_rng(seed)
+            rec = np.empty((n, 3073), np.uint8)
+            rec[:, 0] = r.integers(0, 10, n)
+            rec[:, 1:] = r.integers(0, 256, (n, 3072))
+            rec.tofile(p + ".tmp")
+            os.replace(p + ".tmp", p)
+        return p
+
+    def images(self, shape, n):
+        """n images of shape as raw IDX u8: Fashion-MNIST training images repeated for
+        [1, 28, 28] or [784], uniform random pixels (seed 1) for [3, 32, 32]."""
+        tag = "x".join(map(str, shape))
+        p = self.path(f"images-{tag}-{n}.idx")
+        if os.path.exists(p):
+            return p
+        if int(np.prod(shape)) == 784:
+            src = self.fmnist_train().reshape(-1, 784)
+            reps = -(-n // len(src))
+            arr = np.tile(src, (reps, 1))[:n].reshape(n, *shape)
+        else:
+            arr = np.random.default_rng(1).integers(0, 256, (n, *shape), dtype=np.uint8)
+        idx_u8(p, arr)
+        return p
+
+    def big(self, n):
+        """n Fashion-MNIST training images repeated, [n, 28, 28] raw IDX u8, written in chunks."""
+        p = self.path(f"big-{n}.idx")
+        if os.path.exists(p):
+            return p
+        src = self.fmnist_train()
+        with open(p + ".tmp", "wb") as f:
+            f.write(bytes([0, 0, 8, 3]) + n.to_bytes(4, "big") + (28).to_bytes(4, "big") * 2)
+            left = n
+            while left:
+                k = min(left, len(src))
+                f.write(src[:k].tobytes())
+                left -= k
+        os.replace(p + ".tmp", p)
+        return p
+
+
+# ---------------------------------------------------------------- machine
+
+
+def machine(a):
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1))
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    torch_info = json.loads(run([PY, "-c", (
+        "import json, torch; torch.ones(64, 64) @ torch.ones(64, 64); "
+        "libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.split()[-1]}); "
+        "print(json.dumps(dict(version=torch.__version__, blas=libs)))")]))
+    try:
+        commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).strip()
+        if run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).strip():
+            commit += " (with uncommitted changes)"
+    except SystemExit:
+        commit = "unknown"
+    return dict(nproc=os.cpu_count(), cpu=cpu, memory=mem, torch=torch_info["version"],
+                torch_blas=", ".join(os.path.basename(x) for x in torch_info["blas"]) or "none found",
+                commit=commit, threads=a.threads, load_start=os.getloadavg(),
+                date=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                mode="quick" if a.quick else "full")
+
+
+# ---------------------------------------------------------------- training
+
+
+def recipe(zoo, model):
+    out = run([zoo, "show", model])
+    m = re.search(r"^recipe (\{.*\})$", out, re.M)
+    if not m:
+        sys.exit(f"harness: no recipe line in zoo show {model}")
+    return json.loads(m.group(1))
+
+
+def train_data(data, model, quick, batch, steps):
+    """(zoo flags, PyTorch flags) naming the training and validation files."""
+    nval = 200 if quick else 2000
+    if model in CIFAR_MODELS:
+        tr = data.cifar("train", batch * steps, 0)
+        va = data.cifar("val", nval, 2)
+        return ["--data", tr, "--val-data", va], ["--data", tr, "--val-data", va]
+    vim, vlb = data.val(nval)
+    tr, trl = data.train(batch * steps)
+    z, t = ["--data", tr, "--val-data", vim], ["--data", tr, "--val-data", vim]
+    if model in CLASSIFIERS:
+        z += ["--labels", trl, "--val-labels", vlb]
+        t += ["--labels", trl, "--val-labels", vlb]
+    return z, t
+
+
+def train_one(a, data, model):
+    rec = recipe(a.zoo, model)
+    batch = rec["batch_size"]
+    steps = TRAIN_STEPS[model] if not a.quick else 2
+    if model in CIFAR_MODELS and not a.quick:
+        steps = min(steps, 50000 // batch)
+    limit = batch * steps
+    epochs = 1 + a.repeats
+    zflags, tflags = train_data(data, model, a.quick, batch, steps)
+
+    log(f"train {model}: zoo, batch {batch}, {steps} steps x {epochs} epochs")
+    with tempfile.TemporaryDirectory(prefix="zoo-bench-") as tmp:
+        _, zrss = timed([a.zoo, "train", model, "--seed", "0", "--epochs", str(epochs), "--limit", str(limit),
+                         "--out", tmp, "--name", "bench", "--quiet"] + zflags, cwd=tmp)
+        with open(os.path.join(tmp, model, "bench", "run.json")) as f:
+            info = json.load(f)
+    zeps = info["epochs"]
+    if info["recipe"]["batch_size"] != batch or info["train_data"]["n"] != limit:
+        sys.exit(f"harness: zoo trained {model} on {info['train_data']['n']} images in batches of "
+                 f"{info['recipe']['batch_size']}, want {limit} in {batch}")
+
+    log(f"train {model}: pytorch")
+    script = "torch_train.py" if model in MLP_MODELS else "torch_conv.py"
+    out, trss = timed([PY, os.path.join(HERE, script), "--model", model, "--seed", "0", "--epochs", str(epochs),
+                       "--limit", str(limit), "--threads", str(a.threads)] + tflags)
+    recs = [json.loads(l) for l in out.splitlines() if l.strip()]
+    teps = [r for r in recs if not r.get("final")]
+    if teps[0]["batch"] != batch or len(teps) != epochs:
+        sys.exit(f"harness: PyTorch ran {len(teps)} epochs of batch {teps[0]['batch']}, want {epochs} of {batch}")
+
+    def val(e):
+        return e.get("val_loss", e.get("test_mse"))
+    return dict(model=model, batch=batch, steps=steps, epochs=epochs, images=limit,
+                zoo=dict(per_second=[e["images_per_second"] for e in zeps[1:]], train_loss=zeps[-1]["train_loss"],
+                         val_loss=zeps[-1]["val_loss"], rss_mb=zrss, blas=info["versions"].get("blas", "")),
+                torch=dict(per_second=[e["images_per_second"] for e in teps[1:]], train_loss=teps[-1]["train_loss"],
+                           val_loss=val(teps[-1]), rss_mb=trss))
+
+
+def train_table(rows):
+    out = ["| model | batch | steps | zoo img/s median (min–max) | PyTorch img/s median (min–max) | ratio zoo/PyTorch | "
+           "train loss zoo | PyTorch | diff | val loss zoo | PyTorch | peak RSS zoo MB | PyTorch MB |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        z, t = r["zoo"], r["torch"]
+        ratio = med(z["per_second"]) / med(t["per_second"])
+        diff = 100 * (z["train_loss"] / t["train_loss"] - 1)
+        out.append(f"| {r['model']} | {r['batch']} | {r['steps']} x {r['epochs']} | {spread(z['per_second'])} | "
+                   f"{spread(t['per_second'])} | {ratio:.2f} | {z['train_loss']:.5g} | {t['train_loss']:.5g} | "
+                   f"{diff:+.1f}% | {z['val_loss']:.5g} | {t['val_loss']:.5g} | {z['rss_mb']:.0f} | {t['rss_mb']:.0f} |")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- inference
+
+
+def export(a, model):
+    d = os.path.join(a.cache, "models")
+    folder = os.path.join(d, model)
+    if not os.path.exists(os.path.join(folder, "model.onnx")):
+        run([a.zoo, "export", model, "--init", "--seed", "0", "--out", d, "--force"])
+    return os.path.join(folder, "model.onnx")
+
+
+def onnx_input_shape(path):
+    out = run([PY, "-c", "import onnx, sys, json; g = onnx.load(sys.argv[1]).graph; "
+               "print(json.dumps([d.dim_value for d in g.input[0].type.tensor_type.shape.dim][1:]))", path])
+    return json.loads(out)
+
+
+def infer_one(a, data, model, onnx_path, shape, batch):
+    cap = 65536 if int(np.prod(shape)) <= 784 else 32768
+    base = data.images(shape, cap)
+    cal = json.loads(run([a.ortloop, "-model", onnx_path, "-data", base, "-batch", str(batch),
+                          "-threads", str(a.threads), "-calibrate", str(a.calibrate)]))
+    want = cal["images_per_second"] * a.target
+    n = max(4 * batch, 1024)
+    while n < want and n < cap:
+        n *= 2
+    n = min(n, cap)
+    path = data.images(shape, n)
+    log(f"infer {model} batch {batch}: {n} images")
+    ol, zr, zcompute = [], [], []
+    with tempfile.TemporaryDirectory(prefix="zoo-bench-") as tmp:
+        for i in range(a.repeats):  # alternately, so that a change of the machine's load hits both alike
+            ol += json.loads(run([a.ortloop, "-model", onnx_path, "-data", path, "-batch", str(batch),
+                                  "-threads", str(a.threads), "-repeats", "1"]))["images_per_second"]
+            j = os.path.join(tmp, f"{i}.json")
+            run([a.zoo, "infer", onnx_path, path, "--batch", str(batch), "--threads", str(a.threads), "--json", j])
+            with open(j) as f:
+                rep = json.load(f)
+            if rep["images"] != n:
+                sys.exit(f"harness: zoo infer ran {rep['images']} images, want {n}")
+            zr.append(rep["images_per_second"])
+            zcompute.append(rep["compute_seconds"] / rep["seconds"])
+    tr = json.loads(run([PY, os.path.join(HERE, "torch_infer.py"), "--model", model, "--onnx", onnx_path, "--data", path,
+                         "--batch", str(batch), "--threads", str(a.threads), "--repeats", str(a.repeats),
+                         "--target", str(a.target)]))
+    return dict(model=model, batch=batch, images=n, ortloop=ol, zoo=zr,
+                zoo_compute_share=zcompute, torch=tr["images_per_second"], torch_images=tr["images"],
+                torch_check=tr["check_max_abs_diff"])
+
+
+def infer_table(rows):
+    out = ["| model | batch | images | zoo infer img/s median (min–max) | bare ORT loop img/s | PyTorch eager img/s | "
+           "zoo / ORT | zoo / PyTorch |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        z, o, t = med(r["zoo"]), med(r["ortloop"]), med(r["torch"])
+        out.append(f"| {r['model']} | {r['batch']} | {r['images']} | {spread(r['zoo'])} | {spread(r['ortloop'])} | "
+                   f"{spread(r['torch'])} | {z / o:.3f} | {z / t:.2f} |")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- memory
+
+
+def memory(a, data):
+    rows = []
+    n = 100_000 if a.quick else 1_000_000
+    big = data.big(n)
+    t10k = os.path.join(FMNIST, "t10k-images-idx3-ubyte.gz")
+    cases = [("relu-ae-30", t10k, "Fashion-MNIST test (10,000, gzip)", 256),
+             ("relu-ae-30", big, f"generated IDX ({n:,} images, raw)", 256),
+             ("relu-ae-30", big, f"generated IDX ({n:,} images, raw)", 4096),
+             ("cnn", t10k, "Fashion-MNIST test (10,000, gzip)", 256)]
+    with tempfile.TemporaryDirectory(prefix="zoo-bench-") as tmp:
+        for model, path, desc, batch in cases:
+            onnx_path = export(a, model)
+            rss, rate, share = [], [], []
+            log(f"memory {model} on {desc}, batch {batch}")
+            for i in range(a.repeats):
+                j = os.path.join(tmp, f"{i}.json")
+                _, r = timed([a.zoo, "infer", onnx_path, path, "--batch", str(batch), "--threads", str(a.threads),
+                              "--json", j, "--force"])
+                with open(j) as f:
+                    rep = json.load(f)
+                rss.append(r)
+                rate.append(rep["images_per_second"])
+                share.append(rep["compute_seconds"] / rep["seconds"])
+            rows.append(dict(model=model, data=desc, images=rep["images"], batch=batch, rss_mb=rss, per_second=rate,
+                             compute_share=share))
+    return rows
+
+
+def memory_table(rows, train_rows):
+    out = ["| zoo infer | data | batch | peak RSS MB median (min–max) | img/s | onnxruntime share of the stream time |",
+           "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        out.append(f"| {r['model']} | {r['data']} | {r['batch']} | {spread(r['rss_mb'], '{:.1f}')} | "
+                   f"{med(r['per_second']):.0f} | {100 * med(r['compute_share']):.0f}% |")
+    if train_rows:
+        out += ["", "Training peak RSS is in the training table (whole process, one run each: the warm-up and timed "
+                "epochs, with data loading and validation)."]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- targets
+
+
+def targets(res):
+    lines = []
+    tr = res.get("train", [])
+    if tr:
+        miss = [(r["model"], med(r["zoo"]["per_second"]) / med(r["torch"]["per_second"])) for r in tr]
+        bad = [(m, x) for m, x in miss if x < 1.0]
+        lines.append(f"- training images/s >= PyTorch's for every model: "
+                     + ("met" if not bad else "MISSED for " + ", ".join(f"{m} ({x:.2f}, gap {100 * (1 - x):.0f}%)"
+                                                                       for m, x in bad)) + f" ({len(tr)} models)")
+        far = [(r["model"], 100 * (r["zoo"]["train_loss"] / r["torch"]["train_loss"] - 1)) for r in tr]
+        far = [(m, d) for m, d in far if abs(d) > 5]
+        lines.append("- same training loss after the same steps (within 5%): "
+                     + ("met" if not far else "differs for " + ", ".join(f"{m} ({d:+.1f}%)" for m, d in far)))
+    inf = [r for r in res.get("infer", []) if r["batch"] == 256]
+    if inf:
+        slow = [(r["model"], med(r["zoo"]) / med(r["ortloop"])) for r in inf]
+        slow = [(m, x) for m, x in slow if x < 0.95]
+        lines.append("- zoo infer within 5% of the bare onnxruntime loop at batch 256: "
+                     + ("met" if not slow else "MISSED for " + ", ".join(f"{m} ({x:.3f})" for m, x in slow)))
+        weak = [(r["model"], med(r["zoo"]) / med(r["torch"])) for r in inf]
+        weak = [(m, x) for m, x in weak if x < 2]
+        lines.append("- zoo infer >= 2x PyTorch eager at batch 256: "
+                     + ("met" if not weak else "MISSED for " + ", ".join(f"{m} ({x:.2f}x)" for m, x in weak)))
+    mem = res.get("memory", [])
+    if mem:
+        big = [r for r in mem if r["images"] >= 100_000 and r["batch"] == 256]
+        small = [r for r in mem if r["images"] < 100_000 and r["model"] == "relu-ae-30"]
+        peak = max(max(r["rss_mb"]) for r in big)
+        lines.append(f"- zoo infer peak RSS < 150 MB on the {big[0]['images']:,}-image file (batch 256): "
+                     + ("met" if peak < 150 else "MISSED") + f" (largest {peak:.1f} MB)")
+        if small:
+            d = med(big[0]["rss_mb"]) - med(small[0]["rss_mb"])
+            lines.append(f"- independent of the file size: relu-ae-30 batch 256, {big[0]['images']:,} images vs "
+                         f"{small[0]['images']:,}: {d:+.1f} MB")
+    return "\n".join(lines)
+
+
+def report(m, res, a):
+    parts = [f"# zoo benchmark ({m['mode']} mode)", "",
+             f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']}; load average at start "
+             f"{m['load_start'][0]:.2f}, at end {m.get('load_end', (float('nan'),))[0]:.2f}. "
+             f"Threads: {m['threads']} (zoo train's OpenBLAS/goroutines as built, onnxruntime intra-op, "
+             f"torch.set_num_threads). PyTorch {m['torch']} (BLAS: {m['torch_blas']}). "
+             f"zoo {m['commit']}, {m['date']}.", ""]
+    if res.get("train"):
+        parts += ["## Training", "",
+                  f"Recipe batch size; images/s of the training steps only (zoo's run.json `seconds`, PyTorch's "
+                  f"timer around its batches), one warm-up epoch then {a.repeats} timed epochs of the given steps "
+                  f"(median and spread over the timed epochs). Loss: mean training loss of the last epoch, after "
+                  f"the same number of steps on the same images (different random initialisations and shuffles). "
+                  f"zoo BLAS: {res['train'][0]['zoo']['blas']}. 28x28 models train on Fashion-MNIST; the CIFAR-10 "
+                  f"models on a CIFAR-10 binary file of uniform random images and labels (generated, seed 0).", "",
+                  train_table(res["train"]), ""]
+    if res.get("infer"):
+        parts += ["## Inference", "",
+                  f"Weights of `zoo export MODEL --init --seed 0`; PyTorch loads the same weights from the ONNX file "
+                  f"and matches the export's test output (max difference "
+                  f"{max(r['torch_check'] for r in res['infer']):.1e}). zoo infer: the images/s of its --json report "
+                  f"(the stream from the first read to the last output, session start-up excluded; u8 IDX "
+                  f"decoding and the MSE or class counting included, no output file). Bare ORT loop: bench/ortloop, "
+                  f"float32 tensors made before timing. PyTorch: eager, no_grad, eval mode. 28x28 inputs are "
+                  f"Fashion-MNIST training images; CIFAR inputs uniform random.", "",
+                  infer_table(res["infer"]), ""]
+    if res.get("memory"):
+        parts += ["## Memory", "", memory_table(res["memory"], res.get("train")), ""]
+    parts += ["## Targets", "", targets(res), ""]
+    return "\n".join(parts)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes, to check the harness works")
+    ap.add_argument("--out", default=os.path.join(HERE, "results.md"), help="markdown file to write (and .json beside)")
+    ap.add_argument("--sections", default="train,infer,memory")
+    ap.add_argument("--models", help="comma-separated models (default: all registry models)")
+    ap.add_argument("--infer-all", action="store_true", help="every model at every inference batch size")
+    ap.add_argument("--repeats", type=int, help="repeats per figure (default 3)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--zoo", default=os.path.join(ROOT, "bin", "zoo"))
+    ap.add_argument("--ortloop", default=os.path.join(ROOT, "bin", "ortloop"))
+    ap.add_argument("--cache", default=os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                                                    "zoo", "bench"))
+    a = ap.parse_args()
+    a.repeats = a.repeats or (2 if a.quick else 3)
+    a.target = 0.25 if a.quick else 1.5  # seconds per timed inference pass
+    a.calibrate = 0.1 if a.quick else 0.3
+    sections = set(a.sections.split(","))
+    if sections - {"train", "infer", "memory"}:
+        sys.exit(f"harness: unknown sections {sorted(sections - {'train', 'infer', 'memory'})}")
+    for tool in (a.zoo, a.ortloop):
+        if not os.access(tool, os.X_OK):
+            sys.exit(f"harness: {tool} not found; run bench/run.sh, which builds it")
+    for tool in ("/usr/bin/time", PY):
+        if not os.access(tool, os.X_OK):
+            sys.exit(f"harness: {tool} not found (apt-get install time python3-torch python3-onnx)")
+    models = sorted(TRAIN_STEPS)
+    if a.models:
+        models = a.models.split(",")
+        unknown = [m for m in models if m not in TRAIN_STEPS]
+        if unknown:
+            sys.exit(f"harness: unknown models {unknown}")
+    data = Data(a.cache)
+    m = machine(a)
+    log(f"bench: {m['mode']} mode, {m['nproc']} CPUs, load {m['load_start'][0]:.2f}; cache {a.cache}")
+    res = {"machine": m}
+    t0 = time.time()
+    if "train" in sections:
+        res["train"] = [train_one(a, data, model) for model in models]
+    if "infer" in sections:
+        res["infer"] = []
+        if a.quick:
+            plan = [(mm, b) for mm in ("relu-ae-30", "cnn") if mm in models for b in (1, 256)]
+        else:
+            plan = [(mm, b) for mm in models for b in (INFER_BATCHES if a.infer_all or mm in INFER_ALL_BATCHES else [256])]
+        for model, batch in plan:
+            onnx_path = export(a, model)
+            res["infer"].append(infer_one(a, data, model, onnx_path, onnx_input_shape(onnx_path), batch))
+    if "memory" in sections:
+        res["memory"] = memory(a, data)
+    m["load_end"] = os.getloadavg()
+    m["seconds"] = time.time() - t0
+    text = report(m, res, a)
+    print(text)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    for path, body in ((a.out, text), (os.path.splitext(a.out)[0] + ".json", json.dumps(res, indent=1))):
+        with open(path + ".tmp", "w") as f:
+            f.write(body)
+        os.replace(path + ".tmp", path)
+    log(f"bench: {m['seconds']:.0f} s; wrote {a.out} and {os.path.splitext(a.out)[0]}.json")
+
+
+if __name__ == "__main__":
+    main()
