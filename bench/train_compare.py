@@ -33,7 +33,7 @@ def run_zoo(model, epochs, seed, data):
             "seconds": [e["seconds"] for e in eps], "train_loss": eps[-1]["train_loss"]}
 
 
-CONV = {"cnn", "conv-ae", "conv-ae-deconv"}  # models of torch_conv.py
+CONV = {"cnn", "conv-ae", "conv-ae-deconv", "conv-ae-unpool", "conv-ae-deconv-unpool"}  # 28x28 models of torch_conv.py
 
 
 def run_torch(model, epochs, seed, data_dir, threads):
