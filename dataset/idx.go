@@ -303,6 +303,9 @@ func newReader(src io.Reader, name string) (*Reader, error) {
 	head, _ := r.br.Peek(sniffLen)
 	var h [4]byte
 	if n, err := io.ReadFull(r.br, h[:]); err != nil {
+		if r.cutGzip() {
+			return nil, formatErr(name, "truncated gzip file: the compressed stream ends after %d bytes of content, inside the IDX header; probably an interrupted download; %s", n, refetch)
+		}
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, formatErr(name, "too short for an IDX header (%d bytes)", n)
 		}
@@ -320,7 +323,10 @@ func newReader(src io.Reader, name string) (*Reader, error) {
 		return nil, formatErr(name, "header declares %d dimensions, want 1 to %d", nd, MaxDims)
 	}
 	var db [4 * MaxDims]byte
-	if _, err := io.ReadFull(r.br, db[:4*nd]); err != nil {
+	if n, err := io.ReadFull(r.br, db[:4*nd]); err != nil {
+		if r.cutGzip() {
+			return nil, formatErr(name, "truncated gzip file: the compressed stream ends after %d bytes of content, inside the IDX header; probably an interrupted download; %s", 4+n, refetch)
+		}
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, formatErr(name, "truncated header: want %d dimensions", nd)
 		}
@@ -334,6 +340,18 @@ func newReader(src io.Reader, name string) (*Reader, error) {
 		return nil, formatErr(name, "%v", err)
 	}
 	return r, nil
+}
+
+// cutGzip reports, after a read came short, whether the data is gzip
+// whose compressed stream was cut, rather than a complete stream of too
+// little content: the gzip reader's error is sticky.
+func (r *Reader) cutGzip() bool {
+	if r.gz == nil {
+		return false
+	}
+	var b [1]byte
+	_, err := r.gz.Read(b[:])
+	return errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // streamErr wraps a non-EOF read error.
@@ -432,6 +450,8 @@ func (r *Reader) fail(elems int, err error) (int, error) {
 	case errors.As(err, &fe):
 		// The source found the data malformed and says where.
 		r.err = err
+	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && r.cutGzip():
+		r.err = formatErr(r.name, "truncated: expected %d items, got %d: the gzip stream is cut, probably an interrupted download", r.hdr.Count(), r.read)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		r.err = formatErr(r.name, "truncated: expected %d items, got %d", r.hdr.Count(), r.read)
 	default:

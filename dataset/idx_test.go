@@ -227,6 +227,18 @@ func TestStreamErrors(t *testing.T) {
 			}
 			return r, "mem:cut"
 		}, "mem:cut"},
+		{"gzip cut inside the data", func(t *testing.T) (*Reader, string) {
+			img := idxHeader(U8, 10, 28, 28)
+			for i := range 7840 {
+				img = append(img, byte(i*i*7+i/3)) // poorly compressible
+			}
+			z := gzipBytes(t, img)
+			r, err := NewReader(bytes.NewReader(z[:len(z)/2]), "mem:half")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r, "mem:half"
+		}, "the gzip stream is cut, probably an interrupted download"},
 		{"trailing data", func(t *testing.T) (*Reader, string) {
 			r, err := NewReader(bytes.NewReader(append(slices.Clone(full), 9)), "mem:trail")
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"math"
 	"os"
@@ -50,6 +51,18 @@ func TestWildFiles(t *testing.T) {
 	forged := gzipBytes(t, idxHeader(U8, 1<<16, 1<<16))
 	binary.LittleEndian.PutUint32(forged[len(forged)-4:], 16)
 
+	// gzip as the gzip tool writes it, with the original name in the
+	// header: magic 1f 8b 08 08. Renamed to the uncompressed name, it is
+	// still recognised by content.
+	var named bytes.Buffer
+	zw8, _ := gzip.NewWriterLevel(&named, gzip.BestSpeed)
+	zw8.Name = "t10k-images-idx3-ubyte"
+	zw8.Write(rawImages)
+	zw8.Close()
+	if !bytes.HasPrefix(named.Bytes(), []byte{0x1f, 0x8b, 0x08, 0x08}) {
+		t.Fatalf("gzip with a name starts % x", named.Bytes()[:4])
+	}
+
 	tests := []struct {
 		name string // file name: extensions must not matter
 		data []byte
@@ -59,6 +72,8 @@ func TestWildFiles(t *testing.T) {
 		{"renamed-gzip/t10k-images-idx3-ubyte", imagesGz, TestImages, nil},
 		{"renamed-gzip/t10k-labels-idx1-ubyte", labelsGz, TestLabels, nil},
 		{"raw-named-gz/t10k-images-idx3-ubyte.gz", rawImages, TestImages, nil},
+		{"gzip-1f8b0808-renamed/t10k-images-idx3-ubyte", named.Bytes(), TestImages, nil},
+		{"gzip-1f8b0808-cut/t10k-images-idx3-ubyte", named.Bytes()[:named.Len()-20], "", []string{"truncated gzip file: the compressed stream ends after", "inside the IDX header", "interrupted download"}},
 		{"html/t10k-images-idx3-ubyte.gz", html, "", []string{"magic is 3c21444f", "an HTML page, not data", "download it again"}},
 		{"html-bom-space/train.gz", append([]byte("\xef\xbb\xbf\n  <html>"), html...), "", []string{"an HTML page"}},
 		{"html-gzipped/t10k-images-idx3-ubyte.gz", gzipBytes(t, html), "", []string{"a gzip-compressed HTML page"}},
