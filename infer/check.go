@@ -34,7 +34,8 @@ func CheckInput(name string, h dataset.Header, task string, in []int) error {
 		if task != TaskDecode {
 			what = "images"
 		}
-		return fmt.Errorf("%s: %s are %s, but the model takes %s", name, what, describe(item), describe(in))
+		return fmt.Errorf("%s: %s are %s %s with %d values each, but the model takes %s",
+			name, what, shapeString(item), h.Type, prod(item), describe(in))
 	}
 	return nil
 }

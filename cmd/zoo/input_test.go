@@ -67,11 +67,11 @@ func TestInferInputChecks(t *testing.T) {
 		{"nan in shard", []string{p("nan.idx"), "--shard", "1/2"}, "nan.idx: example 13 holds NaN"},
 		{"nan allowed", []string{p("nan.idx"), "--allow-nan"}, ""},
 		{"empty", []string{p("empty.idx")}, "empty.idx holds no examples (header 0x28x28 u8)"},
-		{"cifar into mnist", []string{p("cifar.idx")}, "cifar.idx: images are 3x32x32 (3072 values), but the model takes 784 values"},
+		{"cifar into mnist", []string{p("cifar.idx")}, "cifar.idx: images are 3x32x32 u8 with 3072 values each, but the model takes 784 values"},
 		{"flat model takes any 784", []string{p("wide.idx")}, ""},
 		{"i32 images", []string{p("i32.idx")}, "i32.idx holds i32 values"},
 		{"u8 codes", []string{p("u8codes.idx"), "--task", "decode"}, "u8codes.idx holds u8 values; decode takes float codes"},
-		{"codes of another size", []string{p("codes.idx"), "--task", "decode"}, "codes.idx: examples are 31 values, but the model takes 30 values"},
+		{"codes of another size", []string{p("codes.idx"), "--task", "decode"}, "codes.idx: examples are 31 f32 with 31 values each, but the model takes 30 values"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := p(strings.ReplaceAll(tc.name, " ", "-") + ".out.idx")
