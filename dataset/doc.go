@@ -32,7 +32,15 @@
 // [Archive]) that serves all four roles.
 //
 // Files are looked up in the directories of [SearchPath], checked with
-// [Verify] and downloaded with [Fetch].
+// [Verify] and downloaded with [Fetch], which resumes dropped connections
+// with HTTP range requests and renames a file into place only once its
+// digest matches.
+//
+// A file that is not what its name says is described for what it is in
+// the errors of [OpenIDX], [OpenFile] and [Verify]: an HTML error page
+// saved as .gz, data compressed twice or with another compressor, an
+// archive, a truncated download (with the number of bytes missing), labels
+// given for images or the reverse.
 package dataset
 
 //go:generate go run ./internal/mkmini -src ../../shared/data/mnist -n 2000 -out mini
