@@ -207,6 +207,10 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 // [N, C, H, W], with w, [O, C*K*K], plus b (nil for none), one example at a
 // time in the wide layout, using the memory of b's slots 5 to 7.
 func convWide[T float](b *base, g geom, nw int, x, w, bias, y []T) {
+	if useDirect[T](g) {
+		convWideDirect(b, g, nw, any(x).([]float32), any(w).([]float32), any(bias).([]float32), any(y).([]float32))
+		return
+	}
 	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
 	pads := buffer[T](b, 5, nw*g.C*l.PH*l.PW)
 	cols := buffer[T](b, 6, nw*ckk*l.L)
@@ -215,19 +219,7 @@ func convWide[T float](b *base, g geom, nw int, x, w, bias, y []T) {
 		col, yw := cols[wk*ckk*l.L:][:ckk*l.L], ys[wk*g.O*l.L:][:g.O*l.L]
 		im2colWide(g, l, x[n*il:][:il], pads[wk*g.C*l.PH*l.PW:][:g.C*l.PH*l.PW], col)
 		gemm(false, false, g.O, l.L, ckk, w, ckk, col, l.L, 0, yw, l.L)
-		yn := y[n*g.O*pl:][:g.O*pl]
-		for o := 0; o < g.O; o++ {
-			var bo T
-			if bias != nil {
-				bo = bias[o]
-			}
-			for oh := 0; oh < g.OH; oh++ {
-				dst, src := yn[o*pl+oh*g.OW:][:g.OW], yw[o*l.L+oh*l.PW:][:g.OW]
-				for i, v := range src {
-					dst[i] = v + bo
-				}
-			}
-		}
+		unwide(g, l, l.L, yw, bias, y[n*g.O*pl:][:g.O*pl])
 	})
 }
 

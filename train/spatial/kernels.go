@@ -209,6 +209,21 @@ func wideOf(g geom) wide {
 // [C, H, W], into pad, [C, PH, PW], with zero borders, and fills col,
 // [C*K*K, L], with col[(c*K+i)*K+j][oh*PW + ow] = pad[c, oh+i, ow+j].
 func im2colWide[T float](g geom, l wide, img, pad, col []T) {
+	padWide(g, l, img, pad)
+	ps := l.PH * l.PW
+	for c := 0; c < g.C; c++ {
+		p := pad[c*ps : (c+1)*ps]
+		for ki := 0; ki < g.K; ki++ {
+			for kj := 0; kj < g.K; kj++ {
+				copy(col[((c*g.K+ki)*g.K+kj)*l.L:][:l.L], p[ki*l.PW+kj:])
+			}
+		}
+	}
+}
+
+// padWide copies img, [C, H, W], into the first C*PH*PW values of pad,
+// [C, PH, PW], with zero borders.
+func padWide[T float](g geom, l wide, img, pad []T) {
 	ps, hw := l.PH*l.PW, g.H*g.W
 	for c := 0; c < g.C; c++ {
 		p := pad[c*ps : (c+1)*ps]
@@ -221,11 +236,6 @@ func im2colWide[T float](g geom, l wide, img, pad, col []T) {
 			clear(line[g.P+g.W:])
 		}
 		clear(p[(g.P+g.H)*l.PW:])
-		for ki := 0; ki < g.K; ki++ {
-			for kj := 0; kj < g.K; kj++ {
-				copy(col[((c*g.K+ki)*g.K+kj)*l.L:][:l.L], p[ki*l.PW+kj:])
-			}
-		}
 	}
 }
 

@@ -38,6 +38,7 @@ type base struct {
 	desc  string
 	arity int
 	bufs  []any // []float32 or []float64, by slot
+	idx   []int // the op's integer memory; see ints
 }
 
 // Arity returns the number of inputs of the op.
@@ -76,6 +77,14 @@ func buffer[T float](b *base, i, n int) []T {
 		b.bufs[i] = v
 	}
 	return v[:n]
+}
+
+// ints returns the op's integer memory, of length n.
+func (b *base) ints(n int) []int {
+	if cap(b.idx) < n {
+		b.idx = make([]int, n)
+	}
+	return b.idx[:n]
 }
 
 // output returns a dense tensor of the given shape on the op's memory in

@@ -1,0 +1,91 @@
+package spatial
+
+import "fmt"
+
+// direct16 is conv16 on slices, with the checks that keep the kernel
+// inside them: y[o*ldy + j] = sum over k of wt[k*16 + o] * src[offs[k] + j]
+// for o < 16 and j < n, n a positive multiple of 16.
+func direct16(y []float32, ldy int, wt, src []float32, offs []int, n int) {
+	maxOff := 0
+	for _, o := range offs {
+		if o < 0 {
+			panic(fmt.Sprintf("spatial: direct16: offset %d", o))
+		}
+		maxOff = max(maxOff, o)
+	}
+	switch {
+	case len(offs) == 0 || n <= 0 || n%16 != 0 || ldy < n:
+		panic(fmt.Sprintf("spatial: direct16: %d offsets, n %d, ldy %d", len(offs), n, ldy))
+	case len(wt) < 16*len(offs):
+		panic("spatial: direct16: weights too short")
+	case maxOff+n > len(src):
+		panic("spatial: direct16: source too short")
+	case len(y) < 15*ldy+n:
+		panic("spatial: direct16: output too short")
+	}
+	conv16(&y[0], &wt[0], &src[0], &offs[0], len(offs), n, ldy)
+}
+
+// useDirect says whether convWide runs a convolution of geometry g with
+// the direct kernel: float32, AVX-512, and output channels in blocks of 16.
+func useDirect[T float](g geom) bool {
+	var z T
+	_, f32 := any(z).(float32)
+	return f32 && haveDirect && g.O%16 == 0
+}
+
+// convWideDirect is convWide for useDirect geometries: no column matrix,
+// the kernel reads the padded image at the offsets of the kernel taps.
+func convWideDirect(b *base, g geom, nw int, x, w, bias, y []float32) {
+	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
+	l16 := (l.L + 15) &^ 15
+	// The kernel reads up to 15 values past the padded image, for wide
+	// columns that no output uses.
+	padLen := g.C*l.PH*l.PW + 16
+	pads := buffer[float32](b, 5, nw*padLen)
+	ys := buffer[float32](b, 7, nw*g.O*l16)
+	blocks := g.O / 16
+	wt := buffer[float32](b, 8, g.O*ckk)
+	for ob := 0; ob < blocks; ob++ {
+		for o := 0; o < 16; o++ {
+			for k, v := range w[(ob*16+o)*ckk:][:ckk] {
+				wt[(ob*ckk+k)*16+o] = v
+			}
+		}
+	}
+	offs := b.ints(ckk)
+	for c := 0; c < g.C; c++ {
+		for ki := 0; ki < g.K; ki++ {
+			for kj := 0; kj < g.K; kj++ {
+				offs[(c*g.K+ki)*g.K+kj] = (c*l.PH+ki)*l.PW + kj
+			}
+		}
+	}
+	parallelW(g.N, nw, func(wk, n int) {
+		pad, yw := pads[wk*padLen:][:padLen], ys[wk*g.O*l16:][:g.O*l16]
+		padWide(g, l, x[n*il:][:il], pad)
+		clear(pad[g.C*l.PH*l.PW:])
+		for ob := 0; ob < blocks; ob++ {
+			direct16(yw[ob*16*l16:], l16, wt[ob*ckk*16:][:ckk*16], pad, offs, l16)
+		}
+		unwide(g, l, l16, yw, bias, y[n*g.O*pl:][:g.O*pl])
+	})
+}
+
+// unwide copies the outputs of one example from the wide layout yw, [O,
+// ld], to yn, [O, OH, OW], adding bias (nil for none).
+func unwide[T float](g geom, l wide, ld int, yw, bias, yn []T) {
+	pl := g.plane()
+	for o := 0; o < g.O; o++ {
+		var bo T
+		if bias != nil {
+			bo = bias[o]
+		}
+		for oh := 0; oh < g.OH; oh++ {
+			dst, src := yn[o*pl+oh*g.OW:][:g.OW], yw[o*ld+oh*l.PW:][:g.OW]
+			for i, v := range src {
+				dst[i] = v + bo
+			}
+		}
+	}
+}

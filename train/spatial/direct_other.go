@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package spatial
+
+// haveDirect is false: the direct convolution kernel is written for amd64.
+const haveDirect = false
+
+func conv16(y, wt, src *float32, offs *int, nk, n, ldy int) { panic("spatial: conv16 without AVX-512") }
