@@ -172,10 +172,10 @@ func TestBadInput(t *testing.T) {
 		code int
 	}{
 		{"truncated", nil, []string{onnx, bad + "truncated.idx"}, bad + "truncated.idx", "file has 1234", 1},
-		{"truncated gz", nil, []string{onnx, bad + "short-content.idx.gz"}, bad + "short-content.idx.gz", "gzip trailer", 1},
+		{"truncated gz", nil, []string{onnx, bad + "short-content.idx.gz"}, bad + "short-content.idx.gz", "gzip content has 1234 after the 16-byte header (6606 bytes missing", 1},
 		{"wrong magic", nil, []string{onnx, bad + "wrong-magic.idx"}, bad + "wrong-magic.idx", "not an IDX file", 1},
 		{"dims exceed file", nil, []string{onnx, bad + "dims-exceed.idx"}, bad + "dims-exceed.idx", "header claims 60000x28x28", 1},
-		{"html page", nil, []string{onnx, bad + "html.gz"}, bad + "html.gz", "not an IDX file", 1},
+		{"html page", nil, []string{onnx, bad + "html.gz"}, bad + "html.gz", "an HTML page, not data", 1},
 		{"empty", nil, []string{onnx, bad + "empty.idx"}, bad + "empty.idx", "empty", 1},
 		{"image size", nil, []string{onnx, big}, big, "32x32 u8 with 1024 values each, but", 1},
 		{"unreadable onnx", nil, []string{garbage, "mnist-mini"}, garbage, "not a model onnxruntime can load", 1},
