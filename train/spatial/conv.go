@@ -302,6 +302,11 @@ func weightGradDo[T float](op *weightGradOp, in [][]T) (G.Value, error) {
 	// gradient of its own; the sums add up at the end.
 	ckk, pl, il, wl := g.ckk(), g.plane(), g.img(), g.O*g.ckk()
 	nw := workers(g.N)
+	if g.S == 1 && useDirect[T](g) {
+		out, dw := output[T](&op.base, 2, g.O, g.C, g.K, g.K)
+		weightGradDirect(&op.base, g, nw, any(img).([]float32), any(small).([]float32), any(dw).([]float32))
+		return out, nil
+	}
 	var cols []T
 	if g.S != 1 {
 		cols = buffer[T](&op.base, 0, nw*ckk*pl)

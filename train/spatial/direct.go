@@ -89,3 +89,83 @@ func unwide[T float](g geom, l wide, ld int, yw, bias, yn []T) {
 		}
 	}
 }
+
+// grad8 is wgrad8 on slices, with the checks that keep the kernel inside
+// them: dw[i*16 + o] += sum over j < n of src[offs[i] + j] * swT[j*16 + o]
+// for i < 8, o < 16 and n a positive even number.
+func grad8(dw, swT, src []float32, offs []int, n int) {
+	switch {
+	case len(offs) < 8 || n <= 0 || n%2 != 0:
+		panic(fmt.Sprintf("spatial: grad8: %d offsets, n %d", len(offs), n))
+	case len(dw) < 8*16 || len(swT) < 16*n:
+		panic("spatial: grad8: gradient or column side too short")
+	}
+	for _, o := range offs[:8] {
+		if o < 0 || o+n > len(src) {
+			panic(fmt.Sprintf("spatial: grad8: offset %d of %d values past a source of %d", o, n, len(src)))
+		}
+	}
+	wgrad8(&dw[0], &swT[0], &src[0], &offs[0], n)
+}
+
+// weightGradDirect is the weight gradient of a stride-1 convolution of a
+// useDirect geometry g, from the image side img and the column side small,
+// into dw, [O, C*K*K]: per example, the column side goes to the wide
+// layout transposed, [L, 16] per block of 16 channels, and the kernel
+// correlates it with the padded image at the offsets of the taps, 8 taps
+// at a time.
+func weightGradDirect(b *base, g geom, nw int, img, small, dw []float32) {
+	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
+	n2 := (l.L + 1) &^ 1
+	taps := (ckk + 7) &^ 7
+	blocks := g.O / 16
+	padLen := g.C*l.PH*l.PW + 16
+	pads := buffer[float32](b, 3, nw*padLen)
+	swTs := buffer[float32](b, 4, nw*blocks*n2*16)
+	accs := buffer[float32](b, 1, nw*blocks*taps*16)
+	clear(swTs) // the positions that belong to no output stay zero
+	clear(accs)
+	// Offsets of the taps; those past ckk repeat offset 0 and their sums
+	// are dropped.
+	offs := b.ints(taps)
+	clear(offs)
+	for c := 0; c < g.C; c++ {
+		for ki := 0; ki < g.K; ki++ {
+			for kj := 0; kj < g.K; kj++ {
+				offs[(c*g.K+ki)*g.K+kj] = (c*l.PH+ki)*l.PW + kj
+			}
+		}
+	}
+	parallelW(g.N, nw, func(wk, n int) {
+		pad := pads[wk*padLen:][:padLen]
+		padWide(g, l, img[n*il:][:il], pad)
+		clear(pad[g.C*l.PH*l.PW:])
+		swT := swTs[wk*blocks*n2*16:][:blocks*n2*16]
+		acc := accs[wk*blocks*taps*16:][:blocks*taps*16]
+		sn := small[n*g.O*pl:][:g.O*pl]
+		for o := 0; o < g.O; o++ {
+			blk := swT[(o/16)*n2*16:][:n2*16]
+			for oh := 0; oh < g.OH; oh++ {
+				for ow, v := range sn[o*pl+oh*g.OW:][:g.OW] {
+					blk[(oh*l.PW+ow)*16+o%16] = v
+				}
+			}
+		}
+		for ob := 0; ob < blocks; ob++ {
+			blk, a := swT[ob*n2*16:][:n2*16], acc[ob*taps*16:][:taps*16]
+			for t := 0; t < taps; t += 8 {
+				grad8(a[t*16:], blk, pad, offs[t:], n2)
+			}
+		}
+	})
+	for o := 0; o < g.O; o++ {
+		ob, oi := o/16, o%16
+		for k := 0; k < ckk; k++ {
+			var s float32
+			for wk := 0; wk < nw; wk++ {
+				s += accs[(wk*blocks+ob)*taps*16+k*16+oi]
+			}
+			dw[o*ckk+k] = s
+		}
+	}
+}

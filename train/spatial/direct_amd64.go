@@ -12,3 +12,10 @@ var haveDirect = cpu.X86.HasAVX512F
 //
 //go:noescape
 func conv16(y, wt, src *float32, offs *int, nk, n, ldy int)
+
+// wgrad8 adds to dw[i*16 + o] the sum over j < n of src[offs[i] + j] *
+// swT[j*16 + o], for the 8 taps i < 8 and o < 16; n must be positive and
+// even. It reads src[offs[i] : offs[i]+n] and swT[: 16n].
+//
+//go:noescape
+func wgrad8(dw, swT, src *float32, offs *int, n int)
