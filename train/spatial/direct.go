@@ -27,11 +27,13 @@ func direct16(y []float32, ldy int, wt, src []float32, offs []int, n int) {
 }
 
 // useDirect says whether convWide runs a convolution of geometry g with
-// the direct kernel: float32, AVX-512, and output channels in blocks of 16.
+// the direct kernel: float32, AVX-512, and output channels in blocks of
+// 16, the last block at least half full (the kernel computes the missing
+// channels of a block from zero weights).
 func useDirect[T float](g geom) bool {
 	var z T
 	_, f32 := any(z).(float32)
-	return f32 && haveDirect && g.O%16 == 0
+	return f32 && haveDirect && g.O >= 8 && (g.O%16 == 0 || g.O%16 >= 8)
 }
 
 // convWideDirect is convWide for useDirect geometries: no column matrix,
@@ -43,11 +45,12 @@ func convWideDirect(b *base, g geom, nw int, x, w, bias, y []float32) {
 	// columns that no output uses.
 	padLen := g.C*l.PH*l.PW + 16
 	pads := buffer[float32](b, 5, nw*padLen)
-	ys := buffer[float32](b, 7, nw*g.O*l16)
-	blocks := g.O / 16
-	wt := buffer[float32](b, 8, g.O*ckk)
+	blocks := (g.O + 15) / 16
+	ys := buffer[float32](b, 7, nw*blocks*16*l16)
+	wt := buffer[float32](b, 8, blocks*16*ckk)
+	clear(wt)
 	for ob := 0; ob < blocks; ob++ {
-		for o := 0; o < 16; o++ {
+		for o := 0; o < 16 && ob*16+o < g.O; o++ {
 			for k, v := range w[(ob*16+o)*ckk:][:ckk] {
 				wt[(ob*ckk+k)*16+o] = v
 			}
@@ -62,7 +65,7 @@ func convWideDirect(b *base, g geom, nw int, x, w, bias, y []float32) {
 		}
 	}
 	parallelW(g.N, nw, func(wk, n int) {
-		pad, yw := pads[wk*padLen:][:padLen], ys[wk*g.O*l16:][:g.O*l16]
+		pad, yw := pads[wk*padLen:][:padLen], ys[wk*blocks*16*l16:][:blocks*16*l16]
 		padWide(g, l, x[n*il:][:il], pad)
 		clear(pad[g.C*l.PH*l.PW:])
 		for ob := 0; ob < blocks; ob++ {
@@ -118,7 +121,7 @@ func weightGradDirect(b *base, g geom, nw int, img, small, dw []float32) {
 	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
 	n2 := (l.L + 1) &^ 1
 	taps := (ckk + 7) &^ 7
-	blocks := g.O / 16
+	blocks := (g.O + 15) / 16
 	padLen := g.C*l.PH*l.PW + 16
 	pads := buffer[float32](b, 3, nw*padLen)
 	swTs := buffer[float32](b, 4, nw*blocks*n2*16)

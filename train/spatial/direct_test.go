@@ -101,6 +101,8 @@ func TestWeightGradDirect(t *testing.T) {
 		{N: 3, C: 16, H: 14, W: 14, O: 16, K: 5, P: 2, S: 1}, // its second
 		{N: 2, C: 3, H: 7, W: 9, O: 32, K: 3, P: 1, S: 1},
 		{N: 2, C: 2, H: 6, W: 5, O: 16, K: 3, P: 0, S: 1},
+		{N: 3, C: 3, H: 8, W: 8, O: 8, K: 5, P: 0, S: 1},  // half a block: cnn-cifar's first
+		{N: 2, C: 4, H: 5, W: 7, O: 24, K: 3, P: 1, S: 1}, // a block and a half
 	} {
 		g.OH, g.OW = g.H+2*g.P-g.K+1, g.W+2*g.P-g.K+1
 		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {

@@ -171,6 +171,7 @@ var convCases = []convCase{
 	// on AVX-512 (and 16 input channels, the input gradient too).
 	{"conv-k5-s1-p2-o16", 2, 3, 16, 9, 7, 5, 1, 2, false, true},
 	{"conv-k3-s1-p1-i16-o32", 1, 16, 32, 5, 6, 3, 1, 1, false, true},
+	{"conv-k3-s1-p1-i8-o24", 2, 8, 24, 5, 4, 3, 1, 1, false, true},
 	{"convT-k2-s2-p0", 2, 3, 2, 3, 4, 2, 2, 0, true, true},
 	{"convT-k3-s2-p0", 2, 2, 3, 3, 3, 3, 2, 0, true, true},
 	{"convT-k4-s2-p1", 2, 3, 2, 4, 3, 4, 2, 1, true, true},
