@@ -144,9 +144,15 @@ type filled struct {
 	n int
 }
 
+// inFlight is the number of batches Stream keeps: one being read, one
+// being run, one being measured and written.
+const inFlight = 3
+
 // Stream runs the session over every example of r, Batch at a time, and
-// writes the outputs to opt.Output. Reading the next batch overlaps running
-// the current one; two batches of tensors are allocated up front (and one
+// writes the outputs to opt.Output. Three goroutines form a pipeline: one
+// reads and decodes the next batch and another measures and writes the last
+// while onnxruntime runs the current one, so that runs follow each other
+// back to back. Three batches of tensors are allocated up front (and one
 // more for a short last batch) and reused, so memory does not grow with the
 // file. For TaskReconstruct it also measures the mean squared error between
 // each output and its input. For TaskClassify it takes the outputs as
@@ -220,79 +226,68 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 			b.Close()
 		}
 	}()
-	for range 2 {
+	for range inFlight {
 		b, err := s.NewBatch(batch)
 		if err != nil {
 			return nil, err
 		}
 		batches = append(batches, b)
 	}
-	free := make(chan *Batch, 2)
+	free := make(chan *Batch, inFlight)
 	for _, b := range batches {
 		free <- b
 	}
-	full := make(chan filled, 1)
-	readErr := make(chan error, 1)
+	full := make(chan filled, 1) // read, to run
+	ran := make(chan filled, 1)  // run, to measure and write
+	readErr, sinkErr := make(chan error, 1), make(chan error, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	start := time.Now()
 	go func() { readErr <- s.read(ctx, r, batch, free, full, &batches) }()
-
-	var compute time.Duration
 	inLen, outLen := s.InputLen(), s.OutputLen()
+	go func() {
+		err := s.sink(rep, ran, free, batch, opt, cls, &sumSq)
+		if err != nil {
+			cancel()
+		}
+		sinkErr <- err
+	}()
+
+	// The runner: onnxruntime back to back, while the reader fills the
+	// next batch and the sink measures and writes the last.
+	var compute time.Duration
+	var runErr error
+	seen := 0
 	checkFinite := !opt.AllowNaN && (h.Type == dataset.F32 || h.Type == dataset.F64)
+run:
 	for f := range full {
 		if checkFinite {
-			if err := CheckFinite(r.Name(), f.b.In[:f.n*inLen], inLen, rep.Images); err != nil {
-				cancel()
-				<-readErr
-				return nil, err
+			if runErr = CheckFinite(r.Name(), f.b.In[:f.n*inLen], inLen, seen); runErr != nil {
+				break
 			}
 		}
 		t0 := time.Now()
-		if err := s.RunBatch(f.b); err != nil {
-			cancel()
-			<-readErr
-			return nil, err
+		if runErr = s.RunBatch(f.b); runErr != nil {
+			break
 		}
 		compute += time.Since(t0)
-		out := f.b.Out[:f.n*outLen]
-		if opt.Task == TaskReconstruct {
-			in := f.b.In[:f.n*inLen]
-			for i := 0; i < f.n; i++ {
-				var sq float64
-				for j, y := range out[i*outLen : (i+1)*outLen] {
-					d := float64(y) - float64(in[i*inLen+j])
-					sq += d * d
-				}
-				sumSq += sq
-				if rep.PerImage != nil {
-					rep.PerImage = append(rep.PerImage, sq/float64(outLen))
-				}
-			}
-		}
-		if cls != nil {
-			if err := cls.add(out, f.n, opt); err != nil {
-				cancel()
-				<-readErr
-				return nil, err
-			}
-		}
-		if opt.Output != nil {
-			if err := opt.Output.Write(out); err != nil {
-				cancel()
-				<-readErr
-				return nil, err
-			}
-		}
-		rep.Images += f.n
-		if f.b.N == batch {
-			free <- f.b
+		seen += f.n
+		select {
+		case ran <- f:
+		case <-ctx.Done():
+			break run
 		}
 	}
-	if err := <-readErr; err != nil {
-		return nil, err
+	close(ran)
+	if runErr != nil {
+		cancel()
+	}
+	serr, rerr := <-sinkErr, <-readErr
+	for _, err := range []error{runErr, serr, rerr} {
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -347,6 +342,45 @@ func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free c
 			return ctx.Err()
 		}
 	}
+}
+
+// sink takes the batches onnxruntime has run, in order: it adds their
+// reconstruction errors or classes to rep, writes their outputs, and hands
+// full-sized batches back to the reader.
+func (s *Session) sink(rep *Report, ran <-chan filled, free chan<- *Batch, batch int, opt StreamOptions, cls *classifier, sumSq *float64) error {
+	inLen, outLen := s.InputLen(), s.OutputLen()
+	for f := range ran {
+		out := f.b.Out[:f.n*outLen]
+		if opt.Task == TaskReconstruct {
+			in := f.b.In[:f.n*inLen]
+			for i := 0; i < f.n; i++ {
+				var sq float64
+				for j, y := range out[i*outLen : (i+1)*outLen] {
+					d := float64(y) - float64(in[i*inLen+j])
+					sq += d * d
+				}
+				*sumSq += sq
+				if rep.PerImage != nil {
+					rep.PerImage = append(rep.PerImage, sq/float64(outLen))
+				}
+			}
+		}
+		if cls != nil {
+			if err := cls.add(out, f.n, opt); err != nil {
+				return err
+			}
+		}
+		if opt.Output != nil {
+			if err := opt.Output.Write(out); err != nil {
+				return err
+			}
+		}
+		rep.Images += f.n
+		if f.b.N == batch {
+			free <- f.b // never blocks: free holds every batch
+		}
+	}
+	return nil
 }
 
 func itemDims(h dataset.Header) string {
