@@ -153,9 +153,16 @@ func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
 	cur := n.x
 	partOut := map[string]*G.Node{}
 	lw := &lowering{net: n, dt: dt, params: byName, indices: map[string]*G.Node{}}
-	for _, s := range steps {
+	for i := 0; i < len(steps); i++ {
+		s := steps[i]
+		// A convolution followed by a ReLU in the same part is one op,
+		// which applies the ReLU as it writes its output.
+		lw.relu = i+1 < len(steps) && steps[i+1].Part == s.Part && isReLU(steps[i+1].Layer) && isConv(s.Layer)
 		if cur, err = lw.lower(s, cur); err != nil {
 			return nil, fmt.Errorf("model %s: layer %s: %w", m.Name, s.Prefix, err)
+		}
+		if lw.relu {
+			i++
 		}
 		partOut[s.Part] = cur
 	}
@@ -218,6 +225,20 @@ type lowering struct {
 	dt      tensor.Dtype
 	params  map[string]*G.Node
 	indices map[string]*G.Node // MaxPool2d indices by state_dict prefix
+	relu    bool               // the convolution being lowered applies the next layer, a ReLU
+}
+
+func isReLU(l zoo.Layer) bool {
+	_, ok := l.(zoo.ReLU)
+	return ok
+}
+
+func isConv(l zoo.Layer) bool {
+	switch l.(type) {
+	case zoo.Conv2d, zoo.ConvTranspose2d:
+		return true
+	}
+	return false
 }
 
 // lower appends the nodes of one layer, taking x, to the graph.
@@ -239,11 +260,11 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 	case zoo.Conv2d:
 		lw.net.serialBLAS = true
 		return spatial.Conv2d(x, param("weight"), param("bias"),
-			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x})
+			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x, ReLU: lw.relu})
 	case zoo.ConvTranspose2d:
 		lw.net.serialBLAS = true
 		return spatial.ConvTranspose2d(x, param("weight"), param("bias"),
-			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x})
+			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x, ReLU: lw.relu})
 	case zoo.MaxPool2d:
 		y, idx, err := spatial.MaxPool2d(x, l.Kernel, l.StrideOrKernel())
 		if err != nil {

@@ -19,6 +19,9 @@ type ConvParams struct {
 	// does not: the backward pass then skips the gradient with respect to
 	// it, and asking G.Grad for that gradient fails.
 	NoInputGrad bool
+	// ReLU applies max(x, 0) to the output, as a ReLU layer after the
+	// convolution would, in the same pass: the output is the ReLU's.
+	ReLU bool
 }
 
 func (p ConvParams) stride() int {
@@ -42,7 +45,7 @@ func Conv2d(x, w, b *G.Node, p ConvParams) (*G.Node, error) {
 	}
 	g := geom{N: xs[0], C: xs[1], H: xs[2], W: xs[3], O: ws[0],
 		OH: (xs[2]+2*p.Padding-k)/s + 1, OW: (xs[3]+2*p.Padding-k)/s + 1, K: k, S: s, P: p.Padding}
-	return apply(newConvOp(g, false, b != nil, p.NoInputGrad), x, w, b)
+	return apply(newConvOp(g, false, b != nil, p.NoInputGrad, p.ReLU), x, w, b)
 }
 
 // ConvTranspose2d returns the transposed convolution of x, [N, I, H, W],
@@ -60,7 +63,7 @@ func ConvTranspose2d(x, w, b *G.Node, p ConvParams) (*G.Node, error) {
 	if p.Padding < 0 || g.H <= 0 || g.W <= 0 {
 		return nil, fmt.Errorf("ConvTranspose2d: kernel %d, stride %d and padding %d give input %v an empty output", k, s, p.Padding, xs)
 	}
-	return apply(newConvOp(g, true, b != nil, p.NoInputGrad), x, w, b)
+	return apply(newConvOp(g, true, b != nil, p.NoInputGrad, p.ReLU), x, w, b)
 }
 
 // apply applies op to the non-nil nodes among in.
@@ -83,17 +86,17 @@ func apply(op G.Op, in ...*G.Node) (*G.Node, error) {
 // with inputs x, w and, with bias, b.
 type convOp struct {
 	base
-	g                     geom
-	transposed, bias, noX bool
+	g                           geom
+	transposed, bias, noX, relu bool
 }
 
-func newConvOp(g geom, transposed, bias, noX bool) *convOp {
+func newConvOp(g geom, transposed, bias, noX, relu bool) *convOp {
 	name := "Conv2d"
 	if transposed {
 		name = "ConvTranspose2d"
 	}
-	op := &convOp{g: g, transposed: transposed, bias: bias, noX: noX}
-	op.desc = fmt.Sprintf("spatial.%s%+v(bias %t, input gradient %t)", name, g, bias, !noX)
+	op := &convOp{g: g, transposed: transposed, bias: bias, noX: noX, relu: relu}
+	op.desc = fmt.Sprintf("spatial.%s%+v(bias %t, input gradient %t, relu %t)", name, g, bias, !noX, relu)
 	op.arity = 2
 	if bias {
 		op.arity = 3
@@ -145,7 +148,7 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 	defer serialBLAS()()
 	if !op.transposed && g.S == 1 {
 		out, y := output[T](&op.base, 2, g.N, g.O, g.OH, g.OW)
-		convWide(&op.base, g, nw, x, w, b, y)
+		convWide(&op.base, g, nw, x, w, b, y, op.relu)
 		return out, nil
 	}
 	if !op.transposed {
@@ -158,6 +161,9 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 			gemm(false, false, g.O, pl, ckk, w, ckk, col, pl, 0, yn, pl)
 			if b != nil {
 				addBias(pl, b, yn)
+			}
+			if op.relu {
+				reluInPlace(yn)
 			}
 		})
 		return out, nil
@@ -179,7 +185,7 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 				}
 			}
 		}
-		convWide(&op.base, f, nw, x, wf, b, y)
+		convWide(&op.base, f, nw, x, wf, b, y, op.relu)
 		return out, nil
 	}
 	// col = w^T x_n, with w^T made explicit: gonum's kernel for a
@@ -199,6 +205,9 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 		if b != nil {
 			addBias(g.H*g.W, b, yn)
 		}
+		if op.relu {
+			reluInPlace(yn)
+		}
 	})
 	return out, nil
 }
@@ -206,9 +215,9 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 // convWide sets y, [N, O, OH, OW], to the convolution of stride 1 of x,
 // [N, C, H, W], with w, [O, C*K*K], plus b (nil for none), one example at a
 // time in the wide layout, using the memory of b's slots 5 to 7.
-func convWide[T float](b *base, g geom, nw int, x, w, bias, y []T) {
+func convWide[T float](b *base, g geom, nw int, x, w, bias, y []T, relu bool) {
 	if useDirect[T](g) {
-		convWideDirect(b, g, nw, any(x).([]float32), any(w).([]float32), any(bias).([]float32), any(y).([]float32))
+		convWideDirect(b, g, nw, any(x).([]float32), any(w).([]float32), any(bias).([]float32), any(y).([]float32), relu)
 		return
 	}
 	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
@@ -219,7 +228,7 @@ func convWide[T float](b *base, g geom, nw int, x, w, bias, y []T) {
 		col, yw := cols[wk*ckk*l.L:][:ckk*l.L], ys[wk*g.O*l.L:][:g.O*l.L]
 		im2colWide(g, l, x[n*il:][:il], pads[wk*g.C*l.PH*l.PW:][:g.C*l.PH*l.PW], col)
 		gemm(false, false, g.O, l.L, ckk, w, ckk, col, l.L, 0, yw, l.L)
-		unwide(g, l, l.L, yw, bias, y[n*g.O*pl:][:g.O*pl])
+		unwide(g, l, l.L, yw, bias, y[n*g.O*pl:][:g.O*pl], relu)
 	})
 }
 
@@ -243,8 +252,14 @@ func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 	x, w := inputs[0], inputs[1]
 	d := make(G.Nodes, len(inputs))
 	var err error
+	if op.relu {
+		// The gradient with respect to the convolution's own output.
+		if grad, err = G.ApplyOp(newReLUOp(output.Shape().Clone(), true), output, grad); err != nil {
+			return nil, fmt.Errorf("%v: ReLU gradient: %w", op, err)
+		}
+	}
 	if !op.noX {
-		if d[0], err = G.ApplyOp(newConvOp(op.g, !op.transposed, false, false), grad, w); err != nil {
+		if d[0], err = G.ApplyOp(newConvOp(op.g, !op.transposed, false, false, false), grad, w); err != nil {
 			return nil, fmt.Errorf("%v: input gradient: %w", op, err)
 		}
 	}

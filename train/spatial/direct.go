@@ -38,7 +38,7 @@ func useDirect[T float](g geom) bool {
 
 // convWideDirect is convWide for useDirect geometries: no column matrix,
 // the kernel reads the padded image at the offsets of the kernel taps.
-func convWideDirect(b *base, g geom, nw int, x, w, bias, y []float32) {
+func convWideDirect(b *base, g geom, nw int, x, w, bias, y []float32, relu bool) {
 	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
 	l16 := (l.L + 15) &^ 15
 	// The kernel reads up to 15 values past the padded image, for wide
@@ -71,13 +71,14 @@ func convWideDirect(b *base, g geom, nw int, x, w, bias, y []float32) {
 		for ob := 0; ob < blocks; ob++ {
 			direct16(yw[ob*16*l16:], l16, wt[ob*ckk*16:][:ckk*16], pad, offs, l16)
 		}
-		unwide(g, l, l16, yw, bias, y[n*g.O*pl:][:g.O*pl])
+		unwide(g, l, l16, yw, bias, y[n*g.O*pl:][:g.O*pl], relu)
 	})
 }
 
 // unwide copies the outputs of one example from the wide layout yw, [O,
-// ld], to yn, [O, OH, OW], adding bias (nil for none).
-func unwide[T float](g geom, l wide, ld int, yw, bias, yn []T) {
+// ld], to yn, [O, OH, OW], adding bias (nil for none) and, with relu,
+// applying max(x, 0).
+func unwide[T float](g geom, l wide, ld int, yw, bias, yn []T, relu bool) {
 	pl := g.plane()
 	for o := 0; o < g.O; o++ {
 		var bo T
@@ -86,6 +87,12 @@ func unwide[T float](g geom, l wide, ld int, yw, bias, yn []T) {
 		}
 		for oh := 0; oh < g.OH; oh++ {
 			dst, src := yn[o*pl+oh*g.OW:][:g.OW], yw[o*ld+oh*l.PW:][:g.OW]
+			if relu {
+				for i, v := range src {
+					dst[i] = max(v+bo, 0)
+				}
+				continue
+			}
 			for i, v := range src {
 				dst[i] = v + bo
 			}

@@ -80,6 +80,13 @@ func reluDo[T float](op *reluOp, in [][]T) (G.Value, error) {
 	return out, nil
 }
 
+// reluInPlace sets each element x of s to max(x, 0), NaN staying NaN.
+func reluInPlace[T float](s []T) {
+	for i, v := range s {
+		s[i] = max(v, 0)
+	}
+}
+
 // reluGrad sets dx to dy where y > 0 and to 0 elsewhere, without
 // branches, which random signs would mispredict: y > 0 exactly when the
 // bits of y, less 1, as an unsigned integer, are below those of +Inf.

@@ -187,6 +187,11 @@ func (c convCase) shapes() (x, w []int) {
 }
 
 func (c convCase) build(g *G.ExprGraph, x, w, b []float64, f32, noX bool) (*G.Node, []*G.Node, error) {
+	return c.buildReLU(g, x, w, b, f32, noX, false)
+}
+
+// buildReLU is build with the ReLU fused into the convolution or not.
+func (c convCase) buildReLU(g *G.ExprGraph, x, w, b []float64, f32, noX, relu bool) (*G.Node, []*G.Node, error) {
 	xs, ws := c.shapes()
 	mk := leaf
 	if f32 {
@@ -202,7 +207,7 @@ func (c convCase) build(g *G.ExprGraph, x, w, b []float64, f32, noX bool) (*G.No
 		bn = mk(g, "b", []int{c.out}, b)
 		wrt = append(wrt, bn)
 	}
-	p := ConvParams{Stride: c.s, Padding: c.p, NoInputGrad: noX}
+	p := ConvParams{Stride: c.s, Padding: c.p, NoInputGrad: noX, ReLU: relu}
 	var y *G.Node
 	var err error
 	if c.transposed {
@@ -309,6 +314,47 @@ func TestConvForward(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestConvReLU checks the convolutions with a fused ReLU: in float32 and
+// float64 their output equals ReLU applied to the plain convolution's,
+// exactly, and their gradients agree with finite differences.
+func TestConvReLU(t *testing.T) {
+	for _, c := range convCases {
+		switch c.name {
+		case "conv-k5-s1-p2-o16", "conv-k4-s2-p1", "conv-k3-s1-p1-nobias", "convT-k3-s2-p0", "convT-k3-s1-p1":
+		default:
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			x, w, b := c.data()
+			for _, f32 := range []bool{false, true} {
+				g := G.NewGraph()
+				fused, _, err := c.buildReLU(g, x, w, b, f32, false, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g2 := G.NewGraph()
+				plain, _, err := c.build(g2, x, w, b, f32, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref, err := ReLU(plain)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, want := forward(t, g, fused), forward(t, g2, ref)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("float32=%t: [%d] fused %v, ReLU(conv) %v", f32, i, got[i], want[i])
+					}
+				}
+			}
+			gradCheck(t, func(g *G.ExprGraph) (*G.Node, []*G.Node, error) {
+				return c.buildReLU(g, x, w, b, false, false, true)
+			})
+		})
 	}
 }
 
