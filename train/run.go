@@ -269,25 +269,39 @@ func (t *trainer) load() error {
 			return fmt.Errorf("resume %s: data %s (%d examples) is not the run's %s (%d examples)", dir, c.now.Name, c.now.N, c.run.Name, c.run.N)
 		}
 	}
-	if t.w, err = t.readWeights(filepath.Join(dir, WeightsFile), strconv.Itoa(info.Step)); err != nil {
+	step := strconv.Itoa(info.Step)
+	var restore []string
+	var prev bool
+	if t.w, prev, err = t.readCheckpointFile(WeightsFile, "step", step); err != nil {
 		return err
 	}
-	state, meta, err := safetensors.ReadFile(filepath.Join(dir, OptimizerFile))
+	if prev {
+		restore = append(restore, WeightsFile)
+	}
+	state, prev, err := t.readCheckpointFile(OptimizerFile, "step", step)
 	if err != nil {
-		return fmt.Errorf("resume %s: %w", dir, err)
+		return err
 	}
-	if name := meta["zoo.model"]; name != t.m.Name {
-		return fmt.Errorf("resume %s: %s holds the optimizer state of model %q, not %s", dir, OptimizerFile, name, t.m.Name)
-	}
-	if meta["step"] != strconv.Itoa(info.Step) {
-		return fmt.Errorf("resume %s: %s is at step %s but run.json at step %d (the checkpoint was cut short)", dir, OptimizerFile, meta["step"], info.Step)
+	if prev {
+		restore = append(restore, OptimizerFile)
 	}
 	if err := t.optimizer.LoadState(state); err != nil {
 		return fmt.Errorf("resume %s: %s: %w", dir, OptimizerFile, err)
 	}
 	if t.r.Patience > 0 && info.BestEpoch > 0 {
-		if t.best, err = t.readWeights(filepath.Join(dir, BestFile), ""); err != nil {
+		if t.best, prev, err = t.readCheckpointFile(BestFile, "epoch", strconv.Itoa(info.BestEpoch)); err != nil {
 			return err
+		}
+		if prev {
+			restore = append(restore, BestFile)
+		}
+	}
+	// A checkpoint cut short by a kill left some files a step ahead of
+	// run.json: put the previous ones back, so that the folder is whole
+	// again before the next checkpoint keeps it as the previous one.
+	for _, name := range restore {
+		if err := linkReplace(filepath.Join(dir, previous(name)), filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("resume %s: restore %s: %w", dir, name, err)
 		}
 	}
 	info.Status, info.Error = StatusRunning, ""
@@ -295,23 +309,73 @@ func (t *trainer) load() error {
 	return nil
 }
 
-// readWeights reads a weights file of the run and checks it against the model
-// and, unless step is "", against the step of run.json.
-func (t *trainer) readWeights(path, step string) (zoo.Weights, error) {
+// readCheckpointFile reads the checkpoint file name of the run folder,
+// whose metadata key (step or epoch) must equal want, run.json's. A file a
+// step ahead, left by a checkpoint cut short, is passed over for the
+// previous checkpoint's copy, and prev says so.
+func (t *trainer) readCheckpointFile(name, key, want string) (w zoo.Weights, prev bool, err error) {
+	path := filepath.Join(t.opt.Dir, name)
+	w, at, err := t.readWeights(path, key)
+	if err == nil && at == want {
+		return w, false, nil
+	}
+	old := filepath.Join(t.opt.Dir, previous(name))
+	if pw, pat, perr := t.readWeights(old, key); perr == nil && pat == want {
+		return pw, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return nil, false, fmt.Errorf("resume: %s is at %s %s but %s at %s %s, and %s does not hold %s %s either (the checkpoint was cut short)",
+		path, key, at, RunFile, key, want, previous(name), key, want)
+}
+
+// readWeights reads a weights or optimizer file of the run, checks it
+// against the model and returns it with the value of its metadata key.
+func (t *trainer) readWeights(path, key string) (zoo.Weights, string, error) {
 	w, meta, err := safetensors.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
+		return nil, "", fmt.Errorf("resume: %w", err)
 	}
 	if name := meta["zoo.model"]; name != t.m.Name {
-		return nil, fmt.Errorf("resume: %s holds weights of model %q, but the run (%s) trains %s", path, name, RunFile, t.m.Name)
+		what := "weights"
+		if filepath.Base(path) == OptimizerFile || filepath.Base(path) == previous(OptimizerFile) {
+			what = "the optimizer state"
+		}
+		return nil, "", fmt.Errorf("resume: %s holds %s of model %q, but the run (%s) trains %s", path, what, name, RunFile, t.m.Name)
 	}
-	if step != "" && meta["step"] != step {
-		return nil, fmt.Errorf("resume: %s is at step %s but %s at step %s (the checkpoint was cut short)", path, meta["step"], RunFile, step)
+	if filepath.Base(path) != OptimizerFile && filepath.Base(path) != previous(OptimizerFile) {
+		if err := t.m.CheckWeights(w); err != nil {
+			return nil, "", fmt.Errorf("resume: %s: %w", path, err)
+		}
 	}
-	if err := t.m.CheckWeights(w); err != nil {
-		return nil, fmt.Errorf("resume: %s: %w", path, err)
+	return w, meta[key], nil
+}
+
+// previous names the copy of a checkpoint file that the next checkpoint
+// keeps: model.safetensors -> model.prev.safetensors.
+func previous(name string) string {
+	ext := filepath.Ext(name)
+	return name[:len(name)-len(ext)] + ".prev" + ext
+}
+
+// linkReplace makes dst a hard link to src (a copy where the file system
+// has no hard links), replacing dst atomically.
+func linkReplace(src, dst string) error {
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".link")
+	os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		b, rerr := os.ReadFile(src)
+		if rerr != nil {
+			return rerr
+		}
+		return atomicfile.WriteFile(dst, b, true)
 	}
-	return w, nil
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // ReadInfo reads the run.json of a run folder.
@@ -617,8 +681,21 @@ func copyWeights(w zoo.Weights) zoo.Weights {
 
 // checkpoint writes the run folder: weights, optimizer state, best weights,
 // metrics, plot, and run.json last, each file atomically.
+//
+// A kill can land between any two of these renames. So that run.json always
+// names a checkpoint that can be resumed, the files of the last one are
+// first kept as *.prev.safetensors (hard links); resume takes those where
+// the newer files are a step ahead of run.json.
 func (t *trainer) checkpoint() error {
 	dir := t.opt.Dir
+	for _, name := range []string{WeightsFile, OptimizerFile, BestFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			continue
+		}
+		if err := linkReplace(filepath.Join(dir, name), filepath.Join(dir, previous(name))); err != nil {
+			return fmt.Errorf("checkpoint %s: keep %s: %w", dir, name, err)
+		}
+	}
 	meta := map[string]string{"zoo.model": t.m.Name, "epoch": strconv.Itoa(t.info.Epoch), "step": strconv.Itoa(t.info.Step)}
 	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), t.w, meta); err != nil {
 		return err

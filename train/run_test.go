@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -292,5 +294,82 @@ func TestNoise(t *testing.T) {
 		if msg := tc.check(x); msg != "" {
 			t.Errorf("%v: %s", tc.noise, msg)
 		}
+	}
+}
+
+// TestResumeAfterCutCheckpoint: a kill can land between any two renames of
+// a checkpoint. Whatever files are a step ahead of run.json, resume takes
+// the previous checkpoint's copies and ends at the weights of a run never
+// cut, and the folder is whole again for the next cut.
+func TestResumeAfterCutCheckpoint(t *testing.T) {
+	tr, val := fixture(t)
+	root := t.TempDir()
+	straight := filepath.Join(root, "straight")
+	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: straight}); err != nil {
+		t.Fatal(err)
+	}
+	// A run interrupted at step 6, with the checkpoint of step 4 kept.
+	cut := filepath.Join(root, "cut")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(6)
+	if _, err := Run(ctx, Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut}); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	for _, f := range []string{previous(WeightsFile), previous(OptimizerFile)} {
+		if _, meta, err := safetensors.ReadFile(filepath.Join(cut, f)); err != nil || meta["step"] != "4" {
+			t.Fatalf("%s: step %q, %v; want the checkpoint of step 4", f, meta["step"], err)
+		}
+	}
+	// The next checkpoint, killed after it kept the previous files and
+	// after 0, 1 or 2 of its renames (files of a later step).
+	for ahead := 0; ahead <= 2; ahead++ {
+		dir := filepath.Join(root, fmt.Sprint("ahead", ahead))
+		if err := os.CopyFS(dir, os.DirFS(cut)); err != nil {
+			t.Fatal(err)
+		}
+		for i, name := range []string{WeightsFile, OptimizerFile} {
+			if err := linkReplace(filepath.Join(dir, name), filepath.Join(dir, previous(name))); err != nil {
+				t.Fatal(err)
+			}
+			if i < ahead {
+				b, err := os.ReadFile(filepath.Join(straight, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// As the checkpoint writes: a new file renamed over the
+				// name (the old one lives on as the hard link).
+				if err := atomicfile.WriteFile(filepath.Join(dir, name), b, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Resumed, interrupted once more (a second checkpoint after the
+		// repair), then resumed to the end.
+		ctx := &stopAfter{Context: context.Background()}
+		ctx.n.Store(3)
+		if _, err := Run(ctx, Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: dir, Resume: true}); !errors.Is(err, ErrInterrupted) {
+			t.Fatalf("ahead %d: resumed run: %v", ahead, err)
+		}
+		if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: dir, Resume: true}); err != nil {
+			t.Fatalf("ahead %d: second resume: %v", ahead, err)
+		}
+		sameWeights(t, weights(t, straight), weights(t, dir))
+	}
+
+	// Files a step ahead with no previous copy of run.json's step: an error
+	// that says the checkpoint was cut short.
+	bad := filepath.Join(root, "bad")
+	if err := os.CopyFS(bad, os.DirFS(cut)); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{WeightsFile, previous(WeightsFile)} {
+		b, _ := os.ReadFile(filepath.Join(straight, WeightsFile))
+		if err := atomicfile.WriteFile(filepath.Join(bad, f), b, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: bad, Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "cut short") || !strings.Contains(err.Error(), WeightsFile) {
+		t.Errorf("no checkpoint at run.json's step: %v", err)
 	}
 }

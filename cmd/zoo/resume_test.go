@@ -79,7 +79,7 @@ func TestResumeOtherModel(t *testing.T) {
 		{"weights of another model", []string{"--resume", otherWeights},
 			filepath.Join(otherWeights, train.WeightsFile) + ` holds weights of model "relu-ae-30", but the run (run.json) trains shallow-ae-256`},
 		{"optimizer state of another model", []string{"--resume", otherOptimizer},
-			train.OptimizerFile + ` holds the optimizer state of model "relu-ae-30", not shallow-ae-256`},
+			train.OptimizerFile + ` holds the optimizer state of model "relu-ae-30", but the run (run.json) trains shallow-ae-256`},
 		{"weights of another step", []string{"--resume", cutShort}, "the checkpoint was cut short"},
 		{"unknown model", []string{"--resume", unknown}, "no-such-model"},
 		{"another model on the command line", []string{"relu-ae-30", "--resume", shallow}, "continues shallow-ae-256; give no other model"},
