@@ -78,7 +78,11 @@ func (a *Adam) Step(params, grads [][]float32) error {
 	a.steps++
 	k := a.kernel(min(a.steps, 1<<24))
 	for i, p := range params {
-		k.update(p, grads[i], a.m[i], a.v[i])
+		if len(p) < 2*grain {
+			k.update(p, grads[i], a.m[i], a.v[i])
+			continue
+		}
+		k.spreadUpdate(p, grads[i], a.m[i], a.v[i])
 	}
 	return nil
 }
@@ -133,6 +137,12 @@ func (k *adamKernel) update(p, g, m, v []float32) {
 		m[j], v[j] = mj, vj
 		p[j] += float32(negStep*mj) / denom
 	}
+}
+
+// spreadUpdate is update spread over goroutines with spread, for large
+// parameters.
+func (k adamKernel) spreadUpdate(p, g, m, v []float32) {
+	spread(len(p), func(lo, hi int) { k.update(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]) })
 }
 
 // Steps returns the number of steps taken.

@@ -26,7 +26,9 @@ package optim
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -222,6 +224,33 @@ func stepValue(ws zoo.Weights, key string, limit int, required bool) (int, error
 		return 0, fmt.Errorf("tensor %q holds %v, want an integer in [0, %d)", key, v, limit)
 	}
 	return int(v), nil
+}
+
+// grain is the fewest elements of a parameter that spread updates on
+// more than one goroutine, PyTorch's grain size for its CPU kernels.
+const grain = 1 << 15
+
+// spread calls f on the ranges [lo, hi) that cover [0, n): one range for
+// fewer than 2*grain elements, else about equal ranges on up to GOMAXPROCS
+// goroutines side by side. The updates are elementwise, so the result does
+// not depend on how the ranges fall.
+func spread(n int, f func(lo, hi int)) {
+	nw := min(runtime.GOMAXPROCS(0), n/grain)
+	if nw <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + nw - 1) / nw
+	for lo := per; lo < n; lo += per {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, min(n, lo+per))
+		}()
+	}
+	f(0, per)
+	wg.Wait()
 }
 
 // fma32 returns x*y + z rounded once to float32, as C's fmaf does.

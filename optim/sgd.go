@@ -82,7 +82,11 @@ func (s *SGD) Step(params, grads [][]float32) error {
 		if s.buf != nil {
 			b = s.buf[i]
 		}
-		s.update(p, grads[i], b)
+		if len(p) < 2*grain {
+			s.update(p, grads[i], b)
+			continue
+		}
+		s.spreadUpdate(p, grads[i], b)
 	}
 	s.steps++
 	return nil
@@ -130,6 +134,18 @@ func (s *SGD) update(p, g, b []float32) {
 		}
 		p[j] = pj
 	}
+}
+
+// spreadUpdate is update spread over goroutines with spread, for large
+// parameters.
+func (s *SGD) spreadUpdate(p, g, b []float32) {
+	spread(len(p), func(lo, hi int) {
+		var bc []float32
+		if b != nil {
+			bc = b[lo:hi]
+		}
+		s.update(p[lo:hi], g[lo:hi], bc)
+	})
 }
 
 // Steps returns the number of steps taken.
