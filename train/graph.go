@@ -152,7 +152,7 @@ func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
 
 	cur := n.x
 	partOut := map[string]*G.Node{}
-	lw := &lowering{net: n, dt: dt, params: byName, indices: map[string]*G.Node{}}
+	lw := &lowering{net: n, dt: dt, params: byName, indices: map[string]*G.Node{}, input: map[*G.Node]bool{}}
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
 		// A convolution followed by a ReLU in the same part is one op,
@@ -226,7 +226,12 @@ type lowering struct {
 	params  map[string]*G.Node
 	indices map[string]*G.Node // MaxPool2d indices by state_dict prefix
 	relu    bool               // the convolution being lowered applies the next layer, a ReLU
+	input   map[*G.Node]bool   // reshapes of the network's input
 }
+
+// inputOnly says whether x is the network's input or a reshape of it,
+// which needs no gradient.
+func (lw *lowering) inputOnly(x *G.Node) bool { return x == lw.net.x || lw.input[x] }
 
 func isReLU(l zoo.Layer) bool {
 	_, ok := l.(zoo.ReLU)
@@ -247,24 +252,15 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 	param := func(name string) *G.Node { return lw.params[s.Prefix+"."+name] }
 	switch l := s.Layer.(type) {
 	case zoo.Linear:
-		w, b := param("weight"), param("bias")
-		wt, err := spatial.Transpose(w)
-		if err != nil {
-			return nil, err
-		}
-		y, err := G.Mul(x, wt)
-		if err != nil {
-			return nil, err
-		}
-		return G.BroadcastAdd(y, b, nil, []byte{0})
+		return spatial.Linear(x, param("weight"), param("bias"), lw.inputOnly(x))
 	case zoo.Conv2d:
 		lw.net.serialBLAS = true
 		return spatial.Conv2d(x, param("weight"), param("bias"),
-			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x, ReLU: lw.relu})
+			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: lw.inputOnly(x), ReLU: lw.relu})
 	case zoo.ConvTranspose2d:
 		lw.net.serialBLAS = true
 		return spatial.ConvTranspose2d(x, param("weight"), param("bias"),
-			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: x == lw.net.x, ReLU: lw.relu})
+			spatial.ConvParams{Stride: l.StrideOr1(), Padding: l.Padding, NoInputGrad: lw.inputOnly(x), ReLU: lw.relu})
 	case zoo.MaxPool2d:
 		y, idx, err := spatial.MaxPool2d(x, l.Kernel, l.StrideOrKernel())
 		if err != nil {
@@ -299,7 +295,11 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 	case zoo.Identity:
 		return x, nil
 	case zoo.Flatten, zoo.Unflatten:
-		return G.Reshape(x, append(tensor.Shape{batch}, s.Out...))
+		y, err := G.Reshape(x, append(tensor.Shape{batch}, s.Out...))
+		if err == nil && lw.inputOnly(x) {
+			lw.input[y] = true
+		}
+		return y, err
 	default:
 		return nil, fmt.Errorf("no gorgonia lowering of %s", s.Layer.Kind())
 	}
