@@ -291,7 +291,7 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 	case zoo.Tanh:
 		return G.Tanh(x)
 	case zoo.Sigmoid:
-		return G.Sigmoid(x)
+		return spatial.Sigmoid(x)
 	case zoo.Identity:
 		return x, nil
 	case zoo.Flatten, zoo.Unflatten:
