@@ -126,6 +126,10 @@ func (k *adamKernel) update(p, g, m, v []float32) {
 	beta1, alpha1, beta2, alpha2 := k.beta1, k.alpha1, k.beta2, k.alpha2
 	bc2Sqrt, eps, negStep := k.bc2Sqrt, k.eps, k.negStep
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if n := len(p) &^ 15; haveAdam16 && n > 0 {
+		adam16(k, &p[0], &g[0], &m[0], &v[0], n)
+		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
+	}
 	for j, gj := range g {
 		m1, v1, g2 := float32(m[j]*beta1), float32(v[j]*beta2), float32(alpha2*gj)
 		mj, ok1 := fma32Fast(gj, alpha1, m1)

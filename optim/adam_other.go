@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package optim
+
+const haveAdam16 = false
+
+func adam16(k *adamKernel, p, gr, m, v *float32, n int) { panic("optim: adam16 without AVX-512") }
