@@ -11,3 +11,11 @@ var haveAdam16 = cpu.X86.HasAVX512F
 //
 //go:noescape
 func adam16(k *adamKernel, p, gr, m, v *float32, n int)
+
+// sgd16 is SGD.update with momentum on n elements, n a multiple of 16,
+// sixteen at a time, rounded as update rounds: b = b*mom + g in two
+// roundings (b = g on the first step), d = b, or b*mom + g in one rounding
+// with nesterov, and p = d*negLR + p in one.
+//
+//go:noescape
+func sgd16(p, gr, b *float32, n int, negLR, mom float32, first, nesterov bool)

@@ -44,3 +44,43 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func sgd16(p, gr, b *float32, n int, negLR, mom float32, first, nesterov bool)
+TEXT ·sgd16(SB), NOSPLIT, $0-42
+	MOVQ p+0(FP), DI
+	MOVQ gr+8(FP), SI
+	MOVQ b+16(FP), BX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS negLR+32(FP), Z10
+	VBROADCASTSS mom+36(FP), Z11
+	MOVBLZX first+40(FP), R9
+	MOVBLZX nesterov+41(FP), R10
+	XORQ R8, R8
+
+sloop:
+	CMPQ R8, CX
+	JGE  sdone
+	VMOVUPS (SI)(R8*4), Z0 // g
+	VMOVAPS Z0, Z1         // b = g on the first step
+	TESTQ   R9, R9
+	JNZ     sfirst
+	VMOVUPS (BX)(R8*4), Z1
+	VMULPS  Z11, Z1, Z1    // b*mom, rounded
+	VADDPS  Z0, Z1, Z1     // + g, rounded
+
+sfirst:
+	VMOVUPS Z1, (BX)(R8*4)
+	TESTQ   R10, R10
+	JZ      splain
+	VFMADD132PS Z11, Z0, Z1 // d = b*mom + g, rounded once
+
+splain:
+	VMOVUPS (DI)(R8*4), Z2
+	VFMADD231PS Z10, Z1, Z2 // p = d*negLR + p, rounded once
+	VMOVUPS Z2, (DI)(R8*4)
+	ADDQ    $16, R8
+	JMP     sloop
+
+sdone:
+	VZEROUPPER
+	RET

@@ -112,6 +112,10 @@ func (s *SGD) update(p, g, b []float32) {
 	}
 	b = b[:len(p)]
 	first := s.steps == 0
+	if n := len(p) &^ 15; haveAdam16 && n > 0 {
+		sgd16(&p[0], &g[0], &b[0], n, negLR, mom, first, nesterov)
+		p, g, b = p[n:], g[n:], b[n:]
+	}
 	if first {
 		copy(b, g) // PyTorch's buf = torch.clone(grad)
 	}
