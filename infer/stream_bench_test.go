@@ -3,10 +3,14 @@ package infer
 import (
 	"context"
 	"encoding/binary"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
@@ -123,6 +127,98 @@ func BenchmarkBareLoop(b *testing.B) {
 				images += benchImages
 			}
 			b.ReportMetric(float64(images)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
+
+// TestSqDiff checks the unrolled sum of squared differences of Stream
+// against a plain loop, on lengths around its unrolling.
+func TestSqDiff(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 784, 3072} {
+		y, x := make([]float32, n), make([]float32, n+3) // x may be longer
+		for i := range y {
+			y[i] = rng.Float32()
+		}
+		for i := range x {
+			x[i] = rng.Float32()
+		}
+		want := 0.0
+		for i := range y {
+			d := float64(y[i]) - float64(x[i])
+			want += d * d
+		}
+		if got := sqDiff(y, x); math.Abs(got-want) > 1e-12*max(1, want) {
+			t.Errorf("n=%d: sqDiff %v, want %v", n, got, want)
+		}
+	}
+}
+
+func BenchmarkSqDiff(b *testing.B) {
+	y, x := make([]float32, benchBatch*784), make([]float32, benchBatch*784)
+	for i := range y {
+		y[i], x[i] = float32(i%100)/100, float32(i%37)/37
+	}
+	var s float64
+	for b.Loop() {
+		for i := range benchBatch {
+			s += sqDiff(y[i*784:(i+1)*784], x[i*784:(i+1)*784])
+		}
+	}
+	if s < 0 {
+		b.Fatal(s)
+	}
+}
+
+// BenchmarkStreamVsBare alternates one Stream over the file with one bare
+// pass over the same images in pre-filled batches, on one session, and
+// reports the median of the ratios of their rates over the pairs: a
+// figure that holds up on a busy machine, where load changes between
+// separate benchmarks would swamp a difference of a few percent.
+func BenchmarkStreamVsBare(b *testing.B) {
+	for _, name := range benchModels {
+		b.Run(name, func(b *testing.B) {
+			model, data := benchSetup(b, name)
+			s := benchOpen(b, model)
+			r, err := dataset.OpenIDX(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			batches := make([]*Batch, benchImages/benchBatch)
+			for i := range batches {
+				if batches[i], err = s.NewBatch(benchBatch); err != nil {
+					b.Fatal(err)
+				}
+				defer batches[i].Close()
+				if _, err := r.ReadFloat32(batches[i].In); err != nil {
+					b.Fatal(err)
+				}
+			}
+			r.Close()
+			var ratios []float64
+			for b.Loop() {
+				t0 := time.Now()
+				for _, bt := range batches {
+					if err := s.RunBatch(bt); err != nil {
+						b.Fatal(err)
+					}
+				}
+				bare := time.Since(t0)
+				r, err := dataset.OpenIDX(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				t0 = time.Now()
+				_, err = s.Stream(context.Background(), r, StreamOptions{Task: s.Task(), Batch: benchBatch})
+				stream := time.Since(t0)
+				r.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				ratios = append(ratios, bare.Seconds()/stream.Seconds())
+			}
+			slices.Sort(ratios)
+			b.ReportMetric(ratios[len(ratios)/2], "stream/bare")
 		})
 	}
 }
