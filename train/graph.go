@@ -309,10 +309,9 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 func lossNode(kind string, y, t *G.Node, batch int, dt tensor.Dtype) (*G.Node, error) {
 	switch kind {
 	case LossMSE:
-		return G.Mean(G.Must(G.Square(G.Must(G.Sub(y, t)))))
+		return spatial.SquaredError(y, t, 1/float64(y.Shape().TotalSize()))
 	case LossMSESum:
-		sum := G.Must(G.Sum(G.Must(G.Square(G.Must(G.Sub(y, t))))))
-		return G.HadamardProd(sum, scalar(y.Graph(), dt, 1/float64(batch)))
+		return spatial.SquaredError(y, t, 1/float64(batch))
 	case LossCrossEntropy:
 		if y.Dims() != 2 {
 			return nil, fmt.Errorf("cross-entropy needs logits [N, classes], got %v", y.Shape())
