@@ -34,11 +34,13 @@ ROOT = os.path.dirname(HERE)
 PY = "/usr/bin/python3"
 FMNIST = "/usr/share/datasets/fashion-mnist"
 
-# Training steps (batches) per epoch in the full mode, per model: about 5-10 s per epoch for the
-# slower of zoo and PyTorch on a 2-core machine. One warm-up epoch, then --repeats timed epochs.
+# Training steps (batches) per epoch in the full mode, per model, meant to give a few seconds per
+# epoch to the slower of zoo and PyTorch on a 2-core machine (set from rates taken on a busy
+# machine: check the epoch times of a full run and adjust). One warm-up epoch, then --repeats timed
+# epochs.
 TRAIN_STEPS = {
-    "cnn": 60, "cnn-cifar": 100, "conv-ae": 60, "conv-ae-cifar": 60, "conv-ae-deconv": 20,
-    "conv-ae-deconv-unpool": 12, "conv-ae-unpool": 12, "deep-ae": 40, "denoise-ae": 60,
+    "cnn": 60, "cnn-cifar": 100, "conv-ae": 60, "conv-ae-cifar": 60, "conv-ae-deconv": 40,
+    "conv-ae-deconv-unpool": 30, "conv-ae-unpool": 30, "deep-ae": 40, "denoise-ae": 60,
     "manifold-ae": 100, "mlp-ae": 100, "mlp-cifar": 100, "relu-ae-30": 60, "shallow-ae-128": 80,
     "shallow-ae-256": 60, "shallow-ae-64": 100, "sparse-ae": 30, "tiny-ae-2": 6, "tiny-ae-4": 6,
 }
