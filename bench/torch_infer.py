@@ -22,6 +22,7 @@ import onnx
 import torch
 from onnx import numpy_helper
 
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_conv  # noqa: E402
 import torch_train  # noqa: E402
