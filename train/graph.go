@@ -155,8 +155,8 @@ func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
 	lw := &lowering{net: n, dt: dt, params: byName, indices: map[string]*G.Node{}, input: map[*G.Node]bool{}}
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
-		// A convolution followed by a ReLU in the same part is one op,
-		// which applies the ReLU as it writes its output.
+		// A convolution or a Linear layer followed by a ReLU in the same
+		// part is one op, which applies the ReLU as it writes its output.
 		lw.relu = i+1 < len(steps) && steps[i+1].Part == s.Part && isReLU(steps[i+1].Layer) && isConv(s.Layer)
 		if cur, err = lw.lower(s, cur); err != nil {
 			return nil, fmt.Errorf("model %s: layer %s: %w", m.Name, s.Prefix, err)
@@ -225,7 +225,7 @@ type lowering struct {
 	dt      tensor.Dtype
 	params  map[string]*G.Node
 	indices map[string]*G.Node // MaxPool2d indices by state_dict prefix
-	relu    bool               // the convolution being lowered applies the next layer, a ReLU
+	relu    bool               // the convolution or Linear being lowered applies the next layer, a ReLU
 	input   map[*G.Node]bool   // reshapes of the network's input
 }
 
@@ -240,7 +240,7 @@ func isReLU(l zoo.Layer) bool {
 
 func isConv(l zoo.Layer) bool {
 	switch l.(type) {
-	case zoo.Conv2d, zoo.ConvTranspose2d:
+	case zoo.Conv2d, zoo.ConvTranspose2d, zoo.Linear:
 		return true
 	}
 	return false
@@ -252,6 +252,9 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 	param := func(name string) *G.Node { return lw.params[s.Prefix+"."+name] }
 	switch l := s.Layer.(type) {
 	case zoo.Linear:
+		if lw.relu {
+			return spatial.LinearReLU(x, param("weight"), param("bias"), lw.inputOnly(x))
+		}
 		return spatial.Linear(x, param("weight"), param("bias"), lw.inputOnly(x))
 	case zoo.Conv2d:
 		lw.net.serialBLAS = true

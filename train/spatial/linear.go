@@ -15,11 +15,27 @@ import (
 // dy w, dy^T x and the column sums of dy; noX leaves out the first, for a
 // network's input.
 func Linear(x, w, b *G.Node, noX bool) (*G.Node, error) {
+	return linear(x, w, b, noX, false)
+}
+
+// LinearReLU is Linear followed by a ReLU, max(x w^T + b, 0), applied in
+// the same pass: the same values as ReLU(Linear(...)), exactly. Its
+// gradient goes through ReLU's.
+func LinearReLU(x, w, b *G.Node, noX bool) (*G.Node, error) {
+	return linear(x, w, b, noX, true)
+}
+
+func linear(x, w, b *G.Node, noX, relu bool) (*G.Node, error) {
 	xs, ws := x.Shape(), w.Shape()
 	if len(xs) != 2 || len(ws) != 2 || xs[1] != ws[1] || (b != nil && (b.Shape().TotalSize() != ws[0] || b.Dims() != 1)) {
 		return nil, fmt.Errorf("Linear: input %v, weight %v and bias do not fit [N, I], [O, I] and [O]", xs, ws)
 	}
-	return apply(newLinearOp(linearFwd, xs[0], ws[1], ws[0], b != nil, noX), x, w, b)
+	op := newLinearOp(linearFwd, xs[0], ws[1], ws[0], b != nil, noX)
+	if relu {
+		op.relu = true
+		op.desc += "+ReLU"
+	}
+	return apply(op, x, w, b)
 }
 
 // Modes of linearOp.
@@ -35,7 +51,7 @@ const (
 type linearOp struct {
 	base
 	mode, n, in, out int
-	bias, noX        bool
+	bias, noX, relu  bool
 }
 
 func newLinearOp(mode, n, in, out int, bias, noX bool) *linearOp {
@@ -118,7 +134,12 @@ func linearDo[T float](op *linearOp, in [][]T) (G.Value, error) {
 				for j, v := range b {
 					row[j] += v
 				}
+				if op.relu {
+					reluInPlace(row)
+				}
 			}
+		} else if op.relu {
+			reluInPlace(y)
 		}
 	case linearGradX:
 		gemm(false, false, n, ni, no, in[0], no, in[1], ni, 0, y, ni)
@@ -162,6 +183,12 @@ func (op *linearOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 	}
 	d := make(G.Nodes, len(inputs))
 	var err error
+	if op.relu {
+		// The gradient with respect to the product's own output.
+		if grad, err = G.ApplyOp(newReLUOp(output.Shape().Clone(), true), output, grad); err != nil {
+			return nil, fmt.Errorf("%v: ReLU gradient: %w", op, err)
+		}
+	}
 	if !op.noX {
 		if d[0], err = G.ApplyOp(newLinearOp(linearGradX, op.n, op.in, op.out, false, false), grad, inputs[1]); err != nil {
 			return nil, fmt.Errorf("%v: input gradient: %w", op, err)

@@ -47,6 +47,10 @@ func TestLinear(t *testing.T) {
 					bn = mk(g, "b", []int{c.out}, b)
 					wrt = append(wrt, bn)
 				}
+				if linearReLU {
+					y, err := LinearReLU(xn, wn, bn, c.noX)
+					return y, wrt, err
+				}
 				y, err := Linear(xn, wn, bn, c.noX)
 				return y, wrt, err
 			}
@@ -65,6 +69,32 @@ func TestLinear(t *testing.T) {
 				}
 			}
 			gradCheck(t, func(g *G.ExprGraph) (*G.Node, []*G.Node, error) { return build(g, false) })
+			// With the ReLU fused: ReLU(Linear) exactly, and its gradients.
+			fusedBuild := func(g *G.ExprGraph, f32 bool) (*G.Node, []*G.Node, error) {
+				linearReLU = true
+				defer func() { linearReLU = false }()
+				return build(g, f32)
+			}
+			for _, f32 := range []bool{false, true} {
+				g := G.NewGraph()
+				y, _, err := build(g, f32)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := forward(t, g, G.Must(ReLU(y)))
+				g2 := G.NewGraph()
+				fused, _, err := fusedBuild(g2, f32)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := maxDiff(forward(t, g2, fused), want); d != 0 {
+					t.Errorf("float32=%t: LinearReLU differs from ReLU(Linear) by %g", f32, d)
+				}
+			}
+			gradCheck(t, func(g *G.ExprGraph) (*G.Node, []*G.Node, error) { return fusedBuild(g, false) })
 		})
 	}
 }
+
+// linearReLU makes TestLinear's graphs use LinearReLU.
+var linearReLU bool
