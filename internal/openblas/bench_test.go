@@ -27,8 +27,10 @@ func BenchmarkSgemm(b *testing.B) {
 		{"conv2-fwdT", false, 248, 16, 400},
 		{"conv2-wgrad", true, 16, 400, 248},
 		{"conv2-wgrad-x8", true, 16, 400, 8 * 248},
+		{"conv2-wgradT", true, 400, 16, 248},
 		{"conv1-wgrad", true, 16, 25, 892},
 		{"conv1-wgrad-x8", true, 16, 25, 8 * 892},
+		{"conv1-wgradT", true, 25, 16, 892},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			a := make([]float32, c.m*c.k)
