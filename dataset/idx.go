@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/zoo-ml/zoo/internal/vec"
 )
 
 // ElemType is the element type of an IDX file, the third byte of its magic
@@ -177,17 +179,16 @@ const scratchSize = 64 << 10
 // Reader streams the items of an IDX file. It is not safe for concurrent
 // use.
 type Reader struct {
-	name  string
-	hdr   Header
-	br    *bufio.Reader
-	gz    *gzip.Reader // nil for raw data
-	file  *os.File     // nil for NewReader
-	src   io.Closer    // the CIFAR-10 adapter, closed with the Reader
-	read  int          // items consumed so far
-	stop  int          // items after which reading ends (Range); 0: the header's count
-	err   error        // sticky error
-	buf   []byte       // decoding scratch, allocated on first use
-	scale *[256]float32
+	name string
+	hdr  Header
+	br   *bufio.Reader
+	gz   *gzip.Reader // nil for raw data
+	file *os.File     // nil for NewReader
+	src  io.Closer    // the CIFAR-10 adapter, closed with the Reader
+	read int          // items consumed so far
+	stop int          // items after which reading ends (Range); 0: the header's count
+	err  error        // sticky error
+	buf  []byte       // decoding scratch, allocated on first use
 }
 
 // OpenIDX opens the IDX file at path, raw or gzip-compressed (recognised by
@@ -489,12 +490,6 @@ func (r *Reader) ReadFloat32(dst []float32) (n int, err error) {
 		r.buf = make([]byte, scratchSize)
 	}
 	t := r.hdr.Type
-	if t == U8 && r.scale == nil {
-		r.scale = new([256]float32)
-		for i := range r.scale {
-			r.scale[i] = float32(i) / 255
-		}
-	}
 	size := t.Size()
 	elems := items * r.hdr.ItemLen()
 	for off := 0; off < elems; {
@@ -502,7 +497,7 @@ func (r *Reader) ReadFloat32(dst []float32) (n int, err error) {
 		b := r.buf[:k*size]
 		m, err := io.ReadFull(r.br, b)
 		k = m / size
-		decode(dst[off:off+k], b[:k*size], t, r.scale)
+		decode(dst[off:off+k], b[:k*size], t)
 		off += k
 		if err != nil {
 			return r.fail(off, err)
@@ -512,13 +507,10 @@ func (r *Reader) ReadFloat32(dst []float32) (n int, err error) {
 }
 
 // decode converts the big-endian elements of type t in src to dst.
-func decode(dst []float32, src []byte, t ElemType, scale *[256]float32) {
+func decode(dst []float32, src []byte, t ElemType) {
 	switch t {
 	case U8:
-		src = src[:len(dst)]
-		for i, v := range src {
-			dst[i] = scale[v]
-		}
+		vec.Div255(dst, src) // v/255, rounded as Go rounds it
 	case I8:
 		src = src[:len(dst)]
 		for i, v := range src {

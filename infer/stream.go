@@ -9,6 +9,7 @@ import (
 
 	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/vec"
 )
 
 // Tasks a session can stream.
@@ -379,30 +380,9 @@ func (s *Session) sink(rep *Report, ran <-chan filled, free chan<- *Batch, batch
 	return nil
 }
 
-// sqDiff returns the sum of (y[i]-x[i])² in float64, over len(y) elements,
-// with four partial sums: a chain of dependent additions would hold the loop
-// to one element per floating-point add latency.
-func sqDiff(y, x []float32) float64 {
-	x = x[:len(y)]
-	var s0, s1, s2, s3 float64
-	j := 0
-	for ; j+4 <= len(y); j += 4 {
-		yy, xx := y[j:j+4:j+4], x[j:j+4:j+4]
-		d0 := float64(yy[0]) - float64(xx[0])
-		d1 := float64(yy[1]) - float64(xx[1])
-		d2 := float64(yy[2]) - float64(xx[2])
-		d3 := float64(yy[3]) - float64(xx[3])
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-	}
-	for ; j < len(y); j++ {
-		d := float64(y[j]) - float64(x[j])
-		s0 += d * d
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+// sqDiff returns the sum of (y[i]-x[i])² in float64, over len(y) elements
+// (see vec.SqDiff).
+func sqDiff(y, x []float32) float64 { return vec.SqDiff(y, x) }
 
 func itemDims(h dataset.Header) string {
 	if len(h.Dims) < 2 {
