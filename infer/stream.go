@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	goruntime "runtime"
 	"time"
 
 	"github.com/zoo-ml/zoo/analysis"
@@ -244,11 +245,19 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	// With onnxruntime's threads on every core, work beside a run takes a
+	// core from one of them and the run waits for it: the stages then take
+	// turns instead of overlapping.
+	var turn cpuTurn
+	if s.provider == CPUProvider && s.threads >= goruntime.NumCPU() {
+		turn = make(cpuTurn, 1)
+	}
+
 	start := time.Now()
-	go func() { readErr <- s.read(ctx, r, batch, free, full, &batches) }()
+	go func() { readErr <- s.read(ctx, r, batch, free, full, &batches, turn) }()
 	inLen, outLen := s.InputLen(), s.OutputLen()
 	go func() {
-		err := s.sink(rep, ran, free, batch, opt, cls, &sumSq)
+		err := s.sink(rep, ran, free, batch, opt, cls, &sumSq, turn)
 		if err != nil {
 			cancel()
 		}
@@ -263,16 +272,20 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	checkFinite := !opt.AllowNaN && (h.Type == dataset.F32 || h.Type == dataset.F64)
 run:
 	for f := range full {
+		turn.take()
 		if checkFinite {
 			if runErr = CheckFinite(r.Name(), f.b.In[:f.n*inLen], inLen, seen); runErr != nil {
+				turn.give()
 				break
 			}
 		}
 		t0 := time.Now()
-		if runErr = s.RunBatch(f.b); runErr != nil {
+		runErr = s.RunBatch(f.b)
+		compute += time.Since(t0)
+		turn.give()
+		if runErr != nil {
 			break
 		}
-		compute += time.Since(t0)
 		seen += f.n
 		select {
 		case ran <- f:
@@ -311,7 +324,7 @@ run:
 // read fills free batches from r and sends them on full, closing full at the
 // end. A short last batch is copied into a batch of its own size, appended
 // to *all for release.
-func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free chan *Batch, full chan filled, all *[]*Batch) error {
+func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free chan *Batch, full chan filled, all *[]*Batch, turn cpuTurn) error {
 	defer close(full)
 	inLen := s.InputLen()
 	for {
@@ -321,7 +334,9 @@ func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free c
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		turn.take()
 		n, err := r.ReadFloat32(b.In)
+		turn.give()
 		if errors.Is(err, io.EOF) && n == 0 {
 			return nil
 		}
@@ -348,9 +363,26 @@ func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free c
 // sink takes the batches onnxruntime has run, in order: it adds their
 // reconstruction errors or classes to rep, writes their outputs, and hands
 // full-sized batches back to the reader.
-func (s *Session) sink(rep *Report, ran <-chan filled, free chan<- *Batch, batch int, opt StreamOptions, cls *classifier, sumSq *float64) error {
-	inLen, outLen := s.InputLen(), s.OutputLen()
+func (s *Session) sink(rep *Report, ran <-chan filled, free chan<- *Batch, batch int, opt StreamOptions, cls *classifier, sumSq *float64, turn cpuTurn) error {
 	for f := range ran {
+		turn.take()
+		err := s.sinkBatch(rep, f, opt, cls, sumSq)
+		turn.give()
+		if err != nil {
+			return err
+		}
+		if f.b.N == batch {
+			free <- f.b // never blocks: free holds every batch
+		}
+	}
+	return nil
+}
+
+// sinkBatch adds the reconstruction errors or classes of one batch to rep
+// and writes its outputs.
+func (s *Session) sinkBatch(rep *Report, f filled, opt StreamOptions, cls *classifier, sumSq *float64) error {
+	inLen, outLen := s.InputLen(), s.OutputLen()
+	{
 		out := f.b.Out[:f.n*outLen]
 		if opt.Task == TaskReconstruct {
 			in := f.b.In[:f.n*inLen]
@@ -373,11 +405,24 @@ func (s *Session) sink(rep *Report, ran <-chan filled, free chan<- *Batch, batch
 			}
 		}
 		rep.Images += f.n
-		if f.b.N == batch {
-			free <- f.b // never blocks: free holds every batch
-		}
 	}
 	return nil
+}
+
+// A cpuTurn lets one stage of Stream work at a time; a nil cpuTurn lets
+// them all work at once.
+type cpuTurn chan struct{}
+
+func (t cpuTurn) take() {
+	if t != nil {
+		t <- struct{}{}
+	}
+}
+
+func (t cpuTurn) give() {
+	if t != nil {
+		<-t
+	}
 }
 
 // sqDiff returns the sum of (y[i]-x[i])² in float64, over len(y) elements
