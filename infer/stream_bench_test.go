@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +28,15 @@ import (
 
 const benchImages, benchBatch = 16384, 256
 
+// benchModels are the models the streaming benchmarks run; ZOO_BENCH_MODELS
+// (comma separated registry names) replaces them.
 var benchModels = []string{"relu-ae-30", "cnn"}
+
+func init() {
+	if v := os.Getenv("ZOO_BENCH_MODELS"); v != "" {
+		benchModels = strings.Split(v, ",")
+	}
+}
 
 // benchSetup exports the registry model name with seeded weights and writes
 // benchImages fixture images, repeated, as a raw u8 IDX file.
