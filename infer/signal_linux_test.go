@@ -44,6 +44,12 @@ func sigaction(t testing.TB, sig syscall.Signal) sigactiont {
 func TestGuardSignals(t *testing.T) {
 	signal.Ignore(syscall.SIGUSR2) // undone below
 	defer signal.Reset(syscall.SIGUSR2)
+	// A process started as ignoring a signal (nohup: SIGHUP; a background
+	// job: SIGINT) keeps it ignored until asked for it; ask, so that every
+	// signal below starts with Go's own handler.
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(ch)
 	before := map[syscall.Signal]sigactiont{}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGSEGV, syscall.SIGURG, syscall.SIGHUP, syscall.SIGUSR1} {
 		before[sig] = sigaction(t, sig)
