@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -19,35 +18,11 @@ func ReLU(x *G.Node) (*G.Node, error) {
 
 // reluOp is ReLU (grad false), from x, or its gradient (grad true), from
 // ReLU's output y and the output gradient dy.
-type reluOp struct {
-	base
-	shape tensor.Shape
-	grad  bool
-}
+type reluOp struct{ pointwise }
 
 func newReLUOp(s tensor.Shape, grad bool) *reluOp {
-	op := &reluOp{shape: s, grad: grad}
-	op.desc = fmt.Sprintf("spatial.ReLU%v", s)
-	op.arity = 1
-	if grad {
-		op.desc = fmt.Sprintf("spatial.ReLUGrad%v", s)
-		op.arity = 2
-	}
-	return op
+	return &reluOp{newPointwise("ReLU", s, grad)}
 }
-
-// Type returns Tensor-d a -> Tensor-d a, or Tensor-d a -> Tensor-d a ->
-// Tensor-d a for the gradient.
-func (op *reluOp) Type() hm.Type {
-	d := op.shape.Dims()
-	if op.grad {
-		return fnType(d, d, d)
-	}
-	return fnType(d, d)
-}
-
-// InferShape returns the shape of x.
-func (op *reluOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
 
 // Do computes ReLU or its gradient.
 func (op *reluOp) Do(inputs ...G.Value) (G.Value, error) {
@@ -107,20 +82,8 @@ func reluGrad[T float](y, dy, dx []T) {
 	}
 }
 
-// DiffWRT returns true for x, and false for the gradient's inputs.
-func (op *reluOp) DiffWRT(inputs int) []bool {
-	return []bool{!op.grad, false}[:inputs]
-}
-
 // SymDiff returns the gradient op applied to ReLU's output and the output
 // gradient: y > 0 exactly where x > 0.
 func (op *reluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if op.grad {
-		return noGrad(op)
-	}
-	dx, err := G.ApplyOp(newReLUOp(op.shape, true), output, grad)
-	if err != nil {
-		return nil, fmt.Errorf("%v: gradient: %w", op, err)
-	}
-	return G.Nodes{dx}, nil
+	return op.symDiff(op, newReLUOp(op.shape, true), output, grad)
 }

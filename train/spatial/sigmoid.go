@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -22,35 +21,11 @@ func Sigmoid(x *G.Node) (*G.Node, error) {
 
 // sigmoidOp is Sigmoid (grad false), from x, or its gradient (grad true),
 // from Sigmoid's output y and the output gradient dy.
-type sigmoidOp struct {
-	base
-	shape tensor.Shape
-	grad  bool
-}
+type sigmoidOp struct{ pointwise }
 
 func newSigmoidOp(s tensor.Shape, grad bool) *sigmoidOp {
-	op := &sigmoidOp{shape: s, grad: grad}
-	op.desc = fmt.Sprintf("spatial.Sigmoid%v", s)
-	op.arity = 1
-	if grad {
-		op.desc = fmt.Sprintf("spatial.SigmoidGrad%v", s)
-		op.arity = 2
-	}
-	return op
+	return &sigmoidOp{newPointwise("Sigmoid", s, grad)}
 }
-
-// Type returns Tensor-d a -> Tensor-d a, or Tensor-d a -> Tensor-d a ->
-// Tensor-d a for the gradient.
-func (op *sigmoidOp) Type() hm.Type {
-	d := op.shape.Dims()
-	if op.grad {
-		return fnType(d, d, d)
-	}
-	return fnType(d, d)
-}
-
-// InferShape returns the shape of x.
-func (op *sigmoidOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
 
 // Do computes Sigmoid or its gradient.
 func (op *sigmoidOp) Do(inputs ...G.Value) (G.Value, error) {
@@ -116,20 +91,8 @@ func sigmoid64(x float64) float64 {
 	return 1.0 / (1.0 + math.Exp(-x))
 }
 
-// DiffWRT returns true for x, and false for the gradient's inputs.
-func (op *sigmoidOp) DiffWRT(inputs int) []bool {
-	return []bool{!op.grad, false}[:inputs]
-}
-
 // SymDiff returns the gradient op applied to Sigmoid's output and the
 // output gradient.
 func (op *sigmoidOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if op.grad {
-		return noGrad(op)
-	}
-	dx, err := G.ApplyOp(newSigmoidOp(op.shape, true), output, grad)
-	if err != nil {
-		return nil, fmt.Errorf("%v: gradient: %w", op, err)
-	}
-	return G.Nodes{dx}, nil
+	return op.symDiff(op, newSigmoidOp(op.shape, true), output, grad)
 }
