@@ -130,6 +130,21 @@ type compareOptions struct {
 	dev                        infer.Device
 }
 
+// pcaRunFlags reads the flags that zoo compare pca and zoo report share:
+// the PCA sizes --k, --device and --batch.
+func pcaRunFlags(c *cli.Context) (ks []int, dev infer.Device, err error) {
+	if ks, err = parseKs(c.String("k")); err != nil {
+		return nil, dev, usageError{err}
+	}
+	if dev, err = infer.ParseDevice(c.String("device")); err != nil {
+		return nil, dev, usageError{err}
+	}
+	if c.Int("batch") <= 0 {
+		return nil, dev, usagef("--batch %d must be positive", c.Int("batch"))
+	}
+	return ks, dev, nil
+}
+
 func runComparePCA(c *cli.Context) error {
 	if _, err := args(c, 0, 0); err != nil {
 		return err
@@ -138,16 +153,9 @@ func runComparePCA(c *cli.Context) error {
 	if model == "" {
 		return usagef("compare pca: --model is required (an export folder or an .onnx file)")
 	}
-	ks, err := parseKs(c.String("k"))
+	ks, dev, err := pcaRunFlags(c)
 	if err != nil {
-		return usageError{err}
-	}
-	dev, err := infer.ParseDevice(c.String("device"))
-	if err != nil {
-		return usageError{err}
-	}
-	if c.Int("batch") <= 0 {
-		return usagef("--batch %d must be positive", c.Int("batch"))
+		return err
 	}
 	if fi, err := os.Stat(model); err == nil && fi.IsDir() {
 		model = filepath.Join(model, "model.onnx")

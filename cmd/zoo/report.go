@@ -72,16 +72,9 @@ func runReport(c *cli.Context) error {
 	if outDir == "" {
 		return usagef("report: --out DIR is required")
 	}
-	ks, err := parseKs(c.String("k"))
+	ks, dev, err := pcaRunFlags(c)
 	if err != nil {
-		return usageError{err}
-	}
-	dev, err := infer.ParseDevice(c.String("device"))
-	if err != nil {
-		return usageError{err}
-	}
-	if c.Int("batch") <= 0 {
-		return usagef("--batch %d must be positive", c.Int("batch"))
+		return err
 	}
 	outPath := filepath.Join(outDir, reportFile)
 	if _, err := os.Stat(outPath); err == nil && !c.Bool("force") {
