@@ -264,3 +264,14 @@ func Lookup(name string) (Dataset, error) {
 	}
 	return Dataset{}, fmt.Errorf("unknown dataset %q (known: %s)", name, strings.Join(names, ", "))
 }
+
+// ClassNames returns the class names of the data set called name when it
+// has exactly k classes, indexed by class; nil when the data set is unknown,
+// has no names, or has another number of classes.
+func ClassNames(name string, k int) []string {
+	d, err := Lookup(name)
+	if err != nil || k <= 0 || len(d.Classes) != k {
+		return nil
+	}
+	return d.Classes
+}

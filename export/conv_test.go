@@ -151,11 +151,11 @@ func TestBatchNormLowering(t *testing.T) {
 	for _, e := range mp.MetadataProps {
 		meta[e.GetKey()] = e.GetValue()
 	}
-	if !strings.HasPrefix(meta[MetaClasses], `["T-shirt/top","Trouser",`) {
-		t.Errorf("%s = %s, want Fashion-MNIST's class names", MetaClasses, meta[MetaClasses])
+	if !strings.HasPrefix(meta[zoo.MetaClasses], `["T-shirt/top","Trouser",`) {
+		t.Errorf("%s = %s, want Fashion-MNIST's class names", zoo.MetaClasses, meta[zoo.MetaClasses])
 	}
-	if meta[MetaParams] != "14746" { // trained parameters only, as PyTorch counts them
-		t.Errorf("%s = %s, want 14746", MetaParams, meta[MetaParams])
+	if meta[zoo.MetaParams] != "14746" { // trained parameters only, as PyTorch counts them
+		t.Errorf("%s = %s, want 14746", zoo.MetaParams, meta[zoo.MetaParams])
 	}
 }
 
@@ -189,7 +189,7 @@ func TestWriteDirUnpool(t *testing.T) {
 			if !slices.Equal(rel, tc.files) {
 				t.Errorf("files %v, want %v", rel, tc.files)
 			}
-			card, _ := os.ReadFile(filepath.Join(dir, CardFile))
+			card, _ := os.ReadFile(filepath.Join(dir, zoo.CardFile))
 			for _, s := range tc.card {
 				if !strings.Contains(string(card), s) {
 					t.Errorf("model card lacks %q:\n%s", s, card)

@@ -36,18 +36,6 @@ type DirOptions struct {
 // DirOptions.Force is not set.
 var ErrExists = atomicfile.ErrExists
 
-// Folder layout of an export.
-const (
-	ModelFile   = "model.onnx"
-	CardFile    = "README.md"
-	TestDataDir = "test_data_set_0"
-	TestInput   = "input_0.pb"
-	TestOutput  = "output_0.pb"
-)
-
-// PartFile returns the file name of a part's model, such as "encoder.onnx".
-func PartFile(part string) string { return part + ".onnx" }
-
 // Parts returns the parts of m that WriteDir writes a file of their own
 // for, and, keyed by part, why each other part has none. Reconstruct models
 // of more than one part get one file per part that runs on its own
@@ -105,12 +93,12 @@ func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string
 		return nil, fmt.Errorf("export %s: %w", dir, err)
 	}
 
-	files := []string{ModelFile}
-	parts := []string{"model"}
+	files := []string{zoo.ModelFile}
+	parts := []string{zoo.WholeModel}
 	own, _ := Parts(m)
 	for _, p := range own {
 		parts = append(parts, p)
-		files = append(files, PartFile(p))
+		files = append(files, zoo.PartFile(p))
 	}
 	for i, part := range parts {
 		mp, err := Model(m, w, Options{Part: part, Weights: opt.Weights})
@@ -126,28 +114,28 @@ func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string
 		if err != nil {
 			return nil, fmt.Errorf("export %s: test data: %w", dir, err)
 		}
-		td := filepath.Join(tmp, TestDataDir)
+		td := filepath.Join(tmp, zoo.TestDataDir)
 		if err := os.Mkdir(td, 0o755); err != nil {
 			return nil, fmt.Errorf("export %s: %w", dir, err)
 		}
 		in := &zoo.Tensor{Shape: append([]int{opt.SampleN}, m.Input...), Data: opt.Sample}
 		want := &zoo.Tensor{Shape: append([]int{opt.SampleN}, outShape...), Data: out}
-		if err := writeProto(filepath.Join(td, TestInput), Tensor(InputName, in)); err != nil {
+		if err := writeProto(filepath.Join(td, zoo.TestInput), Tensor(InputName, in)); err != nil {
 			return nil, fmt.Errorf("export %s: %w", dir, err)
 		}
-		if err := writeProto(filepath.Join(td, TestOutput), Tensor(OutputName, want)); err != nil {
+		if err := writeProto(filepath.Join(td, zoo.TestOutput), Tensor(OutputName, want)); err != nil {
 			return nil, fmt.Errorf("export %s: %w", dir, err)
 		}
-		files = append(files, filepath.Join(TestDataDir, TestInput), filepath.Join(TestDataDir, TestOutput))
+		files = append(files, filepath.Join(zoo.TestDataDir, zoo.TestInput), filepath.Join(zoo.TestDataDir, zoo.TestOutput))
 	}
 	card, err := Card(m, opt.Weights, files)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", dir, err)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, CardFile), card, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tmp, zoo.CardFile), card, 0o644); err != nil {
 		return nil, fmt.Errorf("export %s: %w", dir, err)
 	}
-	files = append(files, CardFile)
+	files = append(files, zoo.CardFile)
 
 	if err := replaceDir(tmp, dir, opt.Force); err != nil {
 		return nil, fmt.Errorf("export %s: %w", dir, err)
@@ -216,7 +204,7 @@ var cardTemplate = template.Must(template.New("card").Parse(`# {{.M.Name}}
 ` + "`{{.File}}`" + ` maps {{.In}} to {{.Out}}.
 {{end}}
 {{- range .NoFile}}
-There is no ` + "`{{.File}}`" + `: the {{.Part}} runs only inside ` + "`" + ModelFile + "`" + `, as {{.Why}}.
+There is no ` + "`{{.File}}`" + `: the {{.Part}} runs only inside ` + "`" + zoo.ModelFile + "`" + `, as {{.Why}}.
 {{end}}
 ## Layers
 | layer | kind | output | parameters |
@@ -286,7 +274,7 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 	}
 	var parts []partRow
 	for _, f := range files {
-		if part, ok := strings.CutSuffix(f, ".onnx"); ok && f != ModelFile {
+		if part, ok := strings.CutSuffix(f, ".onnx"); ok && f != zoo.ModelFile {
 			sub, err := m.Sub(part)
 			if err != nil {
 				return nil, err
@@ -304,7 +292,7 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 		_, skipped := Parts(m)
 		for _, p := range m.PartNames() {
 			if why, ok := skipped[p]; ok {
-				noFile = append(noFile, noFileRow{File: PartFile(p), Part: p, Why: why})
+				noFile = append(noFile, noFileRow{File: zoo.PartFile(p), Part: p, Why: why})
 			}
 		}
 	}

@@ -109,16 +109,16 @@ func TestModelProto(t *testing.T) {
 		meta[e.GetKey()] = e.GetValue()
 	}
 	for k, v := range map[string]string{
-		MetaModel: "deep-ae", MetaPart: "encoder", MetaTask: "encode", MetaFamily: zoo.FamilyDeepAE,
-		MetaInputShape: "[784]", MetaOutputShape: "[2]", MetaVersion: zoo.Version, MetaWeights: "seed 3",
+		zoo.MetaModel: "deep-ae", zoo.MetaPart: "encoder", zoo.MetaTask: "encode", zoo.MetaFamily: zoo.FamilyDeepAE,
+		zoo.MetaInputShape: "[784]", zoo.MetaOutputShape: "[2]", zoo.MetaVersion: zoo.Version, zoo.MetaWeights: "seed 3",
 	} {
 		if meta[k] != v {
 			t.Errorf("metadata %s = %q, want %q", k, meta[k], v)
 		}
 	}
 	var r zoo.Recipe
-	if err := json.Unmarshal([]byte(meta[MetaRecipe]), &r); err != nil || r != m.Recipe {
-		t.Errorf("recipe metadata %q: %+v, %v", meta[MetaRecipe], r, err)
+	if err := json.Unmarshal([]byte(meta[zoo.MetaRecipe]), &r); err != nil || r != m.Recipe {
+		t.Errorf("recipe metadata %q: %+v, %v", meta[zoo.MetaRecipe], r, err)
 	}
 	// Initializers are exactly the encoder's parameters, under their state_dict names.
 	var names []string
@@ -170,8 +170,8 @@ func TestWriteDir(t *testing.T) {
 	}
 
 	// The test data holds the input and the reference output.
-	in := readTensor(t, filepath.Join(dir, TestDataDir, TestInput))
-	out := readTensor(t, filepath.Join(dir, TestDataDir, TestOutput))
+	in := readTensor(t, filepath.Join(dir, zoo.TestDataDir, zoo.TestInput))
+	out := readTensor(t, filepath.Join(dir, zoo.TestDataDir, zoo.TestOutput))
 	ref, _, err := reference.Forward(m, w, x, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func TestWriteDir(t *testing.T) {
 	if !slices.Equal(in.Shape, []int{5, 784}) || !slices.Equal(in.Data, x) || !slices.Equal(out.Shape, []int{5, 784}) || !slices.Equal(out.Data, ref) {
 		t.Errorf("test data: input %v, output %v", in.Shape, out.Shape)
 	}
-	card, _ := os.ReadFile(filepath.Join(dir, CardFile))
+	card, _ := os.ReadFile(filepath.Join(dir, zoo.CardFile))
 	for _, s := range []string{"# tiny-ae-4", "43374", "`encoder.onnx` maps [N, 784] to [N, 4]", "seed 1", "onnxruntime-node"} {
 		if !strings.Contains(string(card), s) {
 			t.Errorf("model card lacks %q", s)
@@ -187,20 +187,20 @@ func TestWriteDir(t *testing.T) {
 	}
 
 	// An existing folder is kept without Force, replaced with it.
-	before, _ := os.ReadFile(filepath.Join(dir, ModelFile))
+	before, _ := os.ReadFile(filepath.Join(dir, zoo.ModelFile))
 	if _, err := WriteDir(dir, m, m.InitWeights(2), DirOptions{}); !errors.Is(err, atomicfile.ErrExists) {
 		t.Fatalf("second export without force: %v", err)
 	}
-	if after, _ := os.ReadFile(filepath.Join(dir, ModelFile)); !slices.Equal(before, after) {
+	if after, _ := os.ReadFile(filepath.Join(dir, zoo.ModelFile)); !slices.Equal(before, after) {
 		t.Fatal("export without force changed the existing model")
 	}
 	if _, err := WriteDir(dir, m, m.InitWeights(2), DirOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	if after, _ := os.ReadFile(filepath.Join(dir, ModelFile)); slices.Equal(before, after) {
+	if after, _ := os.ReadFile(filepath.Join(dir, zoo.ModelFile)); slices.Equal(before, after) {
 		t.Fatal("forced export did not replace the model")
 	}
-	if _, err := os.Stat(filepath.Join(dir, TestDataDir)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, zoo.TestDataDir)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("forced export kept the old test data: %v", err)
 	}
 	if ents, _ := os.ReadDir(filepath.Dir(dir)); len(ents) != 1 {

@@ -53,12 +53,11 @@ func ClassNames(m *zoo.Model) []string {
 	if m.Task != zoo.Classify {
 		return nil
 	}
-	d, err := dataset.Lookup(m.Dataset)
-	out, oerr := m.OutShape()
-	if err != nil || oerr != nil || len(out) != 1 || len(d.Classes) != out[0] {
+	out, err := m.OutShape()
+	if err != nil || len(out) != 1 {
 		return nil
 	}
-	return d.Classes
+	return dataset.ClassNames(m.Dataset, out[0])
 }
 
 // Opset and IRVersion are the ONNX versions zoo writes.
@@ -74,42 +73,12 @@ const (
 	BatchDim   = "N"
 )
 
-// Metadata keys written to every model's metadata_props.
-const (
-	MetaModel       = "zoo.model"        // registry name, such as "relu-ae-30"
-	MetaPart        = "zoo.part"         // "model", or the part name: "encoder", "decoder"
-	MetaFamily      = "zoo.family"       // notebook family
-	MetaTask        = "zoo.task"         // task of the part: reconstruct, encode, decode or classify
-	MetaInputShape  = "zoo.input_shape"  // per-example input shape as JSON, such as [784]
-	MetaOutputShape = "zoo.output_shape" // per-example output shape as JSON
-	MetaRecipe      = "zoo.recipe"       // training recipe as JSON
-	MetaParams      = "zoo.params"       // parameter count of the part
-	MetaVersion     = "zoo.version"      // zoo version that wrote the file
-	MetaWeights     = "zoo.weights"      // where the weights came from
-	MetaClasses     = "zoo.classes"      // a classifier's class names as a JSON array, from its data set
-)
-
 // Options are the settings of one ONNX model.
 type Options struct {
-	// Part is "" or "model" for the whole model, or the name of one part.
+	// Part is "" or zoo.WholeModel for the whole model, or the name of one part.
 	Part string
 	// Weights says where the weights came from, for the metadata.
 	Weights string
-}
-
-// PartTask is the task a part of a reconstruct model performs: the whole
-// model reconstructs, the first part encodes and the last decodes.
-func PartTask(m *zoo.Model, part string) string {
-	switch {
-	case part == "" || part == "model":
-		return string(m.Task)
-	case m.Task == zoo.Reconstruct && len(m.Parts) > 0 && part == m.Parts[0].Name:
-		return "encode"
-	case m.Task == zoo.Reconstruct && len(m.Parts) > 0 && part == m.Parts[len(m.Parts)-1].Name:
-		return "decode"
-	default:
-		return part
-	}
 }
 
 // Model lowers m (or one of its parts) with weights w to an ONNX model.
@@ -119,10 +88,10 @@ func Model(m *zoo.Model, w zoo.Weights, opt Options) (*onnxpb.ModelProto, error)
 	}
 	part := opt.Part
 	if part == "" {
-		part = "model"
+		part = zoo.WholeModel
 	}
 	sub := m
-	if part != "model" {
+	if part != zoo.WholeModel {
 		var err error
 		if sub, err = m.Sub(part); err != nil {
 			return nil, err
@@ -179,22 +148,22 @@ func Model(m *zoo.Model, w zoo.Weights, opt Options) (*onnxpb.ModelProto, error)
 		return nil, err
 	}
 	meta := []*onnxpb.StringStringEntryProto{
-		entry(MetaModel, m.Name),
-		entry(MetaPart, part),
-		entry(MetaFamily, m.Family),
-		entry(MetaTask, PartTask(m, part)),
-		entry(MetaInputShape, shapeJSON(sub.Input)),
-		entry(MetaOutputShape, shapeJSON(outShape)),
-		entry(MetaRecipe, string(recipe)),
-		entry(MetaParams, strconv.Itoa(sub.NumParams())),
-		entry(MetaVersion, zoo.Version),
+		entry(zoo.MetaModel, m.Name),
+		entry(zoo.MetaPart, part),
+		entry(zoo.MetaFamily, m.Family),
+		entry(zoo.MetaTask, string(m.PartTask(part))),
+		entry(zoo.MetaInputShape, shapeJSON(sub.Input)),
+		entry(zoo.MetaOutputShape, shapeJSON(outShape)),
+		entry(zoo.MetaRecipe, string(recipe)),
+		entry(zoo.MetaParams, strconv.Itoa(sub.NumParams())),
+		entry(zoo.MetaVersion, zoo.Version),
 	}
 	if opt.Weights != "" {
-		meta = append(meta, entry(MetaWeights, opt.Weights))
+		meta = append(meta, entry(zoo.MetaWeights, opt.Weights))
 	}
-	if names := ClassNames(m); names != nil && PartTask(m, part) == string(zoo.Classify) {
+	if names := ClassNames(m); names != nil && m.PartTask(part) == zoo.Classify {
 		b, _ := json.Marshal(names)
-		meta = append(meta, entry(MetaClasses, string(b)))
+		meta = append(meta, entry(zoo.MetaClasses, string(b)))
 	}
 	return &onnxpb.ModelProto{
 		IrVersion:       proto.Int64(IRVersion),

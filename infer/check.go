@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // CheckInput reports whether the data file name, with header h, can go
@@ -15,12 +16,12 @@ import (
 // they are equal once dimensions of size 1 are dropped (28x28 for
 // [1, 28, 28]), or when either is flat with as many values (784 for
 // [1, 28, 28]). The errors name the file and both shapes.
-func CheckInput(name string, h dataset.Header, task string, in []int) error {
+func CheckInput(name string, h dataset.Header, task zoo.Task, in []int) error {
 	if len(h.Dims) == 0 || h.Count() == 0 {
 		return fmt.Errorf("%s holds no examples (header %s): nothing to run", name, h)
 	}
 	switch {
-	case task == TaskDecode && h.Type != dataset.F32 && h.Type != dataset.F64:
+	case task == zoo.Decode && h.Type != dataset.F32 && h.Type != dataset.F64:
 		return fmt.Errorf("%s holds %s values; decode takes float codes (IDX f32 or f64), such as zoo infer --task encode writes", name, h.Type)
 	case h.Type != dataset.U8 && h.Type != dataset.F32 && h.Type != dataset.F64:
 		return fmt.Errorf("%s holds %s values; %s takes images as u8 (0 to 255, scaled to [0, 1]) or f32 / f64", name, h.Type, task)
@@ -31,7 +32,7 @@ func CheckInput(name string, h dataset.Header, task string, in []int) error {
 	}
 	if !sameShape(item, in) {
 		what := "examples"
-		if task != TaskDecode {
+		if task != zoo.Decode {
 			what = "images"
 		}
 		return fmt.Errorf("%s: %s are %s %s with %d values each, but the model takes %s",

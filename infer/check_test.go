@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
-	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -20,28 +19,28 @@ func TestCheckInput(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		h    dataset.Header
-		task string
+		task zoo.Task
 		in   []int
 		want string // "" for no error
 	}{
-		{"mnist into mlp", h(dataset.U8, 10, 28, 28), TaskReconstruct, []int{784}, ""},
-		{"mnist into conv", h(dataset.U8, 10, 28, 28), TaskClassify, []int{1, 28, 28}, ""},
-		{"flat f32 into conv", h(dataset.F32, 10, 784), TaskReconstruct, []int{1, 28, 28}, ""},
-		{"f64 images", h(dataset.F64, 3, 1, 28, 28), TaskEncode, []int{784}, ""},
-		{"cifar into cifar", h(dataset.U8, 5, 3, 32, 32), TaskClassify, []int{3, 32, 32}, ""},
-		{"codes", h(dataset.F32, 4, 2), TaskDecode, []int{2}, ""},
-		{"one code per item", h(dataset.F32, 4), TaskDecode, []int{1}, ""},
-		{"cifar into mnist", h(dataset.U8, 5, 3, 32, 32), TaskClassify, []int{1, 28, 28},
+		{"mnist into mlp", h(dataset.U8, 10, 28, 28), zoo.Reconstruct, []int{784}, ""},
+		{"mnist into conv", h(dataset.U8, 10, 28, 28), zoo.Classify, []int{1, 28, 28}, ""},
+		{"flat f32 into conv", h(dataset.F32, 10, 784), zoo.Reconstruct, []int{1, 28, 28}, ""},
+		{"f64 images", h(dataset.F64, 3, 1, 28, 28), zoo.Encode, []int{784}, ""},
+		{"cifar into cifar", h(dataset.U8, 5, 3, 32, 32), zoo.Classify, []int{3, 32, 32}, ""},
+		{"codes", h(dataset.F32, 4, 2), zoo.Decode, []int{2}, ""},
+		{"one code per item", h(dataset.F32, 4), zoo.Decode, []int{1}, ""},
+		{"cifar into mnist", h(dataset.U8, 5, 3, 32, 32), zoo.Classify, []int{1, 28, 28},
 			"d.idx: images are 3x32x32 u8 with 3072 values each, but the model takes 1x28x28 (784 values)"},
-		{"same count, other shape", h(dataset.U8, 5, 14, 56), TaskReconstruct, []int{1, 28, 28},
+		{"same count, other shape", h(dataset.U8, 5, 14, 56), zoo.Reconstruct, []int{1, 28, 28},
 			"images are 14x56 u8 with 784 values each, but the model takes 1x28x28"},
-		{"channels differ", h(dataset.F32, 5, 3, 16, 16), TaskReconstruct, []int{1, 48, 16}, "images are 3x16x16 f32"},
-		{"codes too long", h(dataset.F32, 4, 30), TaskDecode, []int{2}, "d.idx: examples are 30 f32 with 30 values each, but the model takes 2 values"},
-		{"u8 codes", h(dataset.U8, 4, 2), TaskDecode, []int{2}, "holds u8 values; decode takes float codes"},
-		{"i32 images", h(dataset.I32, 4, 28, 28), TaskReconstruct, []int{784}, "holds i32 values; reconstruct takes images as u8"},
-		{"i8 images", h(dataset.I8, 4, 28, 28), TaskClassify, []int{784}, "holds i8 values"},
-		{"empty", h(dataset.U8, 0, 28, 28), TaskReconstruct, []int{784}, "d.idx holds no examples (header 0x28x28 u8)"},
-		{"no dims", h(dataset.F32), TaskDecode, []int{2}, "holds no examples"},
+		{"channels differ", h(dataset.F32, 5, 3, 16, 16), zoo.Reconstruct, []int{1, 48, 16}, "images are 3x16x16 f32"},
+		{"codes too long", h(dataset.F32, 4, 30), zoo.Decode, []int{2}, "d.idx: examples are 30 f32 with 30 values each, but the model takes 2 values"},
+		{"u8 codes", h(dataset.U8, 4, 2), zoo.Decode, []int{2}, "holds u8 values; decode takes float codes"},
+		{"i32 images", h(dataset.I32, 4, 28, 28), zoo.Reconstruct, []int{784}, "holds i32 values; reconstruct takes images as u8"},
+		{"i8 images", h(dataset.I8, 4, 28, 28), zoo.Classify, []int{784}, "holds i8 values"},
+		{"empty", h(dataset.U8, 0, 28, 28), zoo.Reconstruct, []int{784}, "d.idx holds no examples (header 0x28x28 u8)"},
+		{"no dims", h(dataset.F32), zoo.Decode, []int{2}, "holds no examples"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := CheckInput("d.idx", tc.h, tc.task, tc.in)
@@ -109,7 +108,7 @@ func writeF32(t *testing.T, path string, x []float32, n int) {
 // error naming it without AllowNaN, every example run with it.
 func TestStreamNaN(t *testing.T) {
 	m, _ := zoo.Lookup("tiny-ae-2")
-	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), export.ModelFile))
+	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
 	const n = 50
 	x := images(t, n)
 	x[37*784+400] = float32(math.NaN())
@@ -120,7 +119,7 @@ func TestStreamNaN(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := s.Stream(context.Background(), r, StreamOptions{Task: TaskReconstruct, Batch: 16, AllowNaN: allow})
+		rep, err := s.Stream(context.Background(), r, StreamOptions{Task: zoo.Reconstruct, Batch: 16, AllowNaN: allow})
 		r.Close()
 		var nf *NonFiniteError
 		switch {

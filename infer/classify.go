@@ -20,10 +20,6 @@ import (
 // predicted class is stored as one byte.
 const MaxClasses = 256
 
-// MetaClasses is the metadata key under which a model may list its class
-// names, as a JSON array of strings indexed by class.
-const MetaClasses = "zoo.classes"
-
 // Classes returns the number of classes of a classifier: the length of its
 // one-dimensional output.
 func (s *Session) Classes() int {
@@ -45,21 +41,17 @@ func classNames(meta map[string]string, k int) []string {
 	if k <= 0 {
 		return nil
 	}
-	if v, ok := meta[MetaClasses]; ok {
+	if v, ok := meta[zoo.MetaClasses]; ok {
 		var names []string
 		if err := json.Unmarshal([]byte(v), &names); err == nil && len(names) == k {
 			return names
 		}
 	}
-	m, err := zoo.Lookup(meta["zoo.model"])
+	m, err := zoo.Lookup(meta[zoo.MetaModel])
 	if err != nil || m.Task != zoo.Classify {
 		return nil
 	}
-	d, err := dataset.Lookup(m.Dataset)
-	if err != nil || len(d.Classes) != k {
-		return nil
-	}
-	return d.Classes
+	return dataset.ClassNames(m.Dataset, k)
 }
 
 // checkClassifier checks that the session's output is one logit per class.

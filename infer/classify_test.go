@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
-	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -112,8 +111,8 @@ func TestClassify(t *testing.T) {
 	x, labels := images(t, n), readLabels(t)
 	m := linearClassifier("test-nearest-mean", []int{1, 28, 28}, k)
 	w := nearestMean(x, labels, 784, k)
-	s := open(t, filepath.Join(exportModel(t, m, w), export.ModelFile))
-	if s.Task() != TaskClassify || s.Classes() != k || s.ClassNames() != nil {
+	s := open(t, filepath.Join(exportModel(t, m, w), zoo.ModelFile))
+	if s.Task() != zoo.Classify || s.Classes() != k || s.ClassNames() != nil {
 		t.Fatalf("task %q, %d classes, names %v", s.Task(), s.Classes(), s.ClassNames())
 	}
 
@@ -176,7 +175,7 @@ func TestClassify(t *testing.T) {
 			}
 			defer probs.Abort()
 			rep, err := s.Stream(context.Background(), openIDX(t, fixtureImages), StreamOptions{
-				Task: TaskClassify, Batch: tc.batch, Labels: openIDX(t, fixtureLabels), Predictions: pred, Probs: probs,
+				Task: zoo.Classify, Batch: tc.batch, Labels: openIDX(t, fixtureLabels), Predictions: pred, Probs: probs,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -376,14 +375,14 @@ func TestClassNames(t *testing.T) {
 		k    int
 		want []string
 	}{
-		{"metadata", map[string]string{MetaClasses: `["cat","dog"]`, "zoo.model": "cnn"}, 2, []string{"cat", "dog"}},
+		{"metadata", map[string]string{zoo.MetaClasses: `["cat","dog"]`, "zoo.model": "cnn"}, 2, []string{"cat", "dog"}},
 		{"registry classifier", map[string]string{"zoo.model": "cnn"}, 10, d.Classes},
-		{"metadata of the wrong length falls back", map[string]string{MetaClasses: `["cat"]`, "zoo.model": "cnn"}, 10, d.Classes},
+		{"metadata of the wrong length falls back", map[string]string{zoo.MetaClasses: `["cat"]`, "zoo.model": "cnn"}, 10, d.Classes},
 		{"registry, wrong number of classes", map[string]string{"zoo.model": "cnn"}, 3, nil},
 		{"autoencoder", map[string]string{"zoo.model": "relu-ae-30"}, 10, nil},
 		{"unknown model", map[string]string{"zoo.model": "nope"}, 10, nil},
 		{"no metadata", nil, 10, nil},
-		{"bad JSON", map[string]string{MetaClasses: `["cat",`}, 1, nil},
+		{"bad JSON", map[string]string{zoo.MetaClasses: `["cat",`}, 1, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := classNames(tc.meta, tc.k); !slices.Equal(got, tc.want) {
@@ -396,9 +395,9 @@ func TestClassNames(t *testing.T) {
 func TestClassifyErrors(t *testing.T) {
 	const k = 10
 	m := linearClassifier("test-classifier", []int{1, 28, 28}, k)
-	classifier := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), export.ModelFile))
+	classifier := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
 	ae, _ := zoo.Lookup("tiny-ae-2")
-	autoencoder := open(t, filepath.Join(exportModel(t, ae, ae.InitWeights(1)), export.ModelFile))
+	autoencoder := open(t, filepath.Join(exportModel(t, ae, ae.InitWeights(1)), zoo.ModelFile))
 	labels := readLabels(t)
 	bad := slices.Clone(labels)
 	bad[300] = 12
@@ -407,19 +406,19 @@ func TestClassifyErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		s      *Session
-		task   string
+		task   zoo.Task
 		labels string
 		pred   func(*testing.T) *Predictions
 		want   string
 	}{
-		{"label count", classifier, TaskClassify, short, noPred, "labels " + short + ": 510 labels for 512 images in " + fixtureImages},
-		{"label out of range", classifier, TaskClassify, wrong, noPred, "label 12 of example 300 is not one of the model's 10 classes"},
-		{"images as labels", classifier, TaskClassify, fixtureImages, noPred, "want one u8 label per image"},
-		{"classify an autoencoder", autoencoder, TaskClassify, "", noPred, "it is not a classifier"},
-		{"reconstruct with a classifier", classifier, TaskReconstruct, "", noPred, `is a classifier: it performs "classify", not "reconstruct"`},
-		{"encode with a classifier", classifier, TaskEncode, "", noPred, `is a classifier`},
-		{"labels without classify", autoencoder, TaskReconstruct, fixtureLabels, noPred, "need the classify task"},
-		{"predictions without classify", autoencoder, TaskReconstruct, "", func(t *testing.T) *Predictions {
+		{"label count", classifier, zoo.Classify, short, noPred, "labels " + short + ": 510 labels for 512 images in " + fixtureImages},
+		{"label out of range", classifier, zoo.Classify, wrong, noPred, "label 12 of example 300 is not one of the model's 10 classes"},
+		{"images as labels", classifier, zoo.Classify, fixtureImages, noPred, "want one u8 label per image"},
+		{"classify an autoencoder", autoencoder, zoo.Classify, "", noPred, "it is not a classifier"},
+		{"reconstruct with a classifier", classifier, zoo.Reconstruct, "", noPred, `is a classifier: it performs "classify", not "reconstruct"`},
+		{"encode with a classifier", classifier, zoo.Encode, "", noPred, `is a classifier`},
+		{"labels without classify", autoencoder, zoo.Reconstruct, fixtureLabels, noPred, "need the classify task"},
+		{"predictions without classify", autoencoder, zoo.Reconstruct, "", func(t *testing.T) *Predictions {
 			p, err := CreatePredictions(filepath.Join(t.TempDir(), "p.idx"), PredictionsOptions{Format: FormatIDX, Count: 512, Classes: 10})
 			if err != nil {
 				t.Fatal(err)
@@ -450,7 +449,7 @@ func TestClassifyMemory(t *testing.T) {
 	}
 	const n, k, d = 1 << 20, 3, 4
 	m := linearClassifier("test-tiny", []int{d}, k)
-	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(3)), export.ModelFile))
+	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(3)), zoo.ModelFile))
 	dir := t.TempDir()
 	writeIDX := func(name string, dims []int, fill func(i int) byte) string {
 		path := filepath.Join(dir, name)
@@ -493,7 +492,7 @@ func TestClassifyMemory(t *testing.T) {
 	goruntime.GC()
 	var before, after goruntime.MemStats
 	goruntime.ReadMemStats(&before)
-	rep, err := s.Stream(context.Background(), openIDX(t, imgs), StreamOptions{Task: TaskClassify, Batch: 4096, Labels: openIDX(t, lbls), Predictions: pred})
+	rep, err := s.Stream(context.Background(), openIDX(t, imgs), StreamOptions{Task: zoo.Classify, Batch: 4096, Labels: openIDX(t, lbls), Predictions: pred})
 	if err != nil {
 		t.Fatal(err)
 	}

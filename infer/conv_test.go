@@ -142,7 +142,7 @@ func TestTorchConvFixtures(t *testing.T) {
 			dir := exportModel(t, f.Model, f.Weights)
 			in := f.Expected["input"]
 			n := in.Shape[0]
-			got, err := open(t, filepath.Join(dir, export.ModelFile)).Run(in.Data, n)
+			got, err := open(t, filepath.Join(dir, zoo.ModelFile)).Run(in.Data, n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +152,7 @@ func TestTorchConvFixtures(t *testing.T) {
 				t.Errorf("output differs from PyTorch's by %g (> 1e-5)", d)
 			}
 			if code := f.Expected["code"]; code != nil {
-				got, err := open(t, filepath.Join(dir, export.PartFile(f.Model.Parts[0].Name))).Run(in.Data, n)
+				got, err := open(t, filepath.Join(dir, zoo.PartFile(f.Model.Parts[0].Name))).Run(in.Data, n)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -87,7 +86,7 @@ func TestDefaultBatch(t *testing.T) {
 // the session says it runs on the CPU, while cuda fails naming the device.
 func TestCUDAOptionsFallback(t *testing.T) {
 	m, _ := zoo.Lookup("tiny-ae-2")
-	path := filepath.Join(exportModel(t, m, m.InitWeights(1)), export.ModelFile)
+	path := filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile)
 	cuda := map[string]string{"gpu_mem_limit": "1073741824", "cudnn_conv_algo_search": "HEURISTIC"}
 	if _, err := Open(path, Options{Device: Device{Kind: "cpu"}, CUDA: cuda}); err == nil || !strings.Contains(err.Error(), "CUDA options given for device cpu") {
 		t.Errorf("cpu with CUDA options: %v", err)

@@ -85,13 +85,13 @@ func TestParityWithReference(t *testing.T) {
 			in := modelInput(t, m, n)
 			parts, _ := export.Parts(m)
 			for _, part := range append([]string{"model"}, parts...) {
-				sub, file := m, export.ModelFile
+				sub, file := m, zoo.ModelFile
 				if part != "model" {
 					var err error
 					if sub, err = m.Sub(part); err != nil {
 						t.Fatal(err)
 					}
-					file = export.PartFile(part)
+					file = zoo.PartFile(part)
 					sub.Name = m.Name
 				}
 				sw := zoo.Weights{}
@@ -139,7 +139,7 @@ func TestTorchFixtures(t *testing.T) {
 			}
 			in, want := exp["input"], exp["output"]
 			n := in.Shape[0]
-			got, err := open(t, filepath.Join(exportModel(t, m, w), export.ModelFile)).Run(in.Data, n)
+			got, err := open(t, filepath.Join(exportModel(t, m, w), zoo.ModelFile)).Run(in.Data, n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,7 +163,7 @@ func TestTorchFixtures(t *testing.T) {
 func TestStream(t *testing.T) {
 	m, _ := zoo.Lookup("manifold-ae")
 	dir := exportModel(t, m, m.InitWeights(1))
-	s := open(t, filepath.Join(dir, export.ModelFile))
+	s := open(t, filepath.Join(dir, zoo.ModelFile))
 	const n = 512
 	x := images(t, n)
 	want, err := s.Run(x, n)
@@ -192,7 +192,7 @@ func TestStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := s.Stream(context.Background(), r, StreamOptions{Task: TaskReconstruct, Batch: tc.batch, PerImage: true, Output: out})
+			rep, err := s.Stream(context.Background(), r, StreamOptions{Task: zoo.Reconstruct, Batch: tc.batch, PerImage: true, Output: out})
 			if err != nil {
 				out.Abort()
 				t.Fatal(err)
@@ -253,18 +253,18 @@ func readOutput(t *testing.T, path, format string, n int) []float32 {
 func TestStreamErrors(t *testing.T) {
 	m, _ := zoo.Lookup("tiny-ae-2")
 	dir := exportModel(t, m, m.InitWeights(1))
-	model := open(t, filepath.Join(dir, export.ModelFile))
+	model := open(t, filepath.Join(dir, zoo.ModelFile))
 	decoder := open(t, filepath.Join(dir, "decoder.onnx"))
 	for _, tc := range []struct {
 		name string
 		s    *Session
-		task string
+		task zoo.Task
 		data string
 		want string
 	}{
-		{"wrong task", model, TaskEncode, fixtureImages, `performs "reconstruct", not "encode"`},
-		{"decode images", decoder, TaskDecode, fixtureImages, "takes [2]"},
-		{"classify an autoencoder", model, TaskClassify, fixtureImages, `performs "reconstruct", not "classify": it is not a classifier`},
+		{"wrong task", model, zoo.Encode, fixtureImages, `performs "reconstruct", not "encode"`},
+		{"decode images", decoder, zoo.Decode, fixtureImages, "takes [2]"},
+		{"classify an autoencoder", model, zoo.Classify, fixtureImages, `performs "reconstruct", not "classify": it is not a classifier`},
 		{"unknown task", model, "segment", fixtureImages, "unknown task"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -283,7 +283,7 @@ func TestStreamErrors(t *testing.T) {
 
 func TestStreamCancel(t *testing.T) {
 	m, _ := zoo.Lookup("tiny-ae-2")
-	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), export.ModelFile))
+	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
 	r, err := dataset.OpenIDX(fixtureImages)
 	if err != nil {
 		t.Fatal(err)
@@ -291,7 +291,7 @@ func TestStreamCancel(t *testing.T) {
 	defer r.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Stream(ctx, r, StreamOptions{Task: TaskReconstruct, Batch: 8}); err == nil {
+	if _, err := s.Stream(ctx, r, StreamOptions{Task: zoo.Reconstruct, Batch: 8}); err == nil {
 		t.Fatal("cancelled stream returned no error")
 	}
 }
@@ -348,7 +348,7 @@ func TestParseDevice(t *testing.T) {
 // fail with a clear error and auto must fall back to the CPU and say so.
 func TestDeviceFallback(t *testing.T) {
 	m, _ := zoo.Lookup("tiny-ae-2")
-	path := filepath.Join(exportModel(t, m, m.InitWeights(1)), export.ModelFile)
+	path := filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile)
 	if s, err := Open(path, Options{Device: Device{Kind: "cuda"}}); err == nil {
 		defer s.Close()
 		if s.Provider() != CUDAProvider {

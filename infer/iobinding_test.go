@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/zoo-ml/zoo/dataset"
-	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -44,9 +43,9 @@ func TestIOBinding(t *testing.T) {
 				t.Errorf("one run: bound outputs differ by %g", d)
 			}
 
-			task := TaskReconstruct
+			task := zoo.Reconstruct
 			if m.Task == zoo.Classify {
-				task = TaskClassify
+				task = zoo.Classify
 			}
 			outPath := filepath.Join(t.TempDir(), "out.idx")
 			out, err := CreateOutput(outPath, FormatIDX, 512, bound.OutputShape(), false)
@@ -101,7 +100,7 @@ func readIDXFloats(t *testing.T, path string) []float32 {
 // with such an error; stop before cancelling leaves runs alone.
 func TestAbortOn(t *testing.T) {
 	m, _ := zoo.Lookup("relu-ae-30")
-	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), export.ModelFile))
+	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
 	x := images(t, 8)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -115,7 +114,7 @@ func TestAbortOn(t *testing.T) {
 		t.Fatalf("cancelled after stop: %v", err)
 	}
 
-	s2 := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), export.ModelFile))
+	s2 := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
 	cause := errors.New("interrupt signal received")
 	ctx2, cancel2 := context.WithCancelCause(context.Background())
 	defer s2.AbortOn(ctx2)()
@@ -129,7 +128,7 @@ func TestAbortOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if _, err := s2.Stream(context.Background(), r, StreamOptions{Task: TaskReconstruct, Batch: 64}); !errors.Is(err, context.Canceled) {
+	if _, err := s2.Stream(context.Background(), r, StreamOptions{Task: zoo.Reconstruct, Batch: 64}); !errors.Is(err, context.Canceled) {
 		t.Errorf("stream after abort: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // Options are the settings of a session.
@@ -312,10 +313,10 @@ func (s *Session) Metadata() map[string]string { return s.meta }
 
 // Task returns the task recorded in the model's metadata ("reconstruct",
 // "encode", "decode", "classify"), or "" for a model zoo did not write.
-func (s *Session) Task() string { return s.meta["zoo.task"] }
+func (s *Session) Task() zoo.Task { return zoo.Task(s.meta[zoo.MetaTask]) }
 
 // ModelName returns the zoo model name from the metadata, or "".
-func (s *Session) ModelName() string { return s.meta["zoo.model"] }
+func (s *Session) ModelName() string { return s.meta[zoo.MetaModel] }
 
 // MetaShape decodes a shape stored as JSON in the metadata under key, such
 // as zoo.input_shape of the whole model.

@@ -11,51 +11,29 @@ import (
 	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/vec"
+	"github.com/zoo-ml/zoo/zoo"
 )
-
-// Tasks a session can stream.
-const (
-	TaskReconstruct = "reconstruct" // whole autoencoder: images in, images out, with MSE
-	TaskEncode      = "encode"      // encoder: images in, codes out
-	TaskDecode      = "decode"      // decoder: codes in, images out
-	TaskClassify    = "classify"    // classifier: images in, one logit per class out, with accuracy given labels
-)
-
-// modelFile says which file of an export folder performs a task.
-var modelFile = map[string]string{
-	TaskReconstruct: "model.onnx", TaskEncode: "encoder.onnx", TaskDecode: "decoder.onnx", TaskClassify: "model.onnx",
-}
-
-// ModelFile returns the file of an export folder that performs task, such
-// as "encoder.onnx" for encode.
-func ModelFile(task string) (string, error) {
-	f, ok := modelFile[task]
-	if !ok {
-		return "", fmt.Errorf("unknown task %q (want reconstruct, encode, decode or classify)", task)
-	}
-	return f, nil
-}
 
 // CheckTask reports whether the session's model performs task, by its zoo
 // metadata; models without zoo metadata are taken as they come.
-func (s *Session) CheckTask(task string) error {
-	want, err := ModelFile(task)
-	if err != nil {
+func (s *Session) CheckTask(task zoo.Task) error {
+	if _, err := zoo.ParseTask(string(task)); err != nil {
 		return err
 	}
+	want := task.File()
 	if have := s.Task(); have != "" && have != task {
 		switch {
-		case have == TaskClassify:
+		case have == zoo.Classify:
 			return fmt.Errorf("%s is a classifier: it performs %q, not %q", s.path, have, task)
-		case task == TaskClassify:
+		case task == zoo.Classify:
 			return fmt.Errorf("%s performs %q, not %q: it is not a classifier", s.path, have, task)
 		}
 		return fmt.Errorf("%s performs %q, not %q: use %s of the same export folder", s.path, have, task, want)
 	}
-	if task == TaskClassify {
+	if task == zoo.Classify {
 		return s.checkClassifier()
 	}
-	if task == TaskReconstruct && s.InputLen() != s.OutputLen() {
+	if task == zoo.Reconstruct && s.InputLen() != s.OutputLen() {
 		return fmt.Errorf("%s maps %v to %v: reconstruct needs an output shaped like the input", s.path, s.inShape, s.outShape)
 	}
 	return nil
@@ -63,17 +41,17 @@ func (s *Session) CheckTask(task string) error {
 
 // StreamOptions are the settings of Stream.
 type StreamOptions struct {
-	// Task is TaskReconstruct, TaskEncode, TaskDecode or TaskClassify.
-	Task string
+	// Task is what the session's model does with each example.
+	Task zoo.Task
 	// Batch is the number of examples per onnxruntime run.
 	Batch int
 	// PerImage keeps each example's reconstruction MSE in the report.
 	PerImage bool
-	// Output receives the model outputs in order (for TaskClassify, the
+	// Output receives the model outputs in order (for zoo.Classify, the
 	// logits); nil writes none.
 	Output *Output
 
-	// The rest applies to TaskClassify only.
+	// The rest applies to zoo.Classify only.
 
 	// Labels streams the true class of each example alongside the examples:
 	// a 1-D u8 IDX file with one label per example. With labels the report
@@ -96,7 +74,7 @@ type StreamOptions struct {
 type Report struct {
 	Model      string    `json:"model,omitempty"`
 	File       string    `json:"file"`
-	Task       string    `json:"task"`
+	Task       zoo.Task  `json:"task"`
 	Input      string    `json:"input"`
 	Images     int       `json:"images"`
 	Batch      int       `json:"batch"`
@@ -156,8 +134,8 @@ const inFlight = 3
 // while onnxruntime runs the current one, so that runs follow each other
 // back to back. Three batches of tensors are allocated up front (and one
 // more for a short last batch) and reused, so memory does not grow with the
-// file. For TaskReconstruct it also measures the mean squared error between
-// each output and its input. For TaskClassify it takes the outputs as
+// file. For zoo.Reconstruct it also measures the mean squared error between
+// each output and its input. For zoo.Classify it takes the outputs as
 // logits, predicts the class with the largest, and, with opt.Labels,
 // measures the accuracy and fills the confusion matrix; labels are read a
 // batch at a time, like the examples.
@@ -170,14 +148,14 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 		return nil, fmt.Errorf("%s: examples are %s with %d values each, but %s takes %v (%d values)",
 			r.Name(), itemDims(h), h.ItemLen(), s.path, s.inShape, s.InputLen())
 	}
-	if opt.Task == TaskDecode && h.Type != dataset.F32 && h.Type != dataset.F64 {
+	if opt.Task == zoo.Decode && h.Type != dataset.F32 && h.Type != dataset.F64 {
 		return nil, fmt.Errorf("%s: decode needs float codes (IDX f32 or f64), the file holds %s", r.Name(), h.Type)
 	}
 	if opt.Batch <= 0 {
 		return nil, fmt.Errorf("batch size %d must be positive", opt.Batch)
 	}
-	if opt.Task != TaskClassify && (opt.Labels != nil || opt.Predictions != nil || opt.Probs != nil) {
-		return nil, fmt.Errorf("labels, predictions and probabilities need the %s task, not %s", TaskClassify, opt.Task)
+	if opt.Task != zoo.Classify && (opt.Labels != nil || opt.Predictions != nil || opt.Probs != nil) {
+		return nil, fmt.Errorf("labels, predictions and probabilities need the %s task, not %s", zoo.Classify, opt.Task)
 	}
 	if opt.Labels != nil {
 		if err := checkLabels(opt.Labels, r); err != nil {
@@ -190,7 +168,7 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	total := r.Remaining()
 	batch := min(opt.Batch, max(total, 1))
 	var cls *classifier
-	if opt.Task == TaskClassify {
+	if opt.Task == zoo.Classify {
 		var err error
 		if cls, err = newClassifier(s.Classes(), batch, opt.ClassNames, opt.Labels); err != nil {
 			return nil, err
@@ -218,7 +196,7 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 		rep.Labels = opt.Labels.Name()
 	}
 	var sumSq float64
-	if opt.PerImage && opt.Task == TaskReconstruct {
+	if opt.PerImage && opt.Task == zoo.Reconstruct {
 		rep.PerImage = make([]float64, 0, total)
 	}
 
@@ -311,7 +289,7 @@ run:
 	if rep.Seconds > 0 {
 		rep.PerSecond = float64(rep.Images) / rep.Seconds
 	}
-	if opt.Task == TaskReconstruct && rep.Images > 0 {
+	if opt.Task == zoo.Reconstruct && rep.Images > 0 {
 		mse := sumSq / float64(rep.Images*outLen)
 		rep.MSE = &mse
 	}
@@ -384,7 +362,7 @@ func (s *Session) sinkBatch(rep *Report, f filled, opt StreamOptions, cls *class
 	inLen, outLen := s.InputLen(), s.OutputLen()
 	{
 		out := f.b.Out[:f.n*outLen]
-		if opt.Task == TaskReconstruct {
+		if opt.Task == zoo.Reconstruct {
 			in := f.b.In[:f.n*inLen]
 			for i := 0; i < f.n; i++ {
 				sq := sqDiff(out[i*outLen:(i+1)*outLen], in[i*inLen:(i+1)*inLen])

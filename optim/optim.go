@@ -85,13 +85,13 @@ const (
 // the optimizer is unknown or a hyperparameter, name or size is invalid.
 func New(r zoo.Recipe, names []string, sizes []int) (Optimizer, error) {
 	switch r.Optimizer {
-	case "adam":
+	case zoo.Adam:
 		a := NewAdam(r.LR, DefaultBeta1, DefaultBeta2, DefaultEps, names, sizes)
 		if a.err != nil {
 			return nil, a.err
 		}
 		return a, nil
-	case "sgd":
+	case zoo.SGD:
 		s := NewSGD(r.LR, r.Momentum, r.Nesterov, names, sizes)
 		if s.err != nil {
 			return nil, s.err

@@ -220,7 +220,7 @@ func TestGradsTrainableOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNet(m, m.InitWeights(1), Config{Batch: 2, Loss: LossCrossEntropy, Grad: true, Training: true})
+	n, err := NewNet(m, m.InitWeights(1), Config{Batch: 2, Loss: zoo.LossCrossEntropy, Grad: true, Training: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestRegistryGradients(t *testing.T) {
 			const batch = 2
 			loss := m.Recipe.Loss
 			if loss == "" {
-				loss = LossMSE
+				loss = zoo.LossMSE
 			}
 			n, err := NewNet(m, m.InitWeights(5), Config{Batch: batch, Loss: loss, Grad: true, Training: true, Float64: true})
 			if err != nil {

@@ -24,19 +24,12 @@ func init() { G.Use(openblas.Implementation()) }
 // BLAS names the BLAS that training runs on, for run records.
 func BLAS() string { return openblas.Name() }
 
-// Losses.
-const (
-	LossMSE          = "mse"           // mean over all elements, as nn.MSELoss()
-	LossMSESum       = "mse-sum"       // squared error summed per example, averaged over the batch
-	LossCrossEntropy = "cross-entropy" // nn.CrossEntropyLoss() on logits, targets one-hot
-)
-
 // Config says what graph to build.
 type Config struct {
 	// Batch is the number of examples the graph takes.
 	Batch int
-	// Loss is one of the Loss constants; "" builds a forward-only graph.
-	Loss string
+	// Loss is the loss to build; "" builds a forward-only graph.
+	Loss zoo.Loss
 	// Sparsity adds Sparsity * sum|h| over the batch, h the output of the
 	// part SparsityOn, to the loss.
 	Sparsity   float64
@@ -309,13 +302,13 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 }
 
 // lossNode returns the loss of output y against target t.
-func lossNode(kind string, y, t *G.Node, batch int, dt tensor.Dtype) (*G.Node, error) {
+func lossNode(kind zoo.Loss, y, t *G.Node, batch int, dt tensor.Dtype) (*G.Node, error) {
 	switch kind {
-	case LossMSE:
+	case zoo.LossMSE:
 		return spatial.SquaredError(y, t, 1/float64(y.Shape().TotalSize()))
-	case LossMSESum:
+	case zoo.LossMSESum:
 		return spatial.SquaredError(y, t, 1/float64(batch))
-	case LossCrossEntropy:
+	case zoo.LossCrossEntropy:
 		if y.Dims() != 2 {
 			return nil, fmt.Errorf("cross-entropy needs logits [N, classes], got %v", y.Shape())
 		}

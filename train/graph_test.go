@@ -28,30 +28,30 @@ func TestGradients(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		m        *zoo.Model
-		loss     string
+		loss     zoo.Loss
 		sparsity float64
 		classify bool
 		training bool
 	}{
-		{"linear-relu-sigmoid-mse", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 4}, zoo.ReLU{}}, []zoo.Layer{zoo.Linear{In: 4, Out: 5}, zoo.Sigmoid{}}), LossMSE, 0, false, false},
-		{"linear-tanh-identity-msesum", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 3}, zoo.Tanh{}}, []zoo.Layer{zoo.Linear{In: 3, Out: 5}, zoo.Identity{}}), LossMSESum, 0, false, false},
-		{"sparsity-l1", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 6}, zoo.ReLU{}}, []zoo.Layer{zoo.Linear{In: 6, Out: 5}, zoo.ReLU{}}), LossMSE, 0.05, false, false},
-		{"flatten-unflatten", tinyModel([]int{1, 2, 3}, []zoo.Layer{zoo.Flatten{}, zoo.Linear{In: 6, Out: 3}, zoo.Tanh{}}, []zoo.Layer{zoo.Linear{In: 3, Out: 6}, zoo.Unflatten{Shape: []int{1, 2, 3}}}), LossMSE, 0, false, false},
+		{"linear-relu-sigmoid-mse", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 4}, zoo.ReLU{}}, []zoo.Layer{zoo.Linear{In: 4, Out: 5}, zoo.Sigmoid{}}), zoo.LossMSE, 0, false, false},
+		{"linear-tanh-identity-msesum", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 3}, zoo.Tanh{}}, []zoo.Layer{zoo.Linear{In: 3, Out: 5}, zoo.Identity{}}), zoo.LossMSESum, 0, false, false},
+		{"sparsity-l1", tinyModel([]int{5}, []zoo.Layer{zoo.Linear{In: 5, Out: 6}, zoo.ReLU{}}, []zoo.Layer{zoo.Linear{In: 6, Out: 5}, zoo.ReLU{}}), zoo.LossMSE, 0.05, false, false},
+		{"flatten-unflatten", tinyModel([]int{1, 2, 3}, []zoo.Layer{zoo.Flatten{}, zoo.Linear{In: 6, Out: 3}, zoo.Tanh{}}, []zoo.Layer{zoo.Linear{In: 3, Out: 6}, zoo.Unflatten{Shape: []int{1, 2, 3}}}), zoo.LossMSE, 0, false, false},
 		{"cross-entropy", &zoo.Model{Name: "cls", Task: zoo.Classify, Input: []int{5},
-			Parts: []zoo.Part{{Name: "features", Layers: []zoo.Layer{zoo.Linear{In: 5, Out: 6}, zoo.Tanh{}}}, {Name: "classifier", Layers: []zoo.Layer{zoo.Linear{In: 6, Out: 4}}}}}, LossCrossEntropy, 0, true, false},
+			Parts: []zoo.Part{{Name: "features", Layers: []zoo.Layer{zoo.Linear{In: 5, Out: 6}, zoo.Tanh{}}}, {Name: "classifier", Layers: []zoo.Layer{zoo.Linear{In: 6, Out: 4}}}}}, zoo.LossCrossEntropy, 0, true, false},
 		// Convolutional layers, in tanh networks to keep clear of ReLU kinks.
-		{"conv-pool-batchnorm-train", convClassifier(), LossCrossEntropy, 0, true, true},
-		{"conv-pool-batchnorm-eval", convClassifier(), LossCrossEntropy, 0, true, false},
+		{"conv-pool-batchnorm-train", convClassifier(), zoo.LossCrossEntropy, 0, true, true},
+		{"conv-pool-batchnorm-eval", convClassifier(), zoo.LossCrossEntropy, 0, true, false},
 		{"conv-unpool-7x7-deconv", tinyModel([]int{1, 7, 7},
 			[]zoo.Layer{zoo.Conv2d{In: 1, Out: 2, Kernel: 3, Padding: 1}, zoo.Tanh{}, zoo.MaxPool2d{Kernel: 2, Indices: true}},
 			[]zoo.Layer{zoo.MaxUnpool2d{Kernel: 2, Pool: "encoder.2", Size: []int{7, 7}}, zoo.ConvTranspose2d{In: 2, Out: 1, Kernel: 3, Stride: 1, Padding: 1}, zoo.Sigmoid{}}),
-			LossMSE, 0, false, true},
+			zoo.LossMSE, 0, false, true},
 		{"strided-conv-deconv", tinyModel([]int{2, 8, 8},
 			[]zoo.Layer{zoo.Conv2d{In: 2, Out: 2, Kernel: 4, Stride: 2, Padding: 1}, zoo.Tanh{}, zoo.Conv2d{In: 2, Out: 3, Kernel: 5, Padding: 2}, zoo.Tanh{}},
 			[]zoo.Layer{zoo.ConvTranspose2d{In: 3, Out: 2, Kernel: 4, Stride: 2, Padding: 1}, zoo.Tanh{}, zoo.ConvTranspose2d{In: 2, Out: 1, Kernel: 3, Stride: 2}, zoo.Tanh{},
 				zoo.Conv2d{In: 1, Out: 1, Kernel: 5}, zoo.ConvTranspose2d{In: 1, Out: 1, Kernel: 2, Stride: 2}}),
-			LossMSESum, 0, false, true},
-		{"dropout-train", tinyModel([]int{6}, []zoo.Layer{zoo.Linear{In: 6, Out: 5}, zoo.Tanh{}, zoo.Dropout{P: 0.5}}, []zoo.Layer{zoo.Linear{In: 5, Out: 6}}), LossMSE, 0, false, true},
+			zoo.LossMSESum, 0, false, true},
+		{"dropout-train", tinyModel([]int{6}, []zoo.Layer{zoo.Linear{In: 6, Out: 5}, zoo.Tanh{}, zoo.Dropout{P: 0.5}}, []zoo.Layer{zoo.Linear{In: 5, Out: 6}}), zoo.LossMSE, 0, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const batch = 3
@@ -143,12 +143,12 @@ func TestLossValues(t *testing.T) {
 	x := []float64{0.5, -1, 2, 1.5, 0, -0.5}
 	tg := []float64{0, 0, 1, 1, 0, 0}
 	for _, tc := range []struct {
-		loss string
+		loss zoo.Loss
 		want float64
 	}{
-		{LossMSE, (0.25 + 1 + 1 + 0.25 + 0 + 0.25) / 6},
-		{LossMSESum, (0.25 + 1 + 1 + 0.25 + 0 + 0.25) / 2},
-		{LossCrossEntropy, (-(2 - math.Log(math.Exp(0.5)+math.Exp(-1)+math.Exp(2))) - (1.5 - math.Log(math.Exp(1.5)+1+math.Exp(-0.5)))) / 2},
+		{zoo.LossMSE, (0.25 + 1 + 1 + 0.25 + 0 + 0.25) / 6},
+		{zoo.LossMSESum, (0.25 + 1 + 1 + 0.25 + 0 + 0.25) / 2},
+		{zoo.LossCrossEntropy, (-(2 - math.Log(math.Exp(0.5)+math.Exp(-1)+math.Exp(2))) - (1.5 - math.Log(math.Exp(1.5)+1+math.Exp(-0.5)))) / 2},
 	} {
 		n, err := NewNet(m, zoo.Weights{}, Config{Batch: 2, Loss: tc.loss, Float64: true})
 		if err != nil {
@@ -227,7 +227,7 @@ func TestSharedWeights(t *testing.T) {
 func TestGradientsDoNotAccumulate(t *testing.T) {
 	m, _ := zoo.Lookup("manifold-ae")
 	w := m.InitWeights(1)
-	n, err := NewNet(m, w, Config{Batch: 4, Loss: LossMSE, Grad: true})
+	n, err := NewNet(m, w, Config{Batch: 4, Loss: zoo.LossMSE, Grad: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestGradientsDoNotAccumulate(t *testing.T) {
 		}
 	}
 	after := grads(n)
-	fresh, err := NewNet(m, w, Config{Batch: 4, Loss: LossMSE, Grad: true})
+	fresh, err := NewNet(m, w, Config{Batch: 4, Loss: zoo.LossMSE, Grad: true})
 	if err != nil {
 		t.Fatal(err)
 	}

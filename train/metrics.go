@@ -9,6 +9,7 @@ import (
 
 	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/internal/lossplot"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // writeMetrics writes metrics.csv and loss.png of the run folder.
@@ -16,7 +17,7 @@ func writeMetrics(dir string, info *Info) error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	header := []string{"epoch", "train_loss", "val_loss", "seconds", "images_per_second"}
-	classify := info.Recipe.Loss == "cross-entropy"
+	classify := info.Recipe.Loss.Task() == zoo.Classify
 	if classify {
 		header = append(header, "train_accuracy", "val_accuracy")
 	}
@@ -40,7 +41,7 @@ func writeMetrics(dir string, info *Info) error {
 		return nil
 	}
 	title := fmt.Sprintf("%s on %s", info.Model, filepath.Base(info.Train.Name))
-	return lossplot.WritePNG(filepath.Join(dir, PlotFile), title, info.Recipe.Loss+" loss",
+	return lossplot.WritePNG(filepath.Join(dir, PlotFile), title, string(info.Recipe.Loss)+" loss",
 		lossplot.Series{Name: "train", X: x, Y: tr}, lossplot.Series{Name: "validation", X: x, Y: va})
 }
 

@@ -337,7 +337,7 @@ func (t *trainer) readWeights(path, key string) (zoo.Weights, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("resume: %w", err)
 	}
-	if name := meta["zoo.model"]; name != t.m.Name {
+	if name := meta[zoo.MetaModel]; name != t.m.Name {
 		what := "weights"
 		if filepath.Base(path) == OptimizerFile || filepath.Base(path) == previous(OptimizerFile) {
 			what = "the optimizer state"
@@ -540,7 +540,7 @@ func (t *trainer) step(idx []int, e, b int) (float64, int, error) {
 		}
 		copy(x, tgt)
 	}
-	if t.r.Noise.Kind != "" {
+	if t.r.Noise.Kind != zoo.NoNoise {
 		addNoise(x, t.r.Noise, t.noiseRNG(e, b))
 	}
 	net.SetSeed(t.dropoutSeed(e, b))
@@ -593,11 +593,11 @@ func countCorrect(logits []float32, labels []uint8, idx []int, classes int) int 
 // level, or salt-and-pepper setting a fraction level of the values to 0 or 1.
 func addNoise(x []float32, n zoo.Noise, rng *rand.Rand) {
 	switch n.Kind {
-	case "gaussian":
+	case zoo.Gaussian:
 		for i := range x {
 			x[i] += float32(rng.NormFloat64() * n.Level)
 		}
-	case "salt-and-pepper":
+	case zoo.SaltAndPepper:
 		for i := range x {
 			if rng.Float64() < n.Level {
 				x[i] = float32(rng.IntN(2))
@@ -696,7 +696,7 @@ func (t *trainer) checkpoint() error {
 			return fmt.Errorf("checkpoint %s: keep %s: %w", dir, name, err)
 		}
 	}
-	meta := map[string]string{"zoo.model": t.m.Name, "epoch": strconv.Itoa(t.info.Epoch), "step": strconv.Itoa(t.info.Step)}
+	meta := map[string]string{zoo.MetaModel: t.m.Name, "epoch": strconv.Itoa(t.info.Epoch), "step": strconv.Itoa(t.info.Step)}
 	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), t.w, meta); err != nil {
 		return err
 	}
@@ -704,7 +704,7 @@ func (t *trainer) checkpoint() error {
 		return err
 	}
 	if t.best != nil {
-		bm := map[string]string{"zoo.model": t.m.Name, "epoch": strconv.Itoa(t.info.BestEpoch)}
+		bm := map[string]string{zoo.MetaModel: t.m.Name, "epoch": strconv.Itoa(t.info.BestEpoch)}
 		if err := safetensors.WriteFile(filepath.Join(dir, BestFile), t.best, bm); err != nil {
 			return err
 		}

@@ -97,7 +97,7 @@ func TestTrainRun(t *testing.T) {
 		t.Error(err)
 	}
 	// the validation loss in run.json is the loss of the saved weights
-	n, err := NewNet(m, weights(t, dir), Config{Batch: val.N, Loss: LossMSE})
+	n, err := NewNet(m, weights(t, dir), Config{Batch: val.N, Loss: zoo.LossMSE})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,12 +101,12 @@ func sameBits(a, b []float32) bool {
 // largest difference.
 func FuzzTestSet(f *testing.F) {
 	good := exportedTB(f, "manifold-ae", 1)
-	set := filepath.Join(good, export.TestDataDir)
-	in, err := os.ReadFile(filepath.Join(set, export.TestInput))
+	set := filepath.Join(good, zoo.TestDataDir)
+	in, err := os.ReadFile(filepath.Join(set, zoo.TestInput))
 	if err != nil {
 		f.Fatal(err)
 	}
-	out, err := os.ReadFile(filepath.Join(set, export.TestOutput))
+	out, err := os.ReadFile(filepath.Join(set, zoo.TestOutput))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func FuzzTestSet(f *testing.F) {
 	f.Add(zero, zero)
 
 	sessions := map[string]*infer.Session{}
-	for _, name := range []string{export.ModelFile, export.PartFile("encoder"), export.PartFile("decoder")} {
+	for _, name := range []string{zoo.ModelFile, zoo.PartFile("encoder"), zoo.PartFile("decoder")} {
 		s, err := infer.Open(filepath.Join(good, name), infer.Options{Threads: 1})
 		if err != nil {
 			f.Fatal(err)
@@ -132,17 +132,17 @@ func FuzzTestSet(f *testing.F) {
 			s.Close()
 		}
 	})
-	main, enc, dec := sessions[export.ModelFile], sessions[export.PartFile("encoder")], sessions[export.PartFile("decoder")]
-	dir := filepath.Join(f.TempDir(), export.TestDataDir)
+	main, enc, dec := sessions[zoo.ModelFile], sessions[zoo.PartFile("encoder")], sessions[zoo.PartFile("decoder")]
+	dir := filepath.Join(f.TempDir(), zoo.TestDataDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		f.Fatal(err)
 	}
 	opt := Options{RTol: DefaultRTol, ATol: DefaultATol}
 	f.Fuzz(func(t *testing.T, input, output []byte) {
-		if err := os.WriteFile(filepath.Join(dir, export.TestInput), input, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, zoo.TestInput), input, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, export.TestOutput), output, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, zoo.TestOutput), output, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if len(input) > 1<<22 {
@@ -150,7 +150,7 @@ func FuzzTestSet(f *testing.F) {
 		}
 		n, d, err := testSet(main, dir, opt)
 		if err == nil {
-			want, rerr := readTensor(filepath.Join(dir, export.TestOutput))
+			want, rerr := readTensor(filepath.Join(dir, zoo.TestOutput))
 			if rerr != nil || len(want.Data) != n*main.OutputLen() || math.IsNaN(d) || math.IsInf(d, 0) {
 				t.Fatalf("test data passed with %d examples, max diff %g, expected output %v", n, d, rerr)
 			}

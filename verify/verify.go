@@ -140,7 +140,7 @@ func Dir(dir string, opt Options) (*Report, error) {
 	}
 	// The whole model names the model; without it, the first file that loads.
 	name, nameFrom := "", ""
-	for _, f := range append([]string{export.ModelFile}, models...) {
+	for _, f := range append([]string{zoo.ModelFile}, models...) {
 		if s := sessions[f]; s != nil {
 			name, nameFrom = s.ModelName(), f
 			break
@@ -158,11 +158,11 @@ func Dir(dir string, opt Options) (*Report, error) {
 		rep.add(f, "metadata", err)
 	}
 
-	main := sessions[export.ModelFile]
+	main := sessions[zoo.ModelFile]
 	for _, ts := range testSets {
-		file := filepath.Join(ts, export.TestOutput)
+		file := filepath.Join(ts, zoo.TestOutput)
 		if main == nil {
-			rep.add(file, "test data", fmt.Errorf("no loadable %s to run it with", export.ModelFile))
+			rep.add(file, "test data", fmt.Errorf("no loadable %s to run it with", zoo.ModelFile))
 			continue
 		}
 		c := rep.add(file, "test data", nil)
@@ -172,7 +172,7 @@ func Dir(dir string, opt Options) (*Report, error) {
 			c.Err = err.Error()
 		}
 	}
-	if enc, dec := sessions[export.PartFile("encoder")], sessions[export.PartFile("decoder")]; enc != nil && dec != nil && main != nil && len(testSets) > 0 {
+	if enc, dec := sessions[zoo.PartFile("encoder")], sessions[zoo.PartFile("decoder")]; enc != nil && dec != nil && main != nil && len(testSets) > 0 {
 		c := rep.add("encoder.onnx + decoder.onnx", "parts", nil)
 		var err error
 		c.N, c.MaxAbsDiff, err = parts(main, enc, dec, filepath.Join(dir, testSets[0]), opt)
@@ -180,14 +180,14 @@ func Dir(dir string, opt Options) (*Report, error) {
 			c.Err = err.Error()
 		}
 	}
-	rep.add(export.CardFile, "card", checkCard(filepath.Join(dir, export.CardFile), name))
+	rep.add(zoo.CardFile, "card", checkCard(filepath.Join(dir, zoo.CardFile), name))
 	return rep, nil
 }
 
 // checkMetadata checks the zoo metadata against the session's own shapes.
 func checkMetadata(s *infer.Session) error {
 	meta := s.Metadata()
-	for _, k := range []string{export.MetaModel, export.MetaPart, export.MetaTask, export.MetaInputShape, export.MetaOutputShape, export.MetaVersion} {
+	for _, k := range []string{zoo.MetaModel, zoo.MetaPart, zoo.MetaTask, zoo.MetaInputShape, zoo.MetaOutputShape, zoo.MetaVersion} {
 		if meta[k] == "" {
 			return fmt.Errorf("metadata has no %s", k)
 		}
@@ -195,7 +195,7 @@ func checkMetadata(s *infer.Session) error {
 	for _, c := range []struct {
 		key  string
 		real []int
-	}{{export.MetaInputShape, s.InputShape()}, {export.MetaOutputShape, s.OutputShape()}} {
+	}{{zoo.MetaInputShape, s.InputShape()}, {zoo.MetaOutputShape, s.OutputShape()}} {
 		var declared []int
 		if err := json.Unmarshal([]byte(meta[c.key]), &declared); err != nil {
 			return fmt.Errorf("metadata %s = %q: %w", c.key, meta[c.key], err)
@@ -226,12 +226,12 @@ func readTensor(path string) (*zoo.Tensor, error) {
 
 // input reads the input of a test data set and checks it fits s.
 func input(s *infer.Session, set string) (*zoo.Tensor, int, error) {
-	in, err := readTensor(filepath.Join(set, export.TestInput))
+	in, err := readTensor(filepath.Join(set, zoo.TestInput))
 	if err != nil {
 		return nil, 0, err
 	}
 	if len(in.Shape) == 0 || !slices.Equal(in.Shape[1:], s.InputShape()) {
-		return nil, 0, fmt.Errorf("%s has shape %v; the model takes [N %v]", export.TestInput, in.Shape, s.InputShape())
+		return nil, 0, fmt.Errorf("%s has shape %v; the model takes [N %v]", zoo.TestInput, in.Shape, s.InputShape())
 	}
 	return in, in.Shape[0], nil
 }
@@ -243,12 +243,12 @@ func testSet(s *infer.Session, set string, opt Options) (int, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	want, err := readTensor(filepath.Join(set, export.TestOutput))
+	want, err := readTensor(filepath.Join(set, zoo.TestOutput))
 	if err != nil {
 		return n, 0, err
 	}
 	if len(want.Shape) == 0 || want.Shape[0] != n || !slices.Equal(want.Shape[1:], s.OutputShape()) {
-		return n, 0, fmt.Errorf("%s has shape %v; the model gives [%d %v]", export.TestOutput, want.Shape, n, s.OutputShape())
+		return n, 0, fmt.Errorf("%s has shape %v; the model gives [%d %v]", zoo.TestOutput, want.Shape, n, s.OutputShape())
 	}
 	got, err := s.Run(in.Data, n)
 	if err != nil {

@@ -71,7 +71,7 @@ func TestVerifyBad(t *testing.T) {
 		want   string
 	}{
 		{"wrong expected output", func(t *testing.T, dir string) {
-			p := filepath.Join(dir, export.TestDataDir, export.TestOutput)
+			p := filepath.Join(dir, zoo.TestDataDir, zoo.TestOutput)
 			out, err := readTensor(p)
 			if err != nil {
 				t.Fatal(err)
@@ -81,7 +81,7 @@ func TestVerifyBad(t *testing.T) {
 			os.WriteFile(p, b, 0o644)
 		}, "test_data_set_0/output_0.pb", "1 of 6272 values differ"},
 		{"truncated output", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, export.TestDataDir, export.TestOutput), []byte{0x0a, 0x05}, 0o644)
+			os.WriteFile(filepath.Join(dir, zoo.TestDataDir, zoo.TestOutput), []byte{0x0a, 0x05}, 0o644)
 		}, "test_data_set_0/output_0.pb", "not an ONNX TensorProto"},
 		{"decoder of other weights", func(t *testing.T, dir string) {
 			other := exported(t, "manifold-ae", 2)
@@ -96,9 +96,9 @@ func TestVerifyBad(t *testing.T) {
 		{"not a model", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, "encoder.onnx"), []byte("<html>404</html>"), 0o644)
 		}, "encoder.onnx", "not a model onnxruntime can load"},
-		{"no card", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, export.CardFile)) }, "README.md", "model card"},
+		{"no card", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, zoo.CardFile)) }, "README.md", "model card"},
 		{"card of another model", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, export.CardFile), []byte("# something else\n"), 0o644)
+			os.WriteFile(filepath.Join(dir, zoo.CardFile), []byte("# something else\n"), 0o644)
 		}, "README.md", "does not name the model manifold-ae"},
 		{"no models", func(t *testing.T, dir string) {
 			for _, f := range []string{"model.onnx", "encoder.onnx", "decoder.onnx"} {

@@ -21,7 +21,7 @@ func classifier(name, family, desc, dataset string, input []int, parts []Part, r
 
 func convAE(name, family, desc, dataset string, input []int, enc, dec []Layer, r Recipe) *Model {
 	return &Model{Name: name, Family: family, Description: desc, Task: Reconstruct, Input: input, Dataset: dataset,
-		Parts: []Part{{Name: "encoder", Layers: enc}, {Name: "decoder", Layers: dec}}, Recipe: r}
+		Parts: []Part{{Name: PartEncoder, Layers: enc}, {Name: PartDecoder, Layers: dec}}, Recipe: r}
 }
 
 // poolingEncoder is the encoder the conv-ae-deconv* and conv-ae-unpool
@@ -42,7 +42,7 @@ func unpool(pool string, h, w int) MaxUnpool2d {
 
 func init() {
 	cnn := adam(1e-3, 128, 25)
-	cnn.Loss, cnn.Patience = "cross-entropy", 5
+	cnn.Loss, cnn.Patience = LossCrossEntropy, 5
 	register(classifier("cnn", FamilyCNN,
 		"CNN classifier 2 x [Conv5x5 16, MaxPool, BatchNorm, ReLU], Linear 784-10", "fashion-mnist",
 		[]int{1, 28, 28},
@@ -99,7 +99,7 @@ func init() {
 		},
 		adam(1e-3, 256, 5)))
 
-	sgd := Recipe{Optimizer: "sgd", LR: 1e-2, Momentum: 0.9, Loss: "cross-entropy", BatchSize: 128, Epochs: 10, Shuffle: true}
+	sgd := Recipe{Optimizer: SGD, LR: 1e-2, Momentum: 0.9, Loss: LossCrossEntropy, BatchSize: 128, Epochs: 10, Shuffle: true}
 	register(classifier("mlp-cifar", FamilyCIFAR,
 		"MLP classifier 3072-256-100-10 ReLU, Dropout 0.25", "cifar-10",
 		[]int{3, 32, 32},
@@ -122,7 +122,7 @@ func init() {
 		}, sgd))
 
 	cifarAE := adam(1e-3, 128, 48)
-	cifarAE.Loss = "mse-sum"
+	cifarAE.Loss = LossMSESum
 	register(convAE("conv-ae-cifar", FamilyCIFAR,
 		"convolutional autoencoder Conv4x4 s2 3-8-16-32 / ConvT mirror, Sigmoid", "cifar-10",
 		[]int{3, 32, 32},

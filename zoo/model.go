@@ -14,17 +14,6 @@ import (
 	"strings"
 )
 
-// Task says what a model's output is.
-type Task string
-
-// Tasks.
-const (
-	// Reconstruct models (autoencoders) output an image shaped like the input.
-	Reconstruct Task = "reconstruct"
-	// Classify models output one logit per class.
-	Classify Task = "classify"
-)
-
 // A Model is an architecture and its training recipe.
 type Model struct {
 	// Name is the registry name, such as "relu-ae-30".
@@ -33,7 +22,7 @@ type Model struct {
 	Family string
 	// Description is one line for listings.
 	Description string
-	// Task is what the model's output means.
+	// Task is what the model's output means: Reconstruct or Classify.
 	Task Task
 	// Input is the per-example input shape, such as [784] or [1, 28, 28].
 	Input []int
@@ -182,6 +171,22 @@ func (m *Model) Sub(part string) (*Model, error) {
 		}
 	}
 	return nil, fmt.Errorf("model %s has no part %q (parts: %s)", m.Name, part, strings.Join(m.PartNames(), ", "))
+}
+
+// PartTask returns the task a part performs on its own: the model's task
+// for the whole model ("" or WholeModel); for a reconstruct model, Encode
+// for its first part and Decode for its last; otherwise the part's name.
+func (m *Model) PartTask(part string) Task {
+	switch {
+	case part == "" || part == WholeModel:
+		return m.Task
+	case m.Task == Reconstruct && len(m.Parts) > 0 && part == m.Parts[0].Name:
+		return Encode
+	case m.Task == Reconstruct && len(m.Parts) > 0 && part == m.Parts[len(m.Parts)-1].Name:
+		return Decode
+	default:
+		return Task(part)
+	}
 }
 
 // Params lists every parameter of the model in state_dict order.

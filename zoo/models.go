@@ -33,13 +33,13 @@ func autoencoder(name, family, desc string, enc, dec []Layer, r Recipe) *Model {
 	return &Model{
 		Name: name, Family: family, Description: desc,
 		Task: Reconstruct, Input: []int{784}, Dataset: "mnist",
-		Parts:  []Part{{Name: "encoder", Layers: enc}, {Name: "decoder", Layers: dec}},
+		Parts:  []Part{{Name: PartEncoder, Layers: enc}, {Name: PartDecoder, Layers: dec}},
 		Recipe: r,
 	}
 }
 
 func adam(lr float64, batch, epochs int) Recipe {
-	return Recipe{Optimizer: "adam", LR: lr, Loss: "mse", BatchSize: batch, Epochs: epochs, Shuffle: true}
+	return Recipe{Optimizer: Adam, LR: lr, Loss: LossMSE, BatchSize: batch, Epochs: epochs, Shuffle: true}
 }
 
 func init() {
@@ -70,7 +70,7 @@ func init() {
 	}
 
 	sparse := adam(3e-4, 256, 10)
-	sparse.Sparsity, sparse.SparsityOn = 1.5e-6, "encoder"
+	sparse.Sparsity, sparse.SparsityOn = 1.5e-6, PartEncoder
 	register(autoencoder("sparse-ae", FamilyVariants,
 		"overcomplete ReLU autoencoder 784-1156-784 with an L1 activation penalty",
 		dense(InitTorch, ReLU{}, ReLU{}, 784, 1156),
@@ -78,7 +78,7 @@ func init() {
 		sparse))
 
 	denoise := adam(3e-4, 256, 10)
-	denoise.Noise = Noise{Kind: "gaussian", Level: 0.3}
+	denoise.Noise = Noise{Kind: Gaussian, Level: 0.3}
 	register(autoencoder("denoise-ae", FamilyVariants,
 		"denoising ReLU autoencoder 784-256-784, Gaussian input noise 0.3",
 		dense(InitTorch, ReLU{}, ReLU{}, 784, 256),

@@ -6,18 +6,66 @@ import (
 	"strings"
 )
 
+// Optimizer names a training optimizer; package optim implements each as
+// PyTorch 1.13 does.
+type Optimizer string
+
+// Optimizers.
+const (
+	// Adam is torch.optim.Adam with its default betas and eps.
+	Adam Optimizer = "adam"
+	// SGD is torch.optim.SGD, with Recipe.Momentum and Recipe.Nesterov.
+	SGD Optimizer = "sgd"
+)
+
+// Loss names a training loss.
+type Loss string
+
+// Losses.
+const (
+	// LossMSE is the mean over all elements, as nn.MSELoss().
+	LossMSE Loss = "mse"
+	// LossMSESum is the squared error summed per example and averaged
+	// over the batch.
+	LossMSESum Loss = "mse-sum"
+	// LossCrossEntropy is nn.CrossEntropyLoss() on logits.
+	LossCrossEntropy Loss = "cross-entropy"
+)
+
+// Task returns the task a loss trains for: Classify for cross-entropy,
+// Reconstruct for the squared errors.
+func (l Loss) Task() Task {
+	if l == LossCrossEntropy {
+		return Classify
+	}
+	return Reconstruct
+}
+
+// NoiseKind names an input corruption of denoising autoencoders.
+type NoiseKind string
+
+// Noise kinds.
+const (
+	// NoNoise leaves the input as it is.
+	NoNoise NoiseKind = ""
+	// Gaussian adds N(0, Level^2) to every pixel.
+	Gaussian NoiseKind = "gaussian"
+	// SaltAndPepper sets a fraction Level of the pixels to 0 or 1, each
+	// with probability one half.
+	SaltAndPepper NoiseKind = "salt-and-pepper"
+)
+
 // A Recipe is how a notebook trains a model.
 type Recipe struct {
-	// Optimizer is "adam" or "sgd".
-	Optimizer string `json:"optimizer"`
+	// Optimizer is Adam or SGD.
+	Optimizer Optimizer `json:"optimizer"`
 	// LR is the learning rate.
 	LR float64 `json:"lr"`
 	// Momentum and Nesterov apply to SGD.
 	Momentum float64 `json:"momentum,omitempty"`
 	Nesterov bool    `json:"nesterov,omitempty"`
-	// Loss is "mse" (mean over all elements), "mse-sum" (summed per image,
-	// averaged over the batch) or "cross-entropy".
-	Loss string `json:"loss"`
+	// Loss is LossMSE, LossMSESum or LossCrossEntropy.
+	Loss Loss `json:"loss"`
 	// BatchSize and Epochs are the notebook's.
 	BatchSize int `json:"batch_size"`
 	Epochs    int `json:"epochs"`
@@ -42,18 +90,18 @@ type Recipe struct {
 
 // Noise is input corruption for denoising autoencoders.
 type Noise struct {
-	// Kind is "" (none), "gaussian" (Level is the standard deviation) or
-	// "salt-and-pepper" (Level is the fraction of pixels set to 0 or 1).
-	Kind  string  `json:"kind,omitempty"`
-	Level float64 `json:"level,omitempty"`
+	// Kind is NoNoise, Gaussian (Level is the standard deviation) or
+	// SaltAndPepper (Level is the fraction of pixels set to 0 or 1).
+	Kind  NoiseKind `json:"kind,omitempty"`
+	Level float64   `json:"level,omitempty"`
 }
 
 // String formats the noise as the --set syntax "gaussian:0.3".
 func (n Noise) String() string {
-	if n.Kind == "" {
+	if n.Kind == NoNoise {
 		return "none"
 	}
-	return n.Kind + ":" + strconv.FormatFloat(n.Level, 'g', -1, 64)
+	return string(n.Kind) + ":" + strconv.FormatFloat(n.Level, 'g', -1, 64)
 }
 
 // ParseNoise parses "none", "gaussian:SIGMA" or "salt-and-pepper:FRACTION".
@@ -69,20 +117,20 @@ func ParseNoise(s string) (Noise, error) {
 	if err != nil {
 		return Noise{}, fmt.Errorf("noise %q: level: %w", s, err)
 	}
-	n := Noise{Kind: kind, Level: v}
+	n := Noise{Kind: NoiseKind(kind), Level: v}
 	return n, n.Validate()
 }
 
 // Validate checks the noise kind and level.
 func (n Noise) Validate() error {
 	switch n.Kind {
-	case "":
+	case NoNoise:
 		return nil
-	case "gaussian":
+	case Gaussian:
 		if n.Level < 0 {
 			return fmt.Errorf("gaussian noise level %g is negative", n.Level)
 		}
-	case "salt-and-pepper":
+	case SaltAndPepper:
 		if n.Level < 0 || n.Level > 1 {
 			return fmt.Errorf("salt-and-pepper fraction %g is outside [0, 1]", n.Level)
 		}
@@ -95,12 +143,12 @@ func (n Noise) Validate() error {
 // Validate checks that the recipe's values are usable.
 func (r Recipe) Validate() error {
 	switch r.Optimizer {
-	case "adam", "sgd":
+	case Adam, SGD:
 	default:
 		return fmt.Errorf("recipe: unknown optimizer %q (want adam or sgd)", r.Optimizer)
 	}
 	switch r.Loss {
-	case "mse", "mse-sum", "cross-entropy":
+	case LossMSE, LossMSESum, LossCrossEntropy:
 	default:
 		return fmt.Errorf("recipe: unknown loss %q (want mse, mse-sum or cross-entropy)", r.Loss)
 	}
@@ -140,9 +188,9 @@ func (r *Recipe) Set(key, value string) error {
 	var err error
 	switch key {
 	case "optimizer":
-		c.Optimizer = value
+		c.Optimizer = Optimizer(value)
 	case "loss":
-		c.Loss = value
+		c.Loss = Loss(value)
 	case "sparsity-on":
 		c.SparsityOn = value
 	case "lr":

@@ -20,6 +20,8 @@ package figure
 import (
 	"errors"
 	"image"
+
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // A Runner runs a model on n examples stored one after another in x and
@@ -29,19 +31,13 @@ type Runner interface {
 	Run(x []float32, n int) ([]float32, error)
 }
 
-// Task names, as in the models' zoo.task metadata.
-const (
-	TaskReconstruct = "reconstruct"
-	TaskClassify    = "classify"
-)
-
 // A Model is one exported model as the figures see it. Only Name and Input
 // are always needed; each figure says which parts it runs.
 type Model struct {
 	// Name labels the model in titles and legends, such as "relu-ae-30".
 	Name string
-	// Task is TaskReconstruct or TaskClassify.
-	Task string
+	// Task is zoo.Reconstruct or zoo.Classify, from the models' metadata.
+	Task zoo.Task
 	// Input is the per-example input shape: [784], [1, 28, 28] or [3, 32, 32].
 	Input []int
 	// Whole runs the whole model (model.onnx): a reconstruction of the

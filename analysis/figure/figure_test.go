@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden images in testdata/")
@@ -74,7 +75,7 @@ func blobModel() *Model {
 	enc := &runnerFunc{in: 784, out: 2, f: blobEncode}
 	dec := &runnerFunc{in: 2, out: 784, f: blobDecode}
 	whole := &runnerFunc{in: 784, out: 784, f: func(x []float32) []float32 { return blobDecode(blobEncode(x)) }}
-	return &Model{Name: "blob-ae", Task: TaskReconstruct, Input: []int{784}, Whole: whole, Encoder: enc, Decoder: dec, Code: 2}
+	return &Model{Name: "blob-ae", Task: zoo.Reconstruct, Input: []int{784}, Whole: whole, Encoder: enc, Decoder: dec, Code: 2}
 }
 
 // Linear model with a k-D code: the code is k fixed pixel sums (rows of a
@@ -105,7 +106,7 @@ func linearModel(k int) *Model {
 		return out
 	}
 	first := &Layer{Name: "encoder.0.weight", Op: "Gemm", Weight: mask, Shape: []int{k, 784}, Activation: "Relu"}
-	return &Model{Name: fmt.Sprintf("linear-%d", k), Task: TaskReconstruct, Input: []int{1, 28, 28},
+	return &Model{Name: fmt.Sprintf("linear-%d", k), Task: zoo.Reconstruct, Input: []int{1, 28, 28},
 		Whole:   &runnerFunc{in: 784, out: 784, f: func(x []float32) []float32 { return dec(enc(x)) }},
 		Encoder: &runnerFunc{in: 784, out: k, f: enc}, Decoder: &runnerFunc{in: k, out: 784, f: dec}, Code: k, First: first}
 }
@@ -126,7 +127,7 @@ func quadrantClassifier() *Model {
 		out[k] = 1
 		return out
 	}
-	return &Model{Name: "quadrants", Task: TaskClassify, Input: []int{784}, Whole: &runnerFunc{in: 784, out: 4, f: f},
+	return &Model{Name: "quadrants", Task: zoo.Classify, Input: []int{784}, Whole: &runnerFunc{in: 784, out: 4, f: f},
 		Classes: 4, ClassNames: []string{"bottom left", "bottom right", "top left", "top right"}}
 }
 
@@ -382,7 +383,7 @@ func rgbModel() *Model {
 		}
 		return out
 	}
-	return &Model{Name: "rgb", Task: TaskReconstruct, Input: []int{3, 8, 8}, Decoder: &runnerFunc{in: 2, out: 192, f: dec}, Code: 2}
+	return &Model{Name: "rgb", Task: zoo.Reconstruct, Input: []int{3, 8, 8}, Decoder: &runnerFunc{in: 2, out: 192, f: dec}, Code: 2}
 }
 
 // compare returns the mean absolute channel difference (0-255) and the

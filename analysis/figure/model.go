@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // chunk is the most examples given to a Runner at once.
@@ -67,7 +69,7 @@ func (m *Model) needs(fig string, parts ...string) error {
 			if m.Whole == nil {
 				return notApplicable(fig, "model %s has no whole model (model.onnx)", m.name())
 			}
-			if m.Task == TaskClassify {
+			if m.Task == zoo.Classify {
 				return notApplicable(fig, "model %s is a classifier; %s needs an autoencoder", m.name(), fig)
 			}
 		case "encoder":

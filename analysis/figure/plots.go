@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/zoo-ml/zoo/analysis"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // Sizes of the plot figures, in pixels.
@@ -242,7 +243,7 @@ func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
 	if cl == nil || cl.Whole == nil {
 		return nil, notApplicable(fig, "no classifier given")
 	}
-	if cl.Task != "" && cl.Task != TaskClassify {
+	if cl.Task != "" && cl.Task != zoo.Classify {
 		return nil, fmt.Errorf("%s: model %s has task %s, want a classifier", fig, cl.name(), cl.Task)
 	}
 	if cl.inputLen() != m.inputLen() {

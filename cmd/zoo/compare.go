@@ -30,6 +30,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // notebookIndex is the default --index: one test image of each digit in the
@@ -158,7 +159,7 @@ func runComparePCA(c *cli.Context) error {
 		return err
 	}
 	if fi, err := os.Stat(model); err == nil && fi.IsDir() {
-		model = filepath.Join(model, "model.onnx")
+		model = filepath.Join(model, zoo.ModelFile)
 	}
 
 	// Claim the output names first, so that an existing file stops the
@@ -256,7 +257,7 @@ func comparePCA(ctx context.Context, o compareOptions) (*compareReport, error) {
 		return nil, err
 	}
 	defer sess.Close()
-	if t := sess.Task(); t != "" && t != infer.TaskReconstruct {
+	if t := sess.Task(); t != "" && t != zoo.Reconstruct {
 		return nil, fmt.Errorf("model %s: task %s, compare pca needs an autoencoder (task reconstruct)", o.model, t)
 	}
 	if sess.InputLen() != test.d || sess.OutputLen() != test.d {

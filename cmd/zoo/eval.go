@@ -20,6 +20,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 func evalCommand() *cli.Command {
@@ -59,10 +60,10 @@ Example:
 // evalResult is what zoo eval measures, and what --out writes to eval.json.
 type evalResult struct {
 	Model struct {
-		Name     string `json:"name,omitempty"`
-		File     string `json:"file"`
-		Task     string `json:"task"`
-		Provider string `json:"provider"`
+		Name     string   `json:"name,omitempty"`
+		File     string   `json:"file"`
+		Task     zoo.Task `json:"task"`
+		Provider string   `json:"provider"`
 	} `json:"model"`
 	Data    string  `json:"data"`
 	Labels  string  `json:"labels,omitempty"`
@@ -181,7 +182,7 @@ func runEval(c *cli.Context) error {
 // modelFileOf returns model.onnx of an export folder, or path itself.
 func modelFileOf(path string) string {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return filepath.Join(path, "model.onnx")
+		return filepath.Join(path, zoo.ModelFile)
 	}
 	return path
 }
@@ -195,12 +196,12 @@ func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
 	defer sess.Close()
 	task := sess.Task()
 	if task == "" {
-		task = infer.TaskReconstruct
+		task = zoo.Reconstruct
 		if sess.InputLen() != sess.OutputLen() {
-			task = infer.TaskClassify
+			task = zoo.Classify
 		}
 	}
-	if task != infer.TaskReconstruct && task != infer.TaskClassify {
+	if task != zoo.Reconstruct && task != zoo.Classify {
 		return nil, fmt.Errorf("%s performs %s: zoo eval takes a whole model (model.onnx), a classifier or an autoencoder", o.model, task)
 	}
 	if err := sess.CheckTask(task); err != nil {
@@ -224,7 +225,7 @@ func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
 		res.Labels = labels.Name()
 	}
 	start := time.Now()
-	if task == infer.TaskClassify {
+	if task == zoo.Classify {
 		if labels == nil {
 			return nil, usagef("eval of the classifier %s needs the true labels of %s: --labels FILE", o.model, r.Name())
 		}

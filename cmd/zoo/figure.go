@@ -15,6 +15,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // figureSpec describes one zoo figure subcommand.
@@ -350,7 +351,7 @@ func openFigureModel(path string, opt infer.Options, first bool) (*figure.Model,
 	}
 	name := filepath.Base(path)
 	if fi.IsDir() {
-		for _, f := range []string{"model.onnx", "encoder.onnx", "decoder.onnx"} {
+		for _, f := range []string{zoo.ModelFile, zoo.Encode.File(), zoo.Decode.File()} {
 			if _, err := os.Stat(filepath.Join(path, f)); err == nil {
 				files[strings.TrimSuffix(f, ".onnx")] = filepath.Join(path, f)
 			}
@@ -379,25 +380,25 @@ func openFigureModel(path string, opt infer.Options, first bool) (*figure.Model,
 		}
 		task := s.Task()
 		if task == "" {
-			task = map[string]string{"model": infer.TaskReconstruct, "encoder": infer.TaskEncode, "decoder": infer.TaskDecode}[key]
+			task = map[string]zoo.Task{"model": zoo.Reconstruct, "encoder": zoo.Encode, "decoder": zoo.Decode}[key]
 		}
 		if task == "" { // a bare file without metadata
-			task = infer.TaskReconstruct
+			task = zoo.Reconstruct
 			if s.InputLen() != s.OutputLen() {
 				return nil, closers, fmt.Errorf("model %s: no zoo.task metadata and input %v differs from output %v; give an export folder", p, s.InputShape(), s.OutputShape())
 			}
 		}
 		switch task {
-		case infer.TaskReconstruct:
-			m.Task, m.Whole, m.Input = figure.TaskReconstruct, s, s.InputShape()
-		case infer.TaskClassify:
-			m.Task, m.Whole, m.Input, m.Classes, m.ClassNames = figure.TaskClassify, s, s.InputShape(), s.Classes(), s.ClassNames()
-		case infer.TaskEncode:
+		case zoo.Reconstruct:
+			m.Task, m.Whole, m.Input = zoo.Reconstruct, s, s.InputShape()
+		case zoo.Classify:
+			m.Task, m.Whole, m.Input, m.Classes, m.ClassNames = zoo.Classify, s, s.InputShape(), s.Classes(), s.ClassNames()
+		case zoo.Encode:
 			m.Encoder, m.Code = s, s.OutputLen()
 			if m.Input == nil {
 				m.Input = s.InputShape()
 			}
-		case infer.TaskDecode:
+		case zoo.Decode:
 			m.Decoder, m.Code = s, s.InputLen()
 			if m.Input == nil {
 				m.Input = s.OutputShape()
@@ -406,7 +407,7 @@ func openFigureModel(path string, opt infer.Options, first bool) (*figure.Model,
 			return nil, closers, fmt.Errorf("model %s: task %q, want reconstruct, classify, encode or decode", p, task)
 		}
 		if m.Task == "" && key != "model" && key != "file" {
-			m.Task = figure.TaskReconstruct
+			m.Task = zoo.Reconstruct
 		}
 	}
 	if m.Encoder != nil && m.Decoder != nil && m.Encoder.(*infer.Session).OutputLen() != m.Decoder.(*infer.Session).InputLen() {

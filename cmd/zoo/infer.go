@@ -15,6 +15,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 func inferCommand() *cli.Command {
@@ -91,9 +92,9 @@ func runInfer(c *cli.Context) error {
 	if dev.Kind == "cpu" && len(cudaOpts) > 0 {
 		return usagef("--cuda-opt needs --device cuda, cuda:N or auto")
 	}
-	task := c.String("task")
-	if task != "" {
-		if _, err := infer.ModelFile(task); err != nil {
+	var task zoo.Task
+	if s := c.String("task"); s != "" {
+		if task, err = zoo.ParseTask(s); err != nil {
 			return usageError{err}
 		}
 	}
@@ -118,12 +119,12 @@ func runInfer(c *cli.Context) error {
 		// The whole model, whose metadata says its task, unless the task
 		// asks for a part: a classifier's folder has no encoder.onnx, and
 		// its model.onnx then says that it is a classifier.
-		f := "model.onnx"
+		f := zoo.ModelFile
 		if task != "" {
-			f, _ = infer.ModelFile(task)
+			f = task.File()
 		}
 		if _, err := os.Stat(filepath.Join(modelPath, f)); err != nil {
-			f = "model.onnx"
+			f = zoo.ModelFile
 		}
 		modelPath = filepath.Join(modelPath, f)
 	}
@@ -165,7 +166,7 @@ func runInfer(c *cli.Context) error {
 	if task == "" {
 		task = sess.Task()
 		if task == "" {
-			task = infer.TaskReconstruct
+			task = zoo.Reconstruct
 		}
 		if err := checkClassifyFlags(c, task); err != nil {
 			return fmt.Errorf("%s performs %s: %w", modelPath, task, err)
@@ -185,7 +186,7 @@ func runInfer(c *cli.Context) error {
 	}
 	first := 0 // index in DATA of the first example streamed
 	var labels *dataset.Reader
-	if task == infer.TaskClassify {
+	if task == zoo.Classify {
 		if labels, err = openLabels(c.String("labels"), named); err != nil {
 			return err
 		}
@@ -219,7 +220,7 @@ func runInfer(c *cli.Context) error {
 	}
 
 	var names []string
-	if task == infer.TaskClassify {
+	if task == zoo.Classify {
 		if err := sess.CheckTask(task); err != nil {
 			return err
 		}
@@ -256,7 +257,7 @@ func runInfer(c *cli.Context) error {
 			return usageError{err}
 		}
 		dims := sess.OutputShape()
-		if h := r.Header(); task == infer.TaskReconstruct && h.ItemLen() == sess.OutputLen() && len(h.Dims) > 1 {
+		if h := r.Header(); task == zoo.Reconstruct && h.ItemLen() == sess.OutputLen() && len(h.Dims) > 1 {
 			dims = h.Dims[1:] // reconstructions keep the input's image shape, e.g. 28x28
 		}
 		if out, err = infer.CreateOutput(p, format, r.Remaining(), dims, c.Bool("force")); err != nil {
@@ -265,7 +266,7 @@ func runInfer(c *cli.Context) error {
 	}
 
 	opt := infer.StreamOptions{Task: task, Batch: batch, PerImage: c.Bool("per-image"), Output: out, AllowNaN: c.Bool("allow-nan")}
-	if task == infer.TaskClassify {
+	if task == zoo.Classify {
 		opt.Output, opt.Predictions, opt.Probs, opt.Labels, opt.ClassNames = logits, preds, probs, labels, names
 	}
 	rep, err := sess.Stream(c.Context, r, opt)
@@ -323,9 +324,9 @@ type namedData struct {
 // optional ":train" or ":test" split (default test), falling back to the
 // embedded mnist-mini set with a notice when the data set is not found.
 // For a data set it also returns where its labels are.
-func openData(arg, task string) (*dataset.Reader, *namedData, error) {
-	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, os.PathSeparator) || task == infer.TaskDecode {
-		if task != infer.TaskDecode && dataset.HoldsLabels(arg) {
+func openData(arg string, task zoo.Task) (*dataset.Reader, *namedData, error) {
+	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, os.PathSeparator) || task == zoo.Decode {
+		if task != zoo.Decode && dataset.HoldsLabels(arg) {
 			r, err := dataset.OpenFile(arg, dataset.TestImages)
 			return r, &namedData{name: "cifar-10", file: arg, labelRole: dataset.TestLabels}, err
 		}
@@ -375,8 +376,8 @@ func classNames(sess *infer.Session, named *namedData) []string {
 }
 
 // checkClassifyFlags rejects the flags of classify with another task.
-func checkClassifyFlags(c *cli.Context, task string) error {
-	if task == "" || task == infer.TaskClassify {
+func checkClassifyFlags(c *cli.Context, task zoo.Task) error {
+	if task == "" || task == zoo.Classify {
 		return nil
 	}
 	for _, f := range []string{"labels", "probs", "logits"} {
@@ -414,8 +415,7 @@ func openLabels(path string, named *namedData) (*dataset.Reader, error) {
 }
 
 func printReport(rep *infer.Report) {
-	verb := map[string]string{infer.TaskReconstruct: "reconstructed", infer.TaskEncode: "encoded",
-		infer.TaskDecode: "decoded", infer.TaskClassify: "classified"}[rep.Task]
+	verb := rep.Task.Verb()
 	name := rep.Model
 	if name == "" {
 		name = filepath.Base(rep.File)
@@ -425,7 +425,7 @@ func printReport(rep *infer.Report) {
 	if rep.MSE != nil {
 		fmt.Printf("reconstruction MSE %.6f (mean per pixel)\n", *rep.MSE)
 	}
-	if rep.Task == infer.TaskClassify {
+	if rep.Task == zoo.Classify {
 		printClassification(rep)
 	}
 	if rep.Predictions != "" {
@@ -436,7 +436,7 @@ func printReport(rep *infer.Report) {
 	}
 	if rep.Output != "" {
 		what := ""
-		if rep.Task == infer.TaskClassify {
+		if rep.Task == zoo.Classify {
 			what = "logits, "
 		}
 		fmt.Printf("wrote %s (%s%s)\n", rep.Output, what, rep.Format)

@@ -96,8 +96,8 @@ func runReport(c *cli.Context) error {
 		if modelDir, err = exportRun(run, tmp); err != nil {
 			return err
 		}
-	} else if fi, err := os.Stat(filepath.Join(modelDir, export.ModelFile)); err != nil || fi.IsDir() {
-		return fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", modelDir, train.RunFile, export.ModelFile)
+	} else if fi, err := os.Stat(filepath.Join(modelDir, zoo.ModelFile)); err != nil || fi.IsDir() {
+		return fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", modelDir, train.RunFile, zoo.ModelFile)
 	}
 
 	page := &report.Page{}
@@ -115,7 +115,7 @@ func runReport(c *cli.Context) error {
 
 	// Evaluation.
 	evalStart := time.Now()
-	res, err := evaluate(c.Context, evalOptions{model: filepath.Join(modelDir, export.ModelFile), data: c.String("data"),
+	res, err := evaluate(c.Context, evalOptions{model: filepath.Join(modelDir, zoo.ModelFile), data: c.String("data"),
 		labels: c.String("labels"), worst: 16, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func runReport(c *cli.Context) error {
 			s.Text = []string{"Not run: give --train (the training images) to fit PCA to."}
 		} else {
 			t0 := time.Now()
-			cmp, err := comparePCA(c.Context, compareOptions{model: filepath.Join(modelDir, export.ModelFile), train: tr,
+			cmp, err := comparePCA(c.Context, compareOptions{model: filepath.Join(modelDir, zoo.ModelFile), train: tr,
 				test: c.String("data"), labels: c.String("labels"), ks: ks, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
 			if err != nil {
 				return err
@@ -194,7 +194,7 @@ func exportRun(run, dir string) (string, error) {
 func trainingSection(s *report.Section, run string, info *train.Info) {
 	s.Text = append(s.Text, fmt.Sprintf("Run %s: %s on %s (%d images), validated on %s (%d images); status %s after %d epochs.",
 		run, info.Model, info.Train.Name, info.Train.N, info.Val.Name, info.Val.N, info.Status, info.Epoch))
-	cls := info.Recipe.Loss == "cross-entropy"
+	cls := info.Recipe.Loss.Task() == zoo.Classify
 	t := &report.Table{Caption: "metrics per epoch (metrics.csv)", Head: []string{"epoch", "train loss", "validation loss"}}
 	if cls {
 		t.Head = append(t.Head, "train accuracy", "validation accuracy")
