@@ -13,13 +13,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/onnxpb"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/zoo"
 )
-
-// python is Debian's interpreter, which has python3-onnx (test.sh installs it).
-const python = "/usr/bin/python3"
 
 // checker runs onnx.checker.check_model(full_check=True) on every file and
 // prints, per file, the output shape that ONNX shape inference finds.
@@ -46,6 +44,7 @@ func sample(m *zoo.Model, n int) []float32 {
 // TestCheckerAllModels exports every registry model and runs the ONNX
 // checker with full_check on every file written, in one Python run.
 func TestCheckerAllModels(t *testing.T) {
+	testenv.NeedPython(t, "onnx")
 	root := t.TempDir()
 	var files []string
 	wantOut := map[string][]any{}
@@ -73,14 +72,14 @@ func TestCheckerAllModels(t *testing.T) {
 			wantOut[p] = want
 		}
 	}
-	cmd := exec.Command(python, append([]string{"-c", checker}, files...)...)
+	cmd := exec.Command(testenv.Python, append([]string{"-c", checker}, files...)...)
 	out, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			t.Fatalf("onnx.checker failed: %s", ee.Stderr)
 		}
-		t.Fatalf("run %s (./test.sh installs python3-onnx): %v", python, err)
+		t.Fatalf("run %s (./test.sh installs python3-onnx): %v", testenv.Python, err)
 	}
 	var got map[string][]any
 	if err := json.Unmarshal(out, &got); err != nil {

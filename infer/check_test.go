@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -107,6 +108,7 @@ func writeF32(t *testing.T, path string, x []float32, n int) {
 // TestStreamNaN streams a float file whose example 37 holds a NaN: an
 // error naming it without AllowNaN, every example run with it.
 func TestStreamNaN(t *testing.T) {
+	testenv.NeedORT(t)
 	m, _ := zoo.Lookup("tiny-ae-2")
 	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
 	const n = 50

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -107,6 +108,7 @@ func openIDX(t *testing.T, path string) *dataset.Reader {
 // predictions, probabilities and metrics against a plain-Go argmax and
 // softmax over the reference forward pass.
 func TestClassify(t *testing.T) {
+	testenv.NeedORT(t)
 	const n, k = 512, 10
 	x, labels := images(t, n), readLabels(t)
 	m := linearClassifier("test-nearest-mean", []int{1, 28, 28}, k)
@@ -393,6 +395,7 @@ func TestClassNames(t *testing.T) {
 }
 
 func TestClassifyErrors(t *testing.T) {
+	testenv.NeedORT(t)
 	const k = 10
 	m := linearClassifier("test-classifier", []int{1, 28, 28}, k)
 	classifier := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
@@ -444,6 +447,7 @@ func TestClassifyErrors(t *testing.T) {
 // IDX predictions, and checks that the Go heap allocations do not grow with
 // the number of examples: the buffers hold one batch.
 func TestClassifyMemory(t *testing.T) {
+	testenv.NeedORT(t)
 	if testing.Short() {
 		t.Skip("streams a million examples")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/fixtures/torch"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -80,6 +81,7 @@ func writeModel(t *testing.T, m *zoo.Model, w zoo.Weights, part string) string {
 // 1 to 3, for ONNX MaxPool's whole-tensor indices and MaxUnpool's
 // output_shape against PyTorch's per-plane indices in the reference.
 func TestUnpoolOddSizes(t *testing.T) {
+	testenv.NeedORT(t)
 	pool := zoo.MaxPool2d{Kernel: 2, Indices: true}
 	unpool := func(p string, h, w int) zoo.MaxUnpool2d {
 		return zoo.MaxUnpool2d{Kernel: 2, Pool: p, Size: []int{h, w}}
@@ -133,6 +135,7 @@ func TestUnpoolOddSizes(t *testing.T) {
 // weights of fixtures/torch through onnxruntime and compares with
 // PyTorch's outputs, and the encoder.onnx files with PyTorch's codes.
 func TestTorchConvFixtures(t *testing.T) {
+	testenv.NeedORT(t)
 	for _, name := range torch.ConvModels {
 		t.Run(name, func(t *testing.T) {
 			f, err := torch.Load("../fixtures/torch", name)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -85,6 +86,7 @@ func TestDefaultBatch(t *testing.T) {
 // CPU-only library, auto falls back to the CPU with its options dropped and
 // the session says it runs on the CPU, while cuda fails naming the device.
 func TestCUDAOptionsFallback(t *testing.T) {
+	testenv.NeedORT(t)
 	m, _ := zoo.Lookup("tiny-ae-2")
 	path := filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile)
 	cuda := map[string]string{"gpu_mem_limit": "1073741824", "cudnn_conv_algo_search": "HEURISTIC"}

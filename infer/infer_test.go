@@ -11,6 +11,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
@@ -19,10 +20,7 @@ import (
 const fixtureImages = "../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
 
 func TestMain(m *testing.M) {
-	if err := Init(""); err != nil {
-		fmt.Fprintf(os.Stderr, "infer tests need the onnxruntime library: %v\n", err)
-		os.Exit(1)
-	}
+	testenv.LoadORT(Init)
 	os.Exit(m.Run())
 }
 
@@ -77,6 +75,7 @@ func open(t *testing.T, path string) *Session {
 // through the plain-Go reference forward pass on the same weights (with
 // non-trivial BatchNorm statistics) and fixture batch.
 func TestParityWithReference(t *testing.T) {
+	testenv.NeedORT(t)
 	const n = 64
 	for _, m := range zoo.All() {
 		t.Run(m.Name, func(t *testing.T) {
@@ -123,6 +122,7 @@ func TestParityWithReference(t *testing.T) {
 // against outputs PyTorch computed for weights PyTorch wrote
 // (fixtures/torch, made by make_fixtures.py).
 func TestTorchFixtures(t *testing.T) {
+	testenv.NeedORT(t)
 	for _, name := range []string{"manifold-ae", "tiny-ae-2"} {
 		t.Run(name, func(t *testing.T) {
 			m, err := zoo.Lookup(name)
@@ -161,6 +161,7 @@ func TestTorchFixtures(t *testing.T) {
 // that the MSE is the mean of the per-image MSEs, and that IDX and NPY
 // outputs hold the outputs.
 func TestStream(t *testing.T) {
+	testenv.NeedORT(t)
 	m, _ := zoo.Lookup("manifold-ae")
 	dir := exportModel(t, m, m.InitWeights(1))
 	s := open(t, filepath.Join(dir, zoo.ModelFile))
@@ -251,6 +252,7 @@ func readOutput(t *testing.T, path, format string, n int) []float32 {
 }
 
 func TestStreamErrors(t *testing.T) {
+	testenv.NeedORT(t)
 	m, _ := zoo.Lookup("tiny-ae-2")
 	dir := exportModel(t, m, m.InitWeights(1))
 	model := open(t, filepath.Join(dir, zoo.ModelFile))
@@ -282,6 +284,7 @@ func TestStreamErrors(t *testing.T) {
 }
 
 func TestStreamCancel(t *testing.T) {
+	testenv.NeedORT(t)
 	m, _ := zoo.Lookup("tiny-ae-2")
 	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
 	r, err := dataset.OpenIDX(fixtureImages)
@@ -297,6 +300,7 @@ func TestStreamCancel(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	testenv.NeedORT(t)
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.onnx")
 	os.WriteFile(garbage, []byte("this is not a protobuf"), 0o644)
@@ -347,6 +351,7 @@ func TestParseDevice(t *testing.T) {
 // TestDeviceFallback: the CPU-only library has no CUDA provider; cuda must
 // fail with a clear error and auto must fall back to the CPU and say so.
 func TestDeviceFallback(t *testing.T) {
+	testenv.NeedORT(t)
 	m, _ := zoo.Lookup("tiny-ae-2")
 	path := filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile)
 	if s, err := Open(path, Options{Device: Device{Kind: "cuda"}}); err == nil {

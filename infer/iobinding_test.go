@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -16,6 +17,7 @@ import (
 // outputs of plain runs, for an MLP and a convolutional model, streamed
 // with a short last batch and run once, and the report says so.
 func TestIOBinding(t *testing.T) {
+	testenv.NeedORT(t)
 	for _, name := range []string{"relu-ae-30", "cnn"} {
 		t.Run(name, func(t *testing.T) {
 			m, _ := zoo.Lookup(name)
@@ -99,6 +101,7 @@ func readIDXFloats(t *testing.T, path string) []float32 {
 // an error that wraps the context's error and its cause; a stream ends
 // with such an error; stop before cancelling leaves runs alone.
 func TestAbortOn(t *testing.T) {
+	testenv.NeedORT(t)
 	m, _ := zoo.Lookup("relu-ae-30")
 	s := open(t, filepath.Join(exportModel(t, m, m.InitWeights(1)), zoo.ModelFile))
 	x := images(t, 8)
@@ -137,6 +140,7 @@ func TestAbortOn(t *testing.T) {
 // onnxruntime end the run early (its terminate flag), with an error that
 // wraps the context's error; the run would otherwise succeed.
 func TestAbortMidRun(t *testing.T) {
+	testenv.NeedORT(t)
 	m, _ := zoo.Lookup("relu-ae-30")
 	s := open(t, writeModel(t, m, parityWeights(m, 1), ""))
 	// About a second of work on one thread, in 8 Gemm nodes; onnxruntime

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/onnxpb"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -41,6 +42,7 @@ func fuzzModel(tb testing.TB) *onnxpb.ModelProto {
 // nothing may crash, and a file that opens has float32 shapes and a
 // session that runs. The seed corpus is in testdata/fuzz/FuzzMetadata.
 func FuzzMetadata(f *testing.F) {
+	testenv.NeedORT(f)
 	base := fuzzModel(f)
 	good, err := proto.Marshal(base)
 	if err != nil {

@@ -13,66 +13,30 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/zoo-ml/zoo/internal/ortlib"
 )
 
 // ORTVersion is the onnxruntime release whose C API zoo is built for.
-const ORTVersion = "1.24.1"
+const ORTVersion = ortlib.Version
 
 // LibEnv is the environment variable that names the onnxruntime library.
-const LibEnv = "ZOO_ORT_LIB"
+const LibEnv = ortlib.Env
 
 // CacheLibPath returns where setup.sh installs the onnxruntime library:
 // $XDG_CACHE_HOME/zoo/onnxruntime/VERSION/libonnxruntime.so.1, or the same
 // under ~/.cache.
-func CacheLibPath() (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("locate cache folder: %w", err)
-	}
-	return filepath.Join(dir, "zoo", "onnxruntime", ORTVersion, "libonnxruntime.so.1"), nil
-}
-
-var systemLibs = []string{
-	"/usr/local/lib/libonnxruntime.so",
-	"/usr/local/lib/libonnxruntime.so.1",
-	"/usr/lib/libonnxruntime.so",
-	"/usr/lib/x86_64-linux-gnu/libonnxruntime.so",
-	"/usr/lib/x86_64-linux-gnu/libonnxruntime.so.1",
-}
+func CacheLibPath() (string, error) { return ortlib.CachePath() }
 
 // LibraryPath returns the onnxruntime library to load: $ZOO_ORT_LIB when set
 // (it must exist), else the cache path, else the first system path that
 // exists. The error lists every place looked at.
-func LibraryPath() (string, error) {
-	if p := os.Getenv(LibEnv); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("onnxruntime library %s (from %s): %w", p, LibEnv, err)
-		}
-		return p, nil
-	}
-	var tried []string
-	if p, err := CacheLibPath(); err == nil {
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		tried = append(tried, p)
-	}
-	for _, p := range systemLibs {
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		tried = append(tried, p)
-	}
-	return "", fmt.Errorf("onnxruntime %s library not found (looked at %s); run ./setup.sh or set %s to libonnxruntime.so",
-		ORTVersion, strings.Join(tried, ", "), LibEnv)
-}
+func LibraryPath() (string, error) { return ortlib.Path() }
 
 // runtime is the process's onnxruntime environment. onnxruntime allows one
 // per process, so this is the single piece of process-wide state of infer.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -42,6 +43,7 @@ func init() {
 // benchImages fixture images, repeated, as a raw u8 IDX file.
 func benchSetup(b *testing.B, name string) (model, data string) {
 	b.Helper()
+	testenv.NeedORT(b)
 	m, err := zoo.Lookup(name)
 	if err != nil {
 		b.Fatal(err)

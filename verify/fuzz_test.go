@@ -14,6 +14,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/onnxpb"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -100,6 +101,7 @@ func sameBits(a, b []float32) bool {
 // check that passes has compared every expected value, with a finite
 // largest difference.
 func FuzzTestSet(f *testing.F) {
+	testenv.NeedORT(f)
 	good := exportedTB(f, "manifold-ae", 1)
 	set := filepath.Join(good, zoo.TestDataDir)
 	in, err := os.ReadFile(filepath.Join(set, zoo.TestInput))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -41,6 +42,7 @@ func failed(r *Report) string {
 }
 
 func TestVerifyGood(t *testing.T) {
+	testenv.NeedORT(t)
 	dir := exported(t, "manifold-ae", 1)
 	r, err := Dir(dir, Options{})
 	if err != nil {
@@ -64,6 +66,7 @@ func TestVerifyGood(t *testing.T) {
 }
 
 func TestVerifyBad(t *testing.T) {
+	testenv.NeedORT(t)
 	for _, tc := range []struct {
 		name   string
 		change func(t *testing.T, dir string)

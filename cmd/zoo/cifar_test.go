@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 // writeCIFAR writes a CIFAR-10 batch file of n records in the official
@@ -41,6 +43,7 @@ func writeCIFAR(t *testing.T, path string, n int, seed uint64) []byte {
 // TestCIFARClassifier trains cnn-cifar on CIFAR-10 batch files, exports the
 // run and classifies the test batch, whose labels come from the same file.
 func TestCIFARClassifier(t *testing.T) {
+	testenv.NeedORT(t)
 	dir := t.TempDir()
 	trainBin, testBin := filepath.Join(dir, "data_batch_1.bin"), filepath.Join(dir, "test_batch.bin")
 	writeCIFAR(t, trainBin, 96, 1)

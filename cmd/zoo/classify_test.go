@@ -16,6 +16,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/onnxpb"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -144,6 +145,7 @@ func writeLabelFile(t *testing.T, dir string, labels []uint8) string {
 }
 
 func TestInferClassify(t *testing.T) {
+	testenv.NeedORT(t)
 	tc := newTestClassifier(t)
 	correct := tc.correct()
 	wantAcc := fmt.Sprintf("accuracy %.2f%% (%d/512 correct)", 100*float64(correct)/512, correct)
@@ -263,6 +265,7 @@ func TestInferClassify(t *testing.T) {
 // TestInferClassifyErrors: each misuse gives a one-line error naming the
 // problem, a non-zero exit code, and no output file.
 func TestInferClassifyErrors(t *testing.T) {
+	testenv.NeedORT(t)
 	tc := newTestClassifier(t)
 	ae := exported(t)
 	dir := t.TempDir()

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/safetensors"
 )
 
@@ -101,6 +102,7 @@ func printedMSE(t *testing.T, out, name string) float64 {
 // reconstructed. The PCA numbers are checked against scikit-learn's on the
 // same split (fixtures/pca), the autoencoder's against zoo infer.
 func TestComparePCA(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	dir := t.TempDir()
 	train := writeHead(t, pcaImages, pcaTrain, dir)
@@ -226,6 +228,7 @@ func TestComparePCA(t *testing.T) {
 // mnist-mini, with its labels) gives one PCA entry per k, in order, with an
 // error that falls as k grows; the default index is the first ten images.
 func TestComparePCASweep(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	out := t.TempDir()
 	r := run(t, nil, "compare", "pca", "--model", filepath.Join(model, "model.onnx"), "--train", "mnist-mini:test",
@@ -267,6 +270,7 @@ func TestComparePCASweep(t *testing.T) {
 }
 
 func TestComparePCAErrors(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	dir := t.TempDir()
 	train := writeHead(t, pcaImages, 100, dir)

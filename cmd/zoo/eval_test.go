@@ -11,6 +11,7 @@ import (
 
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -72,6 +73,7 @@ func pngSize(t *testing.T, path string) (int, int) {
 // fixture: accuracy, confusion matrix and per-class numbers against the
 // predictions computed in plain Go.
 func TestEvalClassifier(t *testing.T) {
+	testenv.NeedORT(t)
 	tc := newTestClassifier(t)
 	out := filepath.Join(t.TempDir(), "eval")
 	r := run(t, nil, "eval", tc.dir, clsImages, "--labels", clsLabels, "--out", out)
@@ -136,6 +138,7 @@ func TestEvalClassifier(t *testing.T) {
 // fixture: its MSE, MSE per class and worst images against the plain-Go
 // reference forward pass of the same weights.
 func TestEvalAutoencoder(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	out := filepath.Join(t.TempDir(), "eval")
 	r := run(t, nil, "eval", model, pcaImages, "--labels", pcaLabels, "--worst", "5", "--out", out)

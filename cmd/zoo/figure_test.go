@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 // figureModels exports, once per test binary, the small models the figure
@@ -73,6 +74,7 @@ var wroteRE = regexp.MustCompile(`wrote (\S+) \((\d+)x(\d+)\)`)
 // checks that each writes a PNG that decodes to the size it reports, and
 // that plot figures have their fixed sizes.
 func TestFigureCommands(t *testing.T) {
+	testenv.NeedORT(t)
 	models, err := figureModels()
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +171,7 @@ func TestFigureCommands(t *testing.T) {
 
 // TestFigureErrors checks the errors users see.
 func TestFigureErrors(t *testing.T) {
+	testenv.NeedORT(t)
 	models, err := figureModels()
 	if err != nil {
 		t.Fatal(err)

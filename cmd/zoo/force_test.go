@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 // TestForce runs every command that writes files over an existing output:
 // without --force it must fail, say that the file exists and how to replace
 // it, and leave the file as it was; with --force it replaces it.
 func TestForce(t *testing.T) {
+	testenv.NeedORT(t)
 	const (
 		images = "../../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
 		labels = "../../fixtures/mnist-512/t10k-labels-idx1-ubyte.gz"

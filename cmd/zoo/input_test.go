@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 // writeIDX writes an IDX file of element type typ (0x08 u8, 0x0C i32, 0x0D
@@ -36,6 +38,7 @@ func writeIDX(t *testing.T, path string, typ byte, dims []int, values []float32)
 // each must fail with one line naming the file and the problem, and leave
 // no output behind; --allow-nan runs NaN data.
 func TestInferInputChecks(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t) // relu-ae-30: [N, 784]
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/train"
 )
@@ -74,6 +75,7 @@ func writingTemp(dir, base string) bool {
 // over an existing one (--force): the old file must be there, unchanged,
 // and no partial file under the final name.
 func TestKillInfer(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t) // relu-ae-30
 	dir := t.TempDir()
 	const n, size = 8000, 784

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 var zooBin string
@@ -62,6 +64,7 @@ func exported(t *testing.T) string {
 }
 
 func TestExportAndInfer(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	out := t.TempDir()
 	recon, metrics := filepath.Join(out, "recon.idx"), filepath.Join(out, "metrics.json")
@@ -128,6 +131,7 @@ func TestExportAndInfer(t *testing.T) {
 // TestFallbackToMini: a data set that is not on the search path falls back
 // to the embedded set, and says so.
 func TestFallbackToMini(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	empty := t.TempDir()
 	env := []string{"ZOO_DATA=" + empty, "XDG_CACHE_HOME=" + empty, "HOME=" + empty}
@@ -154,6 +158,7 @@ func ortLib(t *testing.T) string {
 // TestBadInput: each bad input gives a one-line error naming the file and
 // the problem, a non-zero exit code, and no output file.
 func TestBadInput(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.onnx")

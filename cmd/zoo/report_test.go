@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 var reportImg = regexp.MustCompile(`<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)" alt="([^"]*)"`)
@@ -18,6 +20,7 @@ var reportImg = regexp.MustCompile(`<img src="data:image/png;base64,([A-Za-z0-9+
 // the fixture and reads them back: every section is there and every image
 // decodes to the size the page gives it.
 func TestReport(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	tc := newTestClassifier(t)
 	dir := t.TempDir()

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 // TestShardMerge runs 4 shards of zoo infer as parallel processes, merges
@@ -15,6 +17,7 @@ import (
 // the whole file, for reconstructions (f32) and for a classifier's
 // predicted classes (u8), whose shards also report their own accuracy.
 func TestShardMerge(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole.idx")
@@ -83,6 +86,7 @@ func TestShardMerge(t *testing.T) {
 }
 
 func TestShardMergeClassify(t *testing.T) {
+	testenv.NeedORT(t)
 	tc := newTestClassifier(t)
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole.idx")

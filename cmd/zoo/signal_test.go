@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 // bigIDX writes n 28x28 u8 images (a repeating pattern) as a raw IDX file,
@@ -35,6 +37,7 @@ func bigIDX(t *testing.T, n int) string {
 // streams: it stops with the signal's exit code (130, 143) and a message,
 // and leaves neither the output nor the --json file nor a temporary file.
 func TestInferInterrupted(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	data := bigIDX(t, 100000)
 	for _, tc := range []struct {
@@ -93,6 +96,7 @@ func TestInferInterrupted(t *testing.T) {
 // auto falls back with a notice, takes the CPU's default batch, and the
 // --json file says where the run went.
 func TestInferDevice(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	dir := t.TempDir()
 	for _, tc := range []struct {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/train"
@@ -25,6 +26,7 @@ const fixtureImages = "../../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
 // fixture, exports the run and runs it; the gorgonia forward pass, the
 // plain-Go forward pass and onnxruntime agree on the trained weights.
 func TestTrainExportInfer(t *testing.T) {
+	testenv.NeedORT(t)
 	dir := t.TempDir()
 	r := run(t, nil, "train", "manifold-ae", "--data", fixtureImages, "--val-split", "112", "--epochs", "2",
 		"--batch", "100", "--out", dir, "--name", "r", "--quiet")

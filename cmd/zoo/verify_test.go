@@ -6,9 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
 func TestVerify(t *testing.T) {
+	testenv.NeedORT(t)
 	model := exported(t)
 	js := filepath.Join(t.TempDir(), "verify.json")
 	r := run(t, nil, "verify", model, "--rtol", "1e-5", "--atol", "1e-6", "--json", js)

@@ -2,7 +2,6 @@ package crosscheck
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/train"
@@ -27,10 +27,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	if err := infer.Init(""); err != nil {
-		fmt.Fprintf(os.Stderr, "crosscheck tests need the onnxruntime library: %v\n", err)
-		os.Exit(1)
-	}
+	testenv.LoadORT(infer.Init)
 	os.Exit(m.Run())
 }
 
@@ -116,6 +113,7 @@ func maxAbsDiff(a, b []float32) float64 {
 // export in onnxruntime, on the same weights; BatchNorm gets non-trivial
 // running statistics.
 func TestONNXEqualsGorgonia(t *testing.T) {
+	testenv.NeedORT(t)
 	const n = 16
 	for _, m := range zoo.All() {
 		t.Run(m.Name, func(t *testing.T) {
@@ -162,6 +160,7 @@ func subWeights(m *zoo.Model, w zoo.Weights) zoo.Weights {
 // the saved weights (which carries the running statistics), and the
 // plain-Go reference's.
 func TestTrainedBatchNorm(t *testing.T) {
+	testenv.NeedORT(t)
 	r, err := dataset.OpenIDX(images)
 	if err != nil {
 		t.Fatal(err)

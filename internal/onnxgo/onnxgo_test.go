@@ -13,6 +13,7 @@ import (
 	onnx "github.com/owulveryck/onnx-go"
 
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -25,10 +26,7 @@ var exports string
 // in one binary). ZOO_ONNXGO_EXPORTS names a folder of exports made
 // beforehand (the CI script's) instead.
 func TestMain(m *testing.M) {
-	if err := infer.Init(""); err != nil {
-		fmt.Fprintf(os.Stderr, "onnxgo tests need the onnxruntime library: %v\n", err)
-		os.Exit(1)
-	}
+	testenv.LoadORT(infer.Init)
 	exports = os.Getenv("ZOO_ONNXGO_EXPORTS")
 	var tmp string
 	if exports == "" {
@@ -95,6 +93,7 @@ func want(ops []string) string {
 // lacks must fail with an error, not a panic or a wrong answer. Each
 // file's result is logged as "MATRIX model/file: pass" or the reason.
 func TestMatrix(t *testing.T) {
+	testenv.NeedORT(t)
 	for _, m := range zoo.All() {
 		dir := filepath.Join(exports, m.Name)
 		x, in := readTensor(t, filepath.Join(dir, "test_data_set_0", "input_0.pb"))
