@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/safetensors"
 )
 
@@ -69,17 +70,6 @@ func exactData(rnd *rand.Rand, n int, mean, variance []float64, q *mat.Dense) []
 	return out
 }
 
-func maxAbsDiff[A, B Float](a []A, b []B) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	var m float64
-	for i := range a {
-		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
-}
-
 // TestFitPCAKnown: on data whose covariance is known exactly, the
 // components are the prescribed directions and the explained variances the
 // prescribed variances.
@@ -107,10 +97,10 @@ func TestFitPCAKnown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := maxAbsDiff(p.Mean(), mean); diff > 1e-12 {
+			if diff := testutil.MaxAbsDiff(p.Mean(), mean); diff > 1e-12 {
 				t.Errorf("mean differs by %g", diff)
 			}
-			if diff := maxAbsDiff(p.ExplainedVariance(), variance[:tc.k]); diff > 1e-6 {
+			if diff := testutil.MaxAbsDiff(p.ExplainedVariance(), variance[:tc.k]); diff > 1e-6 {
 				t.Errorf("explained variance %v, want %v (max diff %g)", p.ExplainedVariance(), variance[:tc.k], diff)
 			}
 			var total float64
@@ -125,7 +115,7 @@ func TestFitPCAKnown(t *testing.T) {
 			for c := range tc.k {
 				want := mat.Col(nil, c, q)
 				signByLargest(want)
-				worst = max(worst, maxAbsDiff(p.Component(c), want))
+				worst = max(worst, testutil.MaxAbsDiff(p.Component(c), want))
 				worst = max(worst, math.Abs(ratio[c]-variance[c]/total))
 			}
 			if worst > 1e-6 {
@@ -180,14 +170,14 @@ func TestFitPCAProperties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := maxAbsDiff(recon, x); diff > 1e-10 {
+	if diff := testutil.MaxAbsDiff(recon, x); diff > 1e-10 {
 		t.Errorf("reconstruction with all %d components differs by %g", d, diff)
 	}
 	z, err := full.Transform(full.Mean(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := maxAbsDiff(z, make([]float64, d)); diff > 1e-12 {
+	if diff := testutil.MaxAbsDiff(z, make([]float64, d)); diff > 1e-12 {
 		t.Errorf("scores of the mean: %v", z)
 	}
 
@@ -204,7 +194,7 @@ func TestFitPCAProperties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !mat.Equal(p32.Components(), p64.Components()) || maxAbsDiff(p32.ExplainedVariance(), p64.ExplainedVariance()) != 0 {
+	if !mat.Equal(p32.Components(), p64.Components()) || testutil.MaxAbsDiff(p32.ExplainedVariance(), p64.ExplainedVariance()) != 0 {
 		t.Error("float32 and float64 data of the same values give different fits")
 	}
 	// Truncating gives the fit with fewer components.
@@ -216,7 +206,7 @@ func TestFitPCAProperties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !mat.Equal(tr.Components(), p64.Components()) || maxAbsDiff(tr.ExplainedVariance(), p64.ExplainedVariance()) != 0 || tr.K() != 5 {
+	if !mat.Equal(tr.Components(), p64.Components()) || testutil.MaxAbsDiff(tr.ExplainedVariance(), p64.ExplainedVariance()) != 0 || tr.K() != 5 {
 		t.Error("Truncate(5) of a 12-component fit differs from a 5-component fit")
 	}
 	if _, err := p64full.Truncate(13); err == nil {
@@ -344,13 +334,13 @@ func TestFitPCASklearn(t *testing.T) {
 		if w == nil {
 			t.Fatalf("fixture has no tensor %s", c.name)
 		}
-		diff := maxAbsDiff(c.got, w.Data)
+		diff := testutil.MaxAbsDiff(c.got, w.Data)
 		t.Logf("%-24s max abs diff %.2g", c.name, diff)
 		if diff > tol {
 			t.Errorf("%s differs from scikit-learn's by %g", c.name, diff)
 		}
 		if c.name == "components" {
-			if diff := maxAbsDiff(absComps(w.Data), absComps(float32s(comps))); diff > tol {
+			if diff := testutil.MaxAbsDiff(absComps(w.Data), absComps(float32s(comps))); diff > tol {
 				t.Errorf("|components| differ by %g", diff)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/fixtures/torch"
 	"github.com/zoo-ml/zoo/internal/testenv"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -121,7 +122,7 @@ func TestUnpoolOddSizes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				d := maxAbsDiff(got, want)
+				d := testutil.MaxAbsDiff(got, want)
 				t.Logf("%s, batch %d: max |ORT - reference| = %.3g", tc.name, n, d)
 				if d > 1e-5 {
 					t.Errorf("batch %d: max abs diff %g > 1e-5", n, d)
@@ -149,7 +150,7 @@ func TestTorchConvFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := maxAbsDiff(got, f.Expected["output"].Data)
+			d := testutil.MaxAbsDiff(got, f.Expected["output"].Data)
 			msg := fmt.Sprintf("%s: max |ORT - PyTorch| = %.3g", name, d)
 			if d > 1e-5 {
 				t.Errorf("output differs from PyTorch's by %g (> 1e-5)", d)
@@ -159,7 +160,7 @@ func TestTorchConvFixtures(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				dc := maxAbsDiff(got, code.Data)
+				dc := testutil.MaxAbsDiff(got, code.Data)
 				msg += fmt.Sprintf(", code %.3g", dc)
 				if dc > 1e-5 {
 					t.Errorf("code differs from PyTorch's by %g (> 1e-5)", dc)

@@ -12,6 +12,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/internal/testenv"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
@@ -37,17 +38,6 @@ func images(t *testing.T, n int) []float32 {
 		t.Fatalf("read %d images: got %d, %v", n, got, err)
 	}
 	return x
-}
-
-func maxAbsDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	d := 0.0
-	for i := range a {
-		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return d
 }
 
 // exportModel writes the export folder of m with weights w and returns it.
@@ -105,7 +95,7 @@ func TestParityWithReference(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				d := maxAbsDiff(got, want)
+				d := testutil.MaxAbsDiff(got, want)
 				t.Logf("%s %s: max |ORT - reference| = %.3g", m.Name, file, d)
 				if d > 1e-5 {
 					t.Errorf("%s: max abs diff %g > 1e-5", file, d)
@@ -147,7 +137,7 @@ func TestTorchFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dOrt, dRef := maxAbsDiff(got, want.Data), maxAbsDiff(ref, want.Data)
+			dOrt, dRef := testutil.MaxAbsDiff(got, want.Data), testutil.MaxAbsDiff(ref, want.Data)
 			t.Logf("%s: max |ORT - PyTorch| = %.3g, max |reference - PyTorch| = %.3g", name, dOrt, dRef)
 			if dOrt > 1e-5 || dRef > 1e-5 {
 				t.Errorf("differences from PyTorch: ORT %g, reference %g (> 1e-5)", dOrt, dRef)
@@ -215,7 +205,7 @@ func TestStream(t *testing.T) {
 				t.Errorf("mean per-image MSE %v, want %v", mean, wantMSE)
 			}
 			got := readOutput(t, path, tc.format, n)
-			if d := maxAbsDiff(got, want); d != 0 {
+			if d := testutil.MaxAbsDiff(got, want); d != 0 {
 				t.Errorf("streamed output differs from one Run by %g", d)
 			}
 		})

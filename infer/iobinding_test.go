@@ -10,6 +10,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/testenv"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -41,7 +42,7 @@ func TestIOBinding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := maxAbsDiff(got, want); d != 0 {
+			if d := testutil.MaxAbsDiff(got, want); d != 0 {
 				t.Errorf("one run: bound outputs differ by %g", d)
 			}
 
@@ -76,7 +77,7 @@ func TestIOBinding(t *testing.T) {
 				t.Fatal(err)
 			}
 			streamed := readIDXFloats(t, outPath)
-			if d := maxAbsDiff(streamed, want512); d != 0 {
+			if d := testutil.MaxAbsDiff(streamed, want512); d != 0 {
 				t.Errorf("streamed with binding: outputs differ from a plain run by %g", d)
 			}
 		})

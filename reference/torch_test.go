@@ -1,23 +1,12 @@
 package reference_test
 
 import (
-	"math"
 	"testing"
 
 	"github.com/zoo-ml/zoo/fixtures/torch"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/reference"
 )
-
-func maxAbsDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	d := 0.0
-	for i := range a {
-		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return d
-}
 
 // TestTorchConvFixtures runs the convolutional models forward on the
 // weights and inputs of fixtures/torch and compares with PyTorch's
@@ -35,7 +24,7 @@ func TestTorchConvFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := maxAbsDiff(got, f.Expected["output"].Data)
+			d := testutil.MaxAbsDiff(got, f.Expected["output"].Data)
 			t.Logf("%s: max |reference - PyTorch| = %.3g (output), synthetic weights %v", name, d, f.Synthetic)
 			if d > 1e-5 {
 				t.Errorf("output differs from PyTorch's by %g (> 1e-5)", d)
@@ -61,7 +50,7 @@ func TestTorchConvFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := maxAbsDiff(got, code.Data); d > 1e-5 {
+			if d := testutil.MaxAbsDiff(got, code.Data); d > 1e-5 {
 				t.Errorf("code differs from PyTorch's by %g (> 1e-5)", d)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -42,7 +43,7 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Read of what Write wrote: %v", err)
 		}
-		sameWeights(t, ws2, ws)
+		testutil.SameWeights(t, ws2, ws)
 		if !maps.Equal(meta, meta2) {
 			t.Fatalf("metadata %v became %v", meta, meta2)
 		}
@@ -110,6 +111,6 @@ func FuzzCheckpoint(f *testing.F) {
 		if err := fuzzSpec.CheckWeights(again); err != nil {
 			t.Fatalf("rewritten checkpoint: %v", err)
 		}
-		sameWeights(t, again, ws)
+		testutil.SameWeights(t, again, ws)
 	})
 }

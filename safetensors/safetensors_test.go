@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -26,32 +27,6 @@ func file(hdr string, data []byte) []byte {
 // readBytes reads b as the file "test.safetensors".
 func readBytes(b []byte) (zoo.Weights, map[string]string, error) {
 	return Read(bytes.NewReader(b), int64(len(b)), "test.safetensors")
-}
-
-// sameWeights reports whether a and b hold the same names, shapes and
-// value bits.
-func sameWeights(t *testing.T, got, want zoo.Weights) {
-	t.Helper()
-	if !slices.Equal(got.Names(), want.Names()) {
-		t.Fatalf("names %v, want %v", got.Names(), want.Names())
-	}
-	for name, w := range want {
-		g := got[name]
-		if !slices.Equal(g.Shape, w.Shape) {
-			t.Errorf("%s: shape %v, want %v", name, g.Shape, w.Shape)
-			continue
-		}
-		if len(g.Data) != len(w.Data) {
-			t.Errorf("%s: %d values, want %d", name, len(g.Data), len(w.Data))
-			continue
-		}
-		for i := range w.Data {
-			if math.Float32bits(g.Data[i]) != math.Float32bits(w.Data[i]) {
-				t.Errorf("%s[%d] = %v, want %v", name, i, g.Data[i], w.Data[i])
-				break
-			}
-		}
-	}
 }
 
 func seq(shape ...int) *zoo.Tensor {
@@ -93,7 +68,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameWeights(t, ws, tt.ws)
+			testutil.SameWeights(t, ws, tt.ws)
 			if !maps.Equal(meta, tt.meta) {
 				t.Errorf("metadata %v, want %v", meta, tt.meta)
 			}
@@ -170,7 +145,7 @@ func TestWriteFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameWeights(t, got, ws)
+	testutil.SameWeights(t, got, ws)
 	if meta["k"] != "v" {
 		t.Errorf("metadata %v", meta)
 	}
@@ -188,7 +163,7 @@ func TestWriteFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameWeights(t, got, ws2)
+	testutil.SameWeights(t, got, ws2)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -361,7 +336,7 @@ func TestReadDtypes(t *testing.T) {
 		t.Errorf("metadata %v, want nil", meta)
 	}
 	inf := float32(math.Inf(1))
-	sameWeights(t, ws, zoo.Weights{
+	testutil.SameWeights(t, ws, zoo.Weights{
 		"d": {Shape: []int{5}, Data: []float32{1, -2.5, float32(1.0 / 3), inf, float32(math.Copysign(0, -1))}},
 		"h": {Shape: []int{5}, Data: []float32{1, -2, 0.333251953125, 65504, 0x1p-24}},
 		"b": {Shape: []int{2, 3}, Data: []float32{1, -2.5, 0.333984375, 0x1.fep127, 0x1p-133, inf}},
@@ -400,7 +375,7 @@ func TestReadLayouts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameWeights(t, ws, tt.want)
+			testutil.SameWeights(t, ws, tt.want)
 			if !maps.Equal(meta, tt.meta) || (meta == nil) != (tt.meta == nil) {
 				t.Errorf("metadata %#v, want %#v", meta, tt.meta)
 			}
@@ -438,7 +413,7 @@ func TestReadLarge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameWeights(t, ws, zoo.Weights{"x": {Shape: []int{n}, Data: want}})
+			testutil.SameWeights(t, ws, zoo.Weights{"x": {Shape: []int{n}, Data: want}})
 		})
 	}
 }

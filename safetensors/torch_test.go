@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -98,7 +99,7 @@ func TestTorchDtypes(t *testing.T) {
 		if got == nil || want == nil {
 			t.Fatalf("%s or %s_as_f32 is missing", name, name)
 		}
-		sameWeights(t, zoo.Weights{name: got}, zoo.Weights{name: want})
+		testutil.SameWeights(t, zoo.Weights{name: got}, zoo.Weights{name: want})
 	}
 }
 

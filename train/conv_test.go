@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	torch "github.com/zoo-ml/zoo/fixtures/torch"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -35,7 +36,7 @@ func TestTorchConvFixtures(t *testing.T) {
 				if _, _, err := n.Run(); err != nil {
 					t.Fatal(err)
 				}
-				if d := maxAbsDiff(n.Output(), f.Expected[want].Data); d > 2e-5 {
+				if d := testutil.MaxAbsDiff(n.Output(), f.Expected[want].Data); d > 2e-5 {
 					t.Errorf("training %t: max |zoo - PyTorch| = %g", cfg.Training, d)
 				}
 			}
@@ -54,23 +55,12 @@ func TestTorchConvFixtures(t *testing.T) {
 					t.Errorf("%s: no such weight", key)
 					continue
 				}
-				if d := maxAbsDiff(got.Data, want.Data); d > 1e-6 {
+				if d := testutil.MaxAbsDiff(got.Data, want.Data); d > 1e-6 {
 					t.Errorf("%s after a training forward: max |zoo - PyTorch| = %g", key[len(prefix):], d)
 				}
 			}
 		})
 	}
-}
-
-func maxAbsDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	d := 0.0
-	for i := range a {
-		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
-	}
-	return d
 }
 
 // TestBatchNormTraining checks a training-mode BatchNorm2d against a direct
@@ -385,7 +375,7 @@ func TestTorchGradients(t *testing.T) {
 				// A conv bias just before a training-mode BatchNorm has a gradient
 				// of exactly zero; both sides then hold rounding noise, hence the
 				// absolute floor of 1e-5.
-				if d := maxAbsDiff(grads[i], want.Data); d > math.Max(1e-4*scale, 1e-5) {
+				if d := testutil.MaxAbsDiff(grads[i], want.Data); d > math.Max(1e-4*scale, 1e-5) {
 					t.Errorf("gradient of %s: max |zoo - PyTorch| = %g (largest |gradient| %g)", p.Name, d, scale)
 				}
 			}

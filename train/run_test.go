@@ -14,6 +14,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -56,18 +57,6 @@ func weights(t *testing.T, dir string) zoo.Weights {
 		t.Fatal(err)
 	}
 	return w
-}
-
-func sameWeights(t *testing.T, a, b zoo.Weights) {
-	t.Helper()
-	if !slices.Equal(a.Names(), b.Names()) {
-		t.Fatalf("names %v vs %v", a.Names(), b.Names())
-	}
-	for _, n := range a.Names() {
-		if !slices.Equal(a[n].Data, b[n].Data) {
-			t.Fatalf("%s differs", n)
-		}
-	}
 }
 
 func TestTrainRun(t *testing.T) {
@@ -124,7 +113,7 @@ func TestDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sameWeights(t, weights(t, filepath.Join(root, "a")), weights(t, filepath.Join(root, "b")))
+	testutil.SameWeights(t, weights(t, filepath.Join(root, "a")), weights(t, filepath.Join(root, "b")))
 }
 
 // stopAfter is a context whose Err reports cancellation from its n-th call
@@ -164,7 +153,7 @@ func TestResume(t *testing.T) {
 	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: split, Resume: true}); err != nil {
 		t.Fatal(err)
 	}
-	sameWeights(t, weights(t, straight), weights(t, split))
+	testutil.SameWeights(t, weights(t, straight), weights(t, split))
 
 	// Interrupted after 6 batches (epoch 2, batch 2 of 4), then resumed.
 	cut := filepath.Join(root, "cut")
@@ -182,7 +171,7 @@ func TestResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameWeights(t, weights(t, straight), weights(t, cut))
+	testutil.SameWeights(t, weights(t, straight), weights(t, cut))
 	want, _ := ReadInfo(straight)
 	for i, e := range final.Epochs {
 		if e.TrainLoss != want.Epochs[i].TrainLoss || e.ValLoss != want.Epochs[i].ValLoss {
@@ -225,7 +214,7 @@ func TestNaN(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "loss is") || !strings.Contains(err.Error(), "last checkpoint (epoch 1)") {
 		t.Fatalf("diverging run: %v", err)
 	}
-	sameWeights(t, good, weights(t, dir))
+	testutil.SameWeights(t, good, weights(t, dir))
 	info, _ = ReadInfo(dir)
 	if info.Status != StatusFailed || info.Epoch != 1 || !strings.Contains(info.Error, "loss is") {
 		t.Errorf("run.json after the failure: %+v", info)
@@ -353,7 +342,7 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 		if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: dir, Resume: true}); err != nil {
 			t.Fatalf("ahead %d: second resume: %v", ahead, err)
 		}
-		sameWeights(t, weights(t, straight), weights(t, dir))
+		testutil.SameWeights(t, weights(t, straight), weights(t, dir))
 	}
 
 	// Files a step ahead with no previous copy of run.json's step: an error

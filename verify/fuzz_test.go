@@ -11,7 +11,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/testenv"
@@ -102,7 +101,7 @@ func sameBits(a, b []float32) bool {
 // largest difference.
 func FuzzTestSet(f *testing.F) {
 	testenv.NeedORT(f)
-	good := exportedTB(f, "manifold-ae", 1)
+	good := exported(f, "manifold-ae", 1)
 	set := filepath.Join(good, zoo.TestDataDir)
 	in, err := os.ReadFile(filepath.Join(set, zoo.TestInput))
 	if err != nil {
@@ -161,22 +160,4 @@ func FuzzTestSet(f *testing.F) {
 			t.Fatalf("parts passed with max diff %g", d)
 		}
 	})
-}
-
-// exportedTB is exported for a fuzz target.
-func exportedTB(tb testing.TB, name string, seed uint64) string {
-	tb.Helper()
-	m, err := zoo.Lookup(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	_, x, err := dataset.ReadAllFloat32("../fixtures/mnist-512/t10k-images-idx3-ubyte.gz")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dir := filepath.Join(tb.TempDir(), name)
-	if _, err := export.WriteDir(dir, m, m.InitWeights(seed), export.DirOptions{Weights: "test", Sample: x[:8*784], SampleN: 8}); err != nil {
-		tb.Fatal(err)
-	}
-	return dir
 }

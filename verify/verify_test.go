@@ -16,19 +16,19 @@ import (
 
 // exported writes the export folder of model name with seeded weights and
 // 8 fixture images as test data.
-func exported(t *testing.T, name string, seed uint64) string {
-	t.Helper()
+func exported(tb testing.TB, name string, seed uint64) string {
+	tb.Helper()
 	m, err := zoo.Lookup(name)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	_, x, err := dataset.ReadAllFloat32("../fixtures/mnist-512/t10k-images-idx3-ubyte.gz")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), name)
+	dir := filepath.Join(tb.TempDir(), name)
 	if _, err := export.WriteDir(dir, m, m.InitWeights(seed), export.DirOptions{Weights: "test", Sample: x[:8*784], SampleN: 8}); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return dir
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/testenv"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/train"
@@ -97,17 +98,6 @@ func onnxruntime(t *testing.T, m *zoo.Model, w zoo.Weights, part string, x []flo
 	return y
 }
 
-func maxAbsDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	d := 0.0
-	for i := range a {
-		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return d
-}
-
 // TestONNXEqualsGorgonia runs every registry model, and each part exported
 // on its own, through gorgonia (evaluation mode) and through its ONNX
 // export in onnxruntime, on the same weights; BatchNorm gets non-trivial
@@ -135,7 +125,7 @@ func TestONNXEqualsGorgonia(t *testing.T) {
 				}
 				g := gorgonia(t, sub, subWeights(sub, w), in, n)
 				o := onnxruntime(t, m, w, part, in, n)
-				if d := maxAbsDiff(g, o); d > tol {
+				if d := testutil.MaxAbsDiff(g, o); d > tol {
 					t.Errorf("%s: gorgonia and onnxruntime differ by %g", part, d)
 				} else {
 					t.Logf("%s: max |gorgonia - onnxruntime| = %.3g", part, d)
@@ -215,13 +205,13 @@ func TestTrainedBatchNorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := maxAbsDiff(g, o); d > tol {
+	if d := testutil.MaxAbsDiff(g, o); d > tol {
 		t.Errorf("trained cnn: gorgonia and onnxruntime differ by %g", d)
 	} else {
 		t.Logf("trained cnn (validation accuracy %.3f): max |gorgonia - onnxruntime| = %.3g, |reference - onnxruntime| = %.3g",
-			info.Epochs[len(info.Epochs)-1].ValAccuracy, d, maxAbsDiff(ref, o))
+			info.Epochs[len(info.Epochs)-1].ValAccuracy, d, testutil.MaxAbsDiff(ref, o))
 	}
-	if d := maxAbsDiff(ref, o); d > tol {
+	if d := testutil.MaxAbsDiff(ref, o); d > tol {
 		t.Errorf("trained cnn: reference and onnxruntime differ by %g", d)
 	}
 }

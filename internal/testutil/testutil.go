@@ -1,0 +1,61 @@
+// Package testutil holds the helpers that tests in several packages share:
+// comparing float slices and weight sets. It imports only package zoo, so
+// that the tests of every package above it can use it (onnxgo's included,
+// which cannot link zoo's ONNX types).
+package testutil
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// Float is a float32 or float64 element type.
+type Float interface{ ~float32 | ~float64 }
+
+// MaxAbsDiff returns max |a[i] - b[i]|, computed in float64. It returns
+// +Inf when the lengths differ or either slice holds a NaN, so that a
+// tolerance check (d > tol) fails on them.
+func MaxAbsDiff[A, B Float](a []A, b []B) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	var d float64
+	for i := range a {
+		x := math.Abs(float64(a[i]) - float64(b[i]))
+		if math.IsNaN(x) {
+			return math.Inf(1)
+		}
+		d = max(d, x)
+	}
+	return d
+}
+
+// SameWeights fails t unless got and want hold the same names, and the
+// same shape and value bits under each name. It reports every tensor that
+// differs, at its first differing value.
+func SameWeights(t testing.TB, got, want zoo.Weights) {
+	t.Helper()
+	if !slices.Equal(got.Names(), want.Names()) {
+		t.Fatalf("names %v, want %v", got.Names(), want.Names())
+	}
+	for _, name := range want.Names() {
+		g, w := got[name], want[name]
+		if !slices.Equal(g.Shape, w.Shape) {
+			t.Errorf("%s: shape %v, want %v", name, g.Shape, w.Shape)
+			continue
+		}
+		if len(g.Data) != len(w.Data) {
+			t.Errorf("%s: %d values, want %d", name, len(g.Data), len(w.Data))
+			continue
+		}
+		for i := range w.Data {
+			if math.Float32bits(g.Data[i]) != math.Float32bits(w.Data[i]) {
+				t.Errorf("%s[%d] = %v, want %v", name, i, g.Data[i], w.Data[i])
+				break
+			}
+		}
+	}
+}
