@@ -3,7 +3,7 @@ package reference_test
 import (
 	"testing"
 
-	"github.com/zoo-ml/zoo/fixtures/torch"
+	"github.com/zoo-ml/zoo/internal/testfixture/torch"
 	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/reference"
 )

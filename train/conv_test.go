@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	torch "github.com/zoo-ml/zoo/fixtures/torch"
+	torch "github.com/zoo-ml/zoo/internal/testfixture/torch"
 	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/zoo"
 )
