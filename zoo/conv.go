@@ -281,3 +281,10 @@ func (b BatchNorm2d) String() string {
 }
 
 func (d Dropout) String() string { return fmt.Sprintf("Dropout(p=%g, inplace=False)", d.P) }
+
+func (Conv2d) layer()          {}
+func (ConvTranspose2d) layer() {}
+func (MaxPool2d) layer()       {}
+func (MaxUnpool2d) layer()     {}
+func (BatchNorm2d) layer()     {}
+func (Dropout) layer()         {}

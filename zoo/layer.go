@@ -5,12 +5,15 @@ import (
 	"strings"
 )
 
-// A Layer is one step of a Part. Layers are plain data: the training and
-// export lowerings switch on the concrete type.
+// A Layer is one step of a Part. Layers are plain data: the lowerings
+// (training, export, the plain-Go reference) switch on the concrete type.
 //
 // The concrete layer types are Linear, Conv2d, ConvTranspose2d,
 // MaxPool2d, MaxUnpool2d, BatchNorm2d, Dropout, ReLU, Tanh, Sigmoid,
-// Identity, Flatten and Unflatten.
+// Identity, Flatten and Unflatten. The interface is sealed (its method
+// layer is unexported), so no other package can add one behind the
+// lowerings' backs; LayerKinds lists them, and internal/crosscheck checks
+// that every lowering handles each.
 type Layer interface {
 	// Kind is the PyTorch-style name of the layer, such as "Linear".
 	Kind() string
@@ -23,6 +26,30 @@ type Layer interface {
 	// String describes the layer as PyTorch prints it, such as
 	// "Linear(in_features=784, out_features=512)".
 	String() string
+	// layer seals the interface to this package's types.
+	layer()
+}
+
+// LayerKinds returns one value of each concrete layer type, in the order
+// of the Layer documentation: examples for tests that must cover every
+// kind. Each is valid on a small input (a MaxUnpool2d needs its pool:
+// Pool names "encoder.0").
+func LayerKinds() []Layer {
+	return []Layer{
+		Linear{In: 6, Out: 4},
+		Conv2d{In: 2, Out: 3, Kernel: 3, Padding: 1},
+		ConvTranspose2d{In: 2, Out: 3, Kernel: 2, Stride: 2},
+		MaxPool2d{Kernel: 2, Indices: true},
+		MaxUnpool2d{Kernel: 2, Pool: "encoder.0"},
+		BatchNorm2d{Channels: 2},
+		Dropout{P: 0.5},
+		ReLU{},
+		Tanh{},
+		Sigmoid{},
+		Identity{},
+		Flatten{},
+		Unflatten{Shape: []int{2, 3}},
+	}
 }
 
 // Init names a parameter initialisation scheme.
@@ -98,6 +125,8 @@ func (l Linear) String() string {
 	return fmt.Sprintf("Linear(in_features=%d, out_features=%d)", l.In, l.Out)
 }
 
+func (Linear) layer() {}
+
 // ReLU is max(0, x), elementwise.
 type ReLU struct{}
 
@@ -151,6 +180,11 @@ func (Tanh) String() string     { return "Tanh()" }
 func (Sigmoid) String() string  { return "Sigmoid()" }
 func (Identity) String() string { return "Identity()" }
 
+func (ReLU) layer()     {}
+func (Tanh) layer()     {}
+func (Sigmoid) layer()  {}
+func (Identity) layer() {}
+
 // Flatten reshapes a per-example input of any rank to one dimension, as
 // nn.Flatten() does with its default start_dim=1.
 type Flatten struct{}
@@ -165,6 +199,8 @@ func (Flatten) OutShape(in []int) ([]int, error) { return []int{prod(in)}, nil }
 func (Flatten) Params(string) []Param { return nil }
 
 func (Flatten) String() string { return "Flatten(start_dim=1, end_dim=-1)" }
+
+func (Flatten) layer() {}
 
 // Unflatten reshapes a one-dimensional per-example input to Shape, as
 // nn.Unflatten(1, Shape) does.
@@ -191,6 +227,8 @@ func (u Unflatten) String() string {
 	}
 	return "Unflatten(dim=1, unflattened_size=(" + strings.Join(s, ", ") + "))"
 }
+
+func (Unflatten) layer() {}
 
 // Numel returns the number of elements of a tensor of the given shape: the
 // product of its dimensions, 1 for a scalar.

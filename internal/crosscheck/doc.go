@@ -1,5 +1,7 @@
-// Package crosscheck holds tests only: they run the same weights through
-// the training engine (gorgonia, package train) and through the exported
-// ONNX file (onnxruntime, package infer), which no other package may import
-// together.
+// Package crosscheck holds tests only, of packages that no other package
+// may import together: they run the same weights through the training
+// engine (gorgonia, package train) and through the exported ONNX file
+// (onnxruntime, package infer), and lower every layer kind
+// (zoo.LayerKinds) in each of the three lowerings: train, export and
+// reference.
 package crosscheck
