@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/zoo-ml/zoo/runs"
 )
 
 // progress shows training progress: on a terminal a bar per epoch with the
@@ -43,7 +45,7 @@ func (p *progress) batch(e, b int, loss, perSec float64) {
 	p.bar.Set(b)
 }
 
-func (p *progress) epoch(ep Epoch, best int) {
+func (p *progress) epoch(ep runs.Epoch, best int) {
 	if p == nil {
 		return
 	}

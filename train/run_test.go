@@ -14,6 +14,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -51,7 +52,7 @@ func small(t *testing.T, name string, epochs int) *zoo.Model {
 
 func weights(t *testing.T, dir string) zoo.Weights {
 	t.Helper()
-	w, _, err := safetensors.ReadFile(filepath.Join(dir, WeightsFile))
+	w, _, err := safetensors.ReadFile(filepath.Join(dir, runs.WeightsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,18 +78,18 @@ func TestTrainRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Status != StatusFinished || info.Epoch != 3 || len(info.Epochs) != 3 || info.Step != 3*4 {
+	if info.Status != runs.StatusFinished || info.Epoch != 3 || len(info.Epochs) != 3 || info.Step != 3*4 {
 		t.Fatalf("info %+v", info)
 	}
 	if !(info.Epochs[2].TrainLoss < info.Epochs[0].TrainLoss && info.Epochs[2].ValLoss < info.Epochs[0].ValLoss) {
 		t.Errorf("loss did not fall: %+v", info.Epochs)
 	}
-	for _, f := range []string{WeightsFile, OptimizerFile, RunFile, MetricsFile, PlotFile} {
+	for _, f := range []string{runs.WeightsFile, runs.OptimizerFile, runs.RunFile, runs.MetricsFile, runs.PlotFile} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	csv, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	csv, _ := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 	if n := strings.Count(string(csv), "\n"); n != 4 {
 		t.Errorf("metrics.csv has %d lines:\n%s", n, csv)
 	}
@@ -157,9 +158,9 @@ func TestResume(t *testing.T) {
 	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 2), Train: tr, Val: val, Dir: split}); err != nil {
 		t.Fatal(err)
 	}
-	info, _ := ReadInfo(split)
+	info, _ := runs.ReadInfo(split)
 	info.Recipe.Epochs = 4
-	info.Status = StatusInterrupted
+	info.Status = runs.StatusInterrupted
 	rewriteInfo(t, split, info)
 	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: split, Resume: true}); err != nil {
 		t.Fatal(err)
@@ -174,8 +175,8 @@ func TestResume(t *testing.T) {
 	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "--resume "+cut) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	info, _ = ReadInfo(cut)
-	if info.Status != StatusInterrupted || info.Epoch != 1 || info.Batch != 2 {
+	info, _ = runs.ReadInfo(cut)
+	if info.Status != runs.StatusInterrupted || info.Epoch != 1 || info.Batch != 2 {
 		t.Fatalf("after the interrupt: status %s, epoch %d, batch %d", info.Status, info.Epoch, info.Batch)
 	}
 	final, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut, Resume: true})
@@ -183,7 +184,7 @@ func TestResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameWeights(t, weights(t, straight), weights(t, cut))
-	want, _ := ReadInfo(straight)
+	want, _ := runs.ReadInfo(straight)
 	for i, e := range final.Epochs {
 		if e.TrainLoss != want.Epochs[i].TrainLoss || e.ValLoss != want.Epochs[i].ValLoss {
 			t.Errorf("epoch %d: losses %v/%v, straight %v/%v", i+1, e.TrainLoss, e.ValLoss, want.Epochs[i].TrainLoss, want.Epochs[i].ValLoss)
@@ -199,10 +200,9 @@ func TestResume(t *testing.T) {
 	}
 }
 
-func rewriteInfo(t *testing.T, dir string, info *Info) {
+func rewriteInfo(t *testing.T, dir string, info *runs.Info) {
 	t.Helper()
-	tr := &trainer{opt: Options{Dir: dir}, info: info}
-	if err := tr.writeInfo(); err != nil {
+	if err := runs.WriteInfo(dir, info); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -217,8 +217,8 @@ func TestNaN(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := weights(t, dir)
-	info, _ := ReadInfo(dir)
-	info.Recipe.Epochs, info.Recipe.LR, info.Status = 3, 1e30, StatusInterrupted
+	info, _ := runs.ReadInfo(dir)
+	info.Recipe.Epochs, info.Recipe.LR, info.Status = 3, 1e30, runs.StatusInterrupted
 	rewriteInfo(t, dir, info)
 	m.Recipe = info.Recipe
 	_, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir, Resume: true})
@@ -226,18 +226,18 @@ func TestNaN(t *testing.T) {
 		t.Fatalf("diverging run: %v", err)
 	}
 	sameWeights(t, good, weights(t, dir))
-	info, _ = ReadInfo(dir)
-	if info.Status != StatusFailed || info.Epoch != 1 || !strings.Contains(info.Error, "loss is") {
+	info, _ = runs.ReadInfo(dir)
+	if info.Status != runs.StatusFailed || info.Epoch != 1 || !strings.Contains(info.Error, "loss is") {
 		t.Errorf("run.json after the failure: %+v", info)
 	}
 }
 
 func TestEarlyStop(t *testing.T) {
-	tr := &trainer{r: zoo.Recipe{Patience: 2}, info: &Info{}, w: zoo.Weights{"p": {Shape: []int{1}, Data: []float32{0}}}}
+	tr := &trainer{r: zoo.Recipe{Patience: 2}, info: &runs.Info{}, w: zoo.Weights{"p": {Shape: []int{1}, Data: []float32{0}}}}
 	var stops []bool
 	for e, v := range []float64{5, 4, 4.5, 3, 3.5, 3.2, 1} {
 		tr.w["p"].Data[0] = float32(e + 1)
-		stops = append(stops, tr.earlyStop(Epoch{Epoch: e + 1, ValLoss: v}))
+		stops = append(stops, tr.earlyStop(runs.Epoch{Epoch: e + 1, ValLoss: v}))
 	}
 	if want := []bool{false, false, false, false, false, true, false}; !slices.Equal(stops, want) {
 		t.Errorf("stops %v, want %v", stops, want)
@@ -297,6 +297,16 @@ func TestNoise(t *testing.T) {
 	}
 }
 
+// keep hard-links the file name of dir as its *.prev copy, as a
+// checkpoint does first.
+func keep(dir, name string) error {
+	prev := filepath.Join(dir, runs.PrevFile(name))
+	if err := os.Remove(prev); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.Link(filepath.Join(dir, name), prev)
+}
+
 // TestResumeAfterCutCheckpoint: a kill can land between any two renames of
 // a checkpoint. Whatever files are a step ahead of run.json, resume takes
 // the previous checkpoint's copies and ends at the weights of a run never
@@ -315,7 +325,7 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 	if _, err := Run(ctx, Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut}); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	for _, f := range []string{previous(WeightsFile), previous(OptimizerFile)} {
+	for _, f := range []string{runs.PrevFile(runs.WeightsFile), runs.PrevFile(runs.OptimizerFile)} {
 		if _, meta, err := safetensors.ReadFile(filepath.Join(cut, f)); err != nil || meta["step"] != "4" {
 			t.Fatalf("%s: step %q, %v; want the checkpoint of step 4", f, meta["step"], err)
 		}
@@ -327,8 +337,8 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 		if err := os.CopyFS(dir, os.DirFS(cut)); err != nil {
 			t.Fatal(err)
 		}
-		for i, name := range []string{WeightsFile, OptimizerFile} {
-			if err := linkReplace(filepath.Join(dir, name), filepath.Join(dir, previous(name))); err != nil {
+		for i, name := range []string{runs.WeightsFile, runs.OptimizerFile} {
+			if err := keep(dir, name); err != nil {
 				t.Fatal(err)
 			}
 			if i < ahead {
@@ -362,14 +372,14 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 	if err := os.CopyFS(bad, os.DirFS(cut)); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{WeightsFile, previous(WeightsFile)} {
-		b, _ := os.ReadFile(filepath.Join(straight, WeightsFile))
+	for _, f := range []string{runs.WeightsFile, runs.PrevFile(runs.WeightsFile)} {
+		b, _ := os.ReadFile(filepath.Join(straight, runs.WeightsFile))
 		if err := atomicfile.WriteFile(filepath.Join(bad, f), b, true); err != nil {
 			t.Fatal(err)
 		}
 	}
 	_, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: bad, Resume: true})
-	if err == nil || !strings.Contains(err.Error(), "cut short") || !strings.Contains(err.Error(), WeightsFile) {
+	if err == nil || !strings.Contains(err.Error(), "cut short") || !strings.Contains(err.Error(), runs.WeightsFile) {
 		t.Errorf("no checkpoint at run.json's step: %v", err)
 	}
 }

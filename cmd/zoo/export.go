@@ -10,8 +10,8 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/safetensors"
-	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -83,14 +83,14 @@ Example:
 
 // isRun reports whether path is a run folder of zoo train.
 func isRun(path string) bool {
-	_, err := os.Stat(filepath.Join(path, train.RunFile))
+	_, err := os.Stat(filepath.Join(path, runs.RunFile))
 	return err == nil
 }
 
 // runWeights returns the model (with the run's recipe) and the weights of
 // a run folder.
 func runWeights(dir string) (*zoo.Model, zoo.Weights, string, error) {
-	info, err := train.ReadInfo(dir)
+	info, err := runs.ReadInfo(dir)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -99,7 +99,7 @@ func runWeights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
 	}
 	m.Recipe = info.Recipe
-	path := filepath.Join(dir, train.WeightsFile)
+	path := filepath.Join(dir, runs.WeightsFile)
 	w, _, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, nil, "", err
@@ -111,7 +111,7 @@ func runWeights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 		return nil, nil, "", fmt.Errorf("run folder %s has no finished epoch yet", dir)
 	}
 	ep := info.Epochs[len(info.Epochs)-1]
-	if info.Status == train.StatusEarlyStopped {
+	if info.Status == runs.StatusEarlyStopped {
 		for _, e := range info.Epochs {
 			if e.Epoch == info.BestEpoch {
 				ep = e // the weights are those of the best epoch

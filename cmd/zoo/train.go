@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -107,7 +108,7 @@ func runTrain(c *cli.Context) error {
 }
 
 func resumeTrain(c *cli.Context, dir string, a []string) error {
-	info, err := train.ReadInfo(dir)
+	info, err := runs.ReadInfo(dir)
 	if err != nil {
 		return err
 	}
