@@ -19,7 +19,7 @@ import (
 func (t *trainer) start() error {
 	dir := t.opt.Dir
 	if _, err := os.Stat(dir); err == nil {
-		return fmt.Errorf("run folder %s already exists: resume it with --resume %s, or choose another", dir, dir)
+		return &ExistsError{Dir: dir}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create run folder: %w", err)
@@ -109,21 +109,18 @@ func (t *trainer) checkpoint() error {
 }
 
 // interrupt saves a checkpoint in the middle of epoch e and returns the
-// error that says how to resume.
+// error that says where the run stopped.
 func (t *trainer) interrupt(e int) (*runs.Info, error) {
 	t.info.Status = runs.StatusInterrupted
 	if err := t.checkpoint(); err != nil {
 		return nil, err
 	}
-	t.bar.finish()
-	return t.info, fmt.Errorf("%w at epoch %d, batch %d; checkpoint saved; continue with: zoo train %s --resume %s",
-		ErrInterrupted, e, t.info.Batch, t.m.Name, t.opt.Dir)
+	return t.info, &InterruptedError{Model: t.m.Name, Dir: t.opt.Dir, Epoch: e, Batch: t.info.Batch}
 }
 
 // fail records the error in run.json, leaving the last checkpoint's
 // weights in place.
 func (t *trainer) fail(err error) (*runs.Info, error) {
-	t.bar.finish()
 	t.info.Status, t.info.Error = runs.StatusFailed, err.Error()
 	// Keep the last good checkpoint: only run.json changes, and only its
 	// status, so the progress fields still describe the files beside it.

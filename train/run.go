@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"math"
 	"time"
 
@@ -13,9 +13,51 @@ import (
 	"github.com/zoo-ml/zoo/zoo"
 )
 
-// ErrInterrupted is returned, wrapped, when the context was cancelled: the
-// current batch was finished and a checkpoint saved.
+// ErrInterrupted is returned, wrapped in an *InterruptedError, when the
+// context was cancelled: the current batch was finished and a checkpoint
+// saved.
 var ErrInterrupted = errors.New("interrupted")
+
+// InterruptedError says where an interrupted run stopped; Run with
+// Options.Resume continues it. It wraps ErrInterrupted.
+type InterruptedError struct {
+	Model string // the model the run trains
+	Dir   string // the run folder
+	// Epoch is the epoch under way and Batch the batches of it done.
+	Epoch, Batch int
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("%v at epoch %d, batch %d; checkpoint saved", ErrInterrupted, e.Epoch, e.Batch)
+}
+
+// Unwrap returns ErrInterrupted.
+func (e *InterruptedError) Unwrap() error { return ErrInterrupted }
+
+// ExistsError is returned when the run folder of a new run exists already.
+// It wraps fs.ErrExist.
+type ExistsError struct {
+	Dir string // the run folder
+}
+
+func (e *ExistsError) Error() string { return "run folder " + e.Dir + " already exists" }
+
+// Unwrap returns fs.ErrExist.
+func (e *ExistsError) Unwrap() error { return fs.ErrExist }
+
+// Step is where a run stands after a training step, as Options.OnStep
+// sees it.
+type Step struct {
+	// Epoch is the epoch under way (from 1) of the recipe's Epochs.
+	Epoch, Epochs int
+	// Batch is the batches of the epoch done, of Batches.
+	Batch, Batches int
+	// Loss is the loss of the step's batch.
+	Loss float64
+	// PerSecond is the examples trained per second in this epoch so far
+	// (since the run started or resumed, for the epoch it resumed in).
+	PerSecond float64
+}
 
 // Options are the settings of Run.
 type Options struct {
@@ -31,17 +73,22 @@ type Options struct {
 	Resume bool
 	// Args are recorded in run.json (see Info.Args).
 	Args map[string]string
-	// Progress receives progress: a bar when Terminal, else one line per
-	// epoch; nil is quiet.
-	Progress io.Writer
-	Terminal bool
+	// OnStep, when not nil, is called after every training step (a
+	// progress bar, say).
+	OnStep func(Step)
+	// OnEpoch, when not nil, is called at the end of every epoch, before
+	// its checkpoint, with the epoch's record and the run: info.Epochs ends
+	// with ep, and info.BestEpoch is the best epoch so far. The hooks are
+	// called from the goroutine of Run and must not change info.
+	OnEpoch func(ep runs.Epoch, info *runs.Info)
 }
 
 // Run trains the model and keeps the run folder up to date: after every
 // epoch the weights, optimizer state, run.json, metrics.csv and loss.png
 // are written atomically. When ctx is cancelled, Run finishes the current
-// batch, saves a checkpoint and returns an error wrapping ErrInterrupted
-// that says how to resume. A NaN or infinite loss stops training with an
+// batch, saves a checkpoint and returns an *InterruptedError that says
+// where it stopped. A new run into an existing folder is an *ExistsError.
+// A NaN or infinite loss stops training with an
 // error and keeps the last checkpoint. The same seed, data and options give
 // bit-identical weights, whether or not the run was interrupted and resumed.
 func Run(ctx context.Context, opt Options) (*runs.Info, error) {
@@ -66,7 +113,6 @@ type trainer struct {
 	nets      map[int]*Net // training graphs by batch size
 	evals     map[int]*Net // evaluation graphs by batch size
 	best      zoo.Weights
-	bar       *progress
 	classes   int // classes of a classifier; 0 for autoencoders
 }
 
@@ -193,8 +239,6 @@ func (t *trainer) run(ctx context.Context) (*runs.Info, error) {
 	r, info := t.r, t.info
 	B := r.BatchSize
 	batches := (t.train.N + B - 1) / B
-	t.bar = newProgress(t.opt.Progress, t.opt.Terminal, t.m.Name, r.Epochs, batches)
-	defer t.bar.finish()
 	for e := info.Epoch + 1; e <= r.Epochs; e++ {
 		perm := t.permutation(e)
 		start := time.Now()
@@ -211,7 +255,10 @@ func (t *trainer) run(ctx context.Context) (*runs.Info, error) {
 			info.Batch = b + 1
 			info.Step++
 			seen += hi - lo
-			t.bar.batch(e, b+1, loss, float64(seen)/time.Since(start).Seconds())
+			if t.opt.OnStep != nil {
+				t.opt.OnStep(Step{Epoch: e, Epochs: r.Epochs, Batch: b + 1, Batches: batches,
+					Loss: loss, PerSecond: float64(seen) / time.Since(start).Seconds()})
+			}
 			if ctx.Err() != nil && b+1 < batches {
 				return t.interrupt(e)
 			}
@@ -228,7 +275,9 @@ func (t *trainer) run(ctx context.Context) (*runs.Info, error) {
 		info.Epochs = append(info.Epochs, ep)
 		info.Epoch, info.Batch, info.PartialLoss, info.PartialN, info.PartialCorrect = e, 0, 0, 0, 0
 		stop := t.earlyStop(ep)
-		t.bar.epoch(ep, info.BestEpoch)
+		if t.opt.OnEpoch != nil {
+			t.opt.OnEpoch(ep, info)
+		}
 		if stop {
 			info.Status = runs.StatusEarlyStopped
 			if err := t.restoreBest(); err != nil {

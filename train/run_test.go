@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -110,9 +111,49 @@ func TestTrainRun(t *testing.T) {
 		t.Errorf("validation loss %v, recomputed %v", info.Epochs[2].ValLoss, got)
 	}
 	// an existing run folder is not overwritten
-	if _, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir}); err == nil || !strings.Contains(err.Error(), "already exists") {
+	_, err = Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir})
+	var exists *ExistsError
+	if !errors.As(err, &exists) || exists.Dir != dir || !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("second run into %s: %v", dir, err)
 	}
+}
+
+// TestHooks: OnStep is told of every step, OnEpoch of every epoch with
+// its record, and neither changes what is trained.
+func TestHooks(t *testing.T) {
+	tr, val := fixture(t)
+	root := t.TempDir()
+	var steps []Step
+	var epochs []runs.Epoch
+	var best []int
+	opt := Options{Model: small(t, "manifold-ae", 2), Train: tr, Val: val, Dir: filepath.Join(root, "hooked"),
+		OnStep: func(s Step) { steps = append(steps, s) },
+		OnEpoch: func(ep runs.Epoch, info *runs.Info) {
+			if info.Epochs[len(info.Epochs)-1] != ep {
+				t.Errorf("epoch %d: info.Epochs ends with %+v", ep.Epoch, info.Epochs[len(info.Epochs)-1])
+			}
+			epochs, best = append(epochs, ep), append(best, info.BestEpoch)
+		}}
+	info, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 8 {
+		t.Fatalf("%d steps, want 2 epochs of 4 batches", len(steps))
+	}
+	for i, s := range steps {
+		if s.Epoch != i/4+1 || s.Epochs != 2 || s.Batch != i%4+1 || s.Batches != 4 || !(s.Loss > 0) || !(s.PerSecond > 0) {
+			t.Errorf("step %d: %+v", i+1, s)
+		}
+	}
+	if !slices.Equal(epochs, info.Epochs) || !slices.Equal(best, []int{1, info.BestEpoch}) {
+		t.Errorf("OnEpoch saw %+v (best %v), run.json has %+v (best %d)", epochs, best, info.Epochs, info.BestEpoch)
+	}
+	plain := filepath.Join(root, "plain")
+	if _, err := Run(context.Background(), Options{Model: small(t, "manifold-ae", 2), Train: tr, Val: val, Dir: plain}); err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, weights(t, opt.Dir), weights(t, plain))
 }
 
 // TestDeterministic: the same seed gives bit-identical weights.
@@ -172,7 +213,10 @@ func TestResume(t *testing.T) {
 	ctx := &stopAfter{Context: context.Background()}
 	ctx.n.Store(6)
 	_, err := Run(ctx, Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut})
-	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "--resume "+cut) {
+	// The error says where to resume (the CLI turns it into a command line).
+	var stopped *InterruptedError
+	if !errors.Is(err, ErrInterrupted) || !errors.As(err, &stopped) || stopped.Dir != cut || stopped.Model != "sparse-ae" ||
+		err.Error() != "interrupted at epoch 2, batch 2; checkpoint saved" {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	info, _ = runs.ReadInfo(cut)
