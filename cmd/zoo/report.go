@@ -83,7 +83,7 @@ func runReport(c *cli.Context) error {
 
 	start := time.Now()
 	modelDir, run := a[0], c.String("run")
-	if isRun(modelDir) {
+	if runs.IsFolder(modelDir) {
 		if run != "" {
 			return usagef("%s is a run folder; --run applies to export folders", modelDir)
 		}
@@ -175,11 +175,11 @@ func runReport(c *cli.Context) error {
 // exportRun exports the weights of a run folder under dir and returns the
 // export folder.
 func exportRun(run, dir string) (string, error) {
-	m, w, source, err := runWeights(run)
+	m, w, source, err := runs.Weights(run)
 	if err != nil {
 		return "", err
 	}
-	sample, err := sampleInputs(m, 1)
+	sample, err := export.SampleInputs(m, 1)
 	if err != nil {
 		return "", err
 	}
