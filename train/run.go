@@ -27,6 +27,7 @@ type InterruptedError struct {
 	Epoch, Batch int
 }
 
+// Error says where the run stopped.
 func (e *InterruptedError) Error() string {
 	return fmt.Sprintf("%v at epoch %d, batch %d; checkpoint saved", ErrInterrupted, e.Epoch, e.Batch)
 }
@@ -40,6 +41,7 @@ type ExistsError struct {
 	Dir string // the run folder
 }
 
+// Error names the folder.
 func (e *ExistsError) Error() string { return "run folder " + e.Dir + " already exists" }
 
 // Unwrap returns fs.ErrExist.
@@ -71,7 +73,7 @@ type Options struct {
 	// Resume continues the run in Dir; Model, Train and Val must be the
 	// run's (Resume checks the model name, the data digests and sizes).
 	Resume bool
-	// Args are recorded in run.json (see Info.Args).
+	// Args are recorded in run.json (see runs.Info.Args).
 	Args map[string]string
 	// OnStep, when not nil, is called after every training step (a
 	// progress bar, say).
@@ -88,9 +90,10 @@ type Options struct {
 // are written atomically. When ctx is cancelled, Run finishes the current
 // batch, saves a checkpoint and returns an *InterruptedError that says
 // where it stopped. A new run into an existing folder is an *ExistsError.
-// A NaN or infinite loss stops training with an
-// error and keeps the last checkpoint. The same seed, data and options give
-// bit-identical weights, whether or not the run was interrupted and resumed.
+// A NaN or infinite loss stops training with an error and keeps the last
+// checkpoint. The same seed, data and options give bit-identical weights,
+// whether or not the run was interrupted and resumed; the hooks change
+// nothing of that.
 func Run(ctx context.Context, opt Options) (*runs.Info, error) {
 	t, err := newTrainer(opt)
 	if err != nil {
