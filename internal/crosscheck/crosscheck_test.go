@@ -16,6 +16,7 @@ import (
 	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/reference"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
@@ -181,7 +182,7 @@ func TestTrainedBatchNorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, _, err := safetensors.ReadFile(filepath.Join(dir, train.WeightsFile))
+	w, _, err := safetensors.ReadFile(filepath.Join(dir, rundir.WeightsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
