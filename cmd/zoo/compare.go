@@ -416,7 +416,7 @@ func (im *images) readLabels(file string) error {
 		}
 		r, src, err := dataset.Open(name, role)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "zoo: no labels for %s (%v); no MSE per class\n", im.Data, err)
+			fmt.Fprintf(os.Stderr, "zoo: no labels for %s (%v); no MSE per class\n", im.Data, withHints(err))
 			return nil
 		}
 		defer r.Close()

@@ -14,9 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -27,7 +29,7 @@ func main() {
 	err := app.RunContext(ctx, interleave(app, os.Args))
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "zoo:", err)
+		fmt.Fprintln(os.Stderr, "zoo:", withHints(err))
 		var ue usageError
 		if errors.As(err, &ue) {
 			os.Exit(2)
@@ -39,6 +41,31 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// withHints returns err with the advice on the command line that its typed
+// causes call for: after the words of a data set file not found on the
+// search path, "; run `zoo data fetch NAME`".
+func withHints(err error) error {
+	var nf *dataset.NotFoundError
+	if err == nil || !errors.As(err, &nf) {
+		return err
+	}
+	what, msg := nf.Error(), err.Error()
+	hint := "; run `zoo data fetch " + nf.Set + "`"
+	if strings.Contains(msg, what+hint) {
+		return err
+	}
+	return hinted{err, strings.Replace(msg, what, what+hint, 1)}
+}
+
+// hinted is an error with advice added to its message.
+type hinted struct {
+	error
+	msg string
+}
+
+func (h hinted) Error() string { return h.msg }
+func (h hinted) Unwrap() error { return h.error }
 
 // usageError marks an error in the command line itself (exit code 2).
 type usageError struct{ error }

@@ -304,7 +304,7 @@ func loadImages(args map[string]string, m *zoo.Model) (tr, val *train.Data, err 
 				return nil, nil, fmt.Errorf("%w; fetch it with: zoo data fetch %s (or give --data FILE)", err, data)
 			}
 			if errors.Is(err, dataset.ErrNotFound) {
-				fmt.Fprintf(os.Stderr, "zoo: %v\nzoo: training on the embedded %s set instead (2,000 MNIST test images); fetch the real data with: zoo data fetch %s\n", err, dataset.MiniName, data)
+				fmt.Fprintf(os.Stderr, "zoo: %v\nzoo: training on the embedded %s set instead (2,000 MNIST test images); fetch the real data with: zoo data fetch %s\n", withHints(err), dataset.MiniName, data)
 				data = dataset.MiniName
 				args["data"] = data
 			} else if err != nil {
