@@ -158,9 +158,7 @@ func runComparePCA(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if fi, err := os.Stat(model); err == nil && fi.IsDir() {
-		model = filepath.Join(model, zoo.ModelFile)
-	}
+	model = infer.ModelFile(model, "")
 
 	// Claim the output names first, so that an existing file stops the
 	// run before any work.
@@ -266,7 +264,7 @@ func comparePCA(ctx context.Context, o compareOptions) (*compareReport, error) {
 	rep.Model.Name, rep.Model.File, rep.Model.Provider = sess.ModelName(), o.model, sess.Provider()
 
 	start := time.Now()
-	rep.aeRecon, err = reconstructAE(ctx, sess, test.x, test.Images, o.batch)
+	rep.aeRecon, err = sess.RunAll(ctx, test.x, test.Images, o.batch)
 	if errors.Is(err, context.Canceled) {
 		return nil, errors.New("interrupted; no output was written")
 	}
@@ -441,39 +439,6 @@ func (im *images) readLabels(file string) error {
 	}
 	im.labels, im.Labels = l, file
 	return nil
-}
-
-// reconstructAE runs the autoencoder over the n examples of x in batches.
-func reconstructAE(ctx context.Context, sess *infer.Session, x []float32, n, batch int) ([]float32, error) {
-	d := sess.InputLen()
-	out := make([]float32, n*sess.OutputLen())
-	var b *infer.Batch
-	defer func() {
-		if b != nil {
-			b.Close()
-		}
-	}()
-	for lo := 0; lo < n; lo += batch {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		m := min(batch, n-lo)
-		if b == nil || b.N != m {
-			if b != nil {
-				b.Close()
-			}
-			var err error
-			if b, err = sess.NewBatch(m); err != nil {
-				return nil, err
-			}
-		}
-		copy(b.In, x[lo*d:(lo+m)*d])
-		if err := sess.RunBatch(b); err != nil {
-			return nil, err
-		}
-		copy(out[lo*d:], b.Out)
-	}
-	return out, nil
 }
 
 // imageSize returns the height and width of items of the given shape:

@@ -96,7 +96,7 @@ func runEval(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o := evalOptions{model: modelFileOf(a[0]), data: a[1], labels: c.String("labels"), worst: c.Int("worst"),
+	o := evalOptions{model: infer.ModelFile(a[0], ""), data: a[1], labels: c.String("labels"), worst: c.Int("worst"),
 		batch: c.Int("batch"), threads: c.Int("threads")}
 	if o.dev, err = infer.ParseDevice(c.String("device")); err != nil {
 		return usageError{err}
@@ -179,14 +179,6 @@ func runEval(c *cli.Context) error {
 	return nil
 }
 
-// modelFileOf returns model.onnx of an export folder, or path itself.
-func modelFileOf(path string) string {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return filepath.Join(path, zoo.ModelFile)
-	}
-	return path
-}
-
 // evaluate runs the model over the data and measures it.
 func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
 	sess, err := infer.Open(o.model, infer.Options{Device: o.dev, Threads: o.threads, Warn: os.Stderr})
@@ -194,13 +186,7 @@ func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
 		return nil, err
 	}
 	defer sess.Close()
-	task := sess.Task()
-	if task == "" {
-		task = zoo.Reconstruct
-		if sess.InputLen() != sess.OutputLen() {
-			task = zoo.Classify
-		}
-	}
+	task := sess.InferTask()
 	if task != zoo.Reconstruct && task != zoo.Classify {
 		return nil, fmt.Errorf("%s performs %s: zoo eval takes a whole model (model.onnx), a classifier or an autoencoder", o.model, task)
 	}
@@ -257,7 +243,7 @@ func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
 			}
 		}
 	}
-	if res.recon, err = reconstructAE(ctx, sess, d.X, d.N, o.batch); err != nil {
+	if res.recon, err = sess.RunAll(ctx, d.X, d.N, o.batch); err != nil {
 		return nil, interrupted(err)
 	}
 	res.Seconds = time.Since(start).Seconds()

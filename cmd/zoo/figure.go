@@ -341,95 +341,44 @@ func figureIndex(s string, n int) ([]int, error) {
 
 // openFigureModel opens a model for the figures: an export folder (its
 // model.onnx, encoder.onnx and decoder.onnx, those that exist) or one .onnx
-// file, placed by its zoo.task. With first, it also reads the first layer's
-// weights.
+// file, placed by its task (see infer.OpenFolder). With first, it also
+// reads the first layer's weights. The closers close what it opened.
 func openFigureModel(path string, opt infer.Options, first bool) (*figure.Model, []io.Closer, error) {
-	files := map[string]string{} // task -> file
-	fi, err := os.Stat(path)
+	f, err := infer.OpenFolder(path, opt)
 	if err != nil {
-		return nil, nil, fmt.Errorf("model %s: %w", path, err)
+		return nil, nil, err
 	}
-	name := filepath.Base(path)
-	if fi.IsDir() {
-		for _, f := range []string{zoo.ModelFile, zoo.Encode.File(), zoo.Decode.File()} {
-			if _, err := os.Stat(filepath.Join(path, f)); err == nil {
-				files[strings.TrimSuffix(f, ".onnx")] = filepath.Join(path, f)
-			}
-		}
-		if len(files) == 0 {
-			return nil, nil, fmt.Errorf("model %s: folder holds none of model.onnx, encoder.onnx, decoder.onnx (zoo export writes them)", path)
-		}
-	} else {
-		files["file"] = path
-		name = strings.TrimSuffix(name, ".onnx")
-	}
-	m := &figure.Model{Name: name}
-	var closers []io.Closer
-	for _, key := range []string{"model", "encoder", "decoder", "file"} {
-		p, ok := files[key]
-		if !ok {
-			continue
-		}
-		s, err := infer.Open(p, opt)
-		if err != nil {
-			return nil, closers, err
-		}
-		closers = append(closers, s)
-		if n := s.ModelName(); n != "" {
-			m.Name = n
-		}
-		task := s.Task()
-		if task == "" {
-			task = map[string]zoo.Task{"model": zoo.Reconstruct, "encoder": zoo.Encode, "decoder": zoo.Decode}[key]
-		}
-		if task == "" { // a bare file without metadata
-			task = zoo.Reconstruct
-			if s.InputLen() != s.OutputLen() {
-				return nil, closers, fmt.Errorf("model %s: no zoo.task metadata and input %v differs from output %v; give an export folder", p, s.InputShape(), s.OutputShape())
-			}
-		}
-		switch task {
-		case zoo.Reconstruct:
-			m.Task, m.Whole, m.Input = zoo.Reconstruct, s, s.InputShape()
-		case zoo.Classify:
-			m.Task, m.Whole, m.Input, m.Classes, m.ClassNames = zoo.Classify, s, s.InputShape(), s.Classes(), s.ClassNames()
-		case zoo.Encode:
-			m.Encoder, m.Code = s, s.OutputLen()
-			if m.Input == nil {
-				m.Input = s.InputShape()
-			}
-		case zoo.Decode:
-			m.Decoder, m.Code = s, s.InputLen()
-			if m.Input == nil {
-				m.Input = s.OutputShape()
-			}
-		default:
-			return nil, closers, fmt.Errorf("model %s: task %q, want reconstruct, classify, encode or decode", p, task)
-		}
-		if m.Task == "" && key != "model" && key != "file" {
-			m.Task = zoo.Reconstruct
+	m := &figure.Model{Name: f.Name, Task: f.Task, Input: f.InputShape(), Code: f.CodeLen()}
+	if f.Whole != nil {
+		m.Whole = f.Whole
+		if f.Task == zoo.Classify {
+			m.Classes, m.ClassNames = f.Whole.Classes(), f.Whole.ClassNames()
 		}
 	}
-	if m.Encoder != nil && m.Decoder != nil && m.Encoder.(*infer.Session).OutputLen() != m.Decoder.(*infer.Session).InputLen() {
-		return nil, closers, fmt.Errorf("model %s: encoder gives %d values, decoder takes %d", path, m.Encoder.(*infer.Session).OutputLen(), m.Decoder.(*infer.Session).InputLen())
+	if f.Encoder != nil {
+		m.Encoder = f.Encoder
+	}
+	if f.Decoder != nil {
+		m.Decoder = f.Decoder
 	}
 	if first {
-		p := files["model"]
-		if p == "" {
-			p = files["encoder"]
-		}
-		if p == "" {
-			p = files["file"]
+		// The whole model's file, else the encoder's, else a single file.
+		p := f.Path
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			p = ""
+			for _, s := range []*infer.Session{f.Encoder, f.Whole} {
+				if s != nil {
+					p = s.Path()
+				}
+			}
 		}
 		if p != "" {
-			l, err := figure.ReadFirstLayer(p)
-			if err != nil {
-				return nil, closers, err
+			if m.First, err = figure.ReadFirstLayer(p); err != nil {
+				return nil, []io.Closer{f}, err
 			}
-			m.First = l
 		}
 	}
-	return m, closers, nil
+	return m, []io.Closer{f}, nil
 }
 
 // loadFigureData reads up to limit images (0: all) of arg, a file or a

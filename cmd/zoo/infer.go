@@ -114,20 +114,10 @@ func runInfer(c *cli.Context) error {
 			}
 		}
 	}
-	modelPath := a[0]
-	if fi, err := os.Stat(modelPath); err == nil && fi.IsDir() {
-		// The whole model, whose metadata says its task, unless the task
-		// asks for a part: a classifier's folder has no encoder.onnx, and
-		// its model.onnx then says that it is a classifier.
-		f := zoo.ModelFile
-		if task != "" {
-			f = task.File()
-		}
-		if _, err := os.Stat(filepath.Join(modelPath, f)); err != nil {
-			f = zoo.ModelFile
-		}
-		modelPath = filepath.Join(modelPath, f)
-	}
+	// The whole model, whose metadata says its task, unless the task asks
+	// for a part: a classifier's folder has no encoder.onnx, and its
+	// model.onnx then says that it is a classifier.
+	modelPath := infer.ModelFile(a[0], task)
 	// Claim the output names first, so that an existing file stops the
 	// run before any work.
 	var out, probs, logits *infer.Output
@@ -164,10 +154,7 @@ func runInfer(c *cli.Context) error {
 		batch = infer.DefaultBatch(sess.Provider())
 	}
 	if task == "" {
-		task = sess.Task()
-		if task == "" {
-			task = zoo.Reconstruct
-		}
+		task = sess.InferTask()
 		if err := checkClassifyFlags(c, task); err != nil {
 			return fmt.Errorf("%s performs %s: %w", modelPath, task, err)
 		}
