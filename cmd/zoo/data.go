@@ -205,3 +205,15 @@ func dataVerify(c *cli.Context) error {
 	}
 	return nil
 }
+
+// dataNotice says, for zoo infer, eval and figure, that a data set is not
+// on the search path: that mnist-mini stands in for its images, or that
+// there are no labels.
+func dataNotice(n dataset.Notice) {
+	if n.N > 0 {
+		fmt.Fprintf(os.Stderr, "zoo: %s not found on the search path (zoo data fetch %s); using the embedded %s set (%d MNIST test images)\n",
+			n.Set, n.Set, dataset.MiniName, n.N)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "zoo: no %s file of %s found; no accuracy without labels (--labels FILE)\n", n.Role, n.Set)
+}

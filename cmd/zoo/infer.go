@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
-	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -74,229 +72,157 @@ Example:
 }
 
 func runInfer(c *cli.Context) error {
+	job, err := inferJob(c)
+	if err != nil {
+		return err
+	}
+	rep, err := job.Run(c.Context)
+	if err != nil {
+		return inferError(c, err)
+	}
+	printReport(rep)
+	return nil
+}
+
+// inferJob reads the arguments and flags of zoo infer into a job.
+func inferJob(c *cli.Context) (*infer.Job, error) {
 	a, err := args(c, 1, 2)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	dev, err := infer.ParseDevice(c.String("device"))
-	if err != nil {
-		return usageError{err}
+	j := &infer.Job{Model: a[0], Data: "mnist", Out: c.String("out"), Format: c.String("format"),
+		Labels: c.String("labels"), Probs: c.String("probs"), Logits: c.String("logits"), JSON: c.String("json"),
+		Force: c.Bool("force"), Batch: c.Int("batch"), PerImage: c.Bool("per-image"), AllowNaN: c.Bool("allow-nan"),
+		Session: infer.Options{Threads: c.Int("threads"), Warn: os.Stderr, IOBinding: c.Bool("io-binding")},
+		Notice:  dataNotice}
+	if len(a) == 2 {
+		j.Data = a[1]
 	}
-	if c.IsSet("batch") && c.Int("batch") <= 0 {
-		return usagef("--batch %d must be positive", c.Int("batch"))
+	if c.Bool("verbose") {
+		j.Verbose = os.Stderr
 	}
-	cudaOpts, err := infer.ParseCUDAOptions(c.StringSlice("cuda-opt"))
-	if err != nil {
-		return usageError{err}
+	if j.Session.Device, err = infer.ParseDevice(c.String("device")); err != nil {
+		return nil, usageError{err}
 	}
-	if dev.Kind == "cpu" && len(cudaOpts) > 0 {
-		return usagef("--cuda-opt needs --device cuda, cuda:N or auto")
+	if c.IsSet("batch") && j.Batch <= 0 {
+		return nil, usagef("--batch %d must be positive", j.Batch)
 	}
-	var task zoo.Task
+	if j.Session.CUDA, err = infer.ParseCUDAOptions(c.StringSlice("cuda-opt")); err != nil {
+		return nil, usageError{err}
+	}
+	if j.Session.Device.Kind == "cpu" && len(j.Session.CUDA) > 0 {
+		return nil, usagef("--cuda-opt needs --device cuda, cuda:N or auto")
+	}
 	if s := c.String("task"); s != "" {
-		if task, err = zoo.ParseTask(s); err != nil {
-			return usageError{err}
+		if j.Task, err = zoo.ParseTask(s); err != nil {
+			return nil, usageError{err}
 		}
 	}
-	if err := checkClassifyFlags(c, task); err != nil {
-		return err
+	if err := checkClassifyFlags(c, j.Task); err != nil {
+		return nil, err
 	}
-	shard, shards, err := parseShard(c.String("shard"))
-	if err != nil {
-		return err
+	if j.Shard, j.Shards, err = parseShard(c.String("shard")); err != nil {
+		return nil, err
 	}
-	if shards > 0 {
+	if j.Shards > 0 {
 		for _, f := range []string{"out", "probs", "logits"} {
 			if p := c.String(f); p != "" {
 				if format, _ := infer.FormatOf(p, c.String("format")); format != infer.FormatIDX || strings.HasSuffix(p, ".csv") {
-					return usagef("--shard writes IDX parts for zoo merge: --%s %s must be an IDX file", f, p)
+					return nil, usagef("--shard writes IDX parts for zoo merge: --%s %s must be an IDX file", f, p)
 				}
 			}
 		}
 	}
-	// The whole model, whose metadata says its task, unless the task asks
-	// for a part: a classifier's folder has no encoder.onnx, and its
-	// model.onnx then says that it is a classifier.
-	modelPath := infer.ModelFile(a[0], task)
-	// Claim the output names first, so that an existing file stops the
-	// run before any work.
-	var out, probs, logits *infer.Output
-	var preds *infer.Predictions
-	var jsonFile *atomicfile.File
-	defer func() {
-		for _, o := range []*infer.Output{out, probs, logits} {
-			if o != nil {
-				o.Abort()
-			}
-		}
-		if preds != nil {
-			preds.Abort()
-		}
-		if jsonFile != nil {
-			jsonFile.Abort()
-		}
-	}()
-	if p := c.String("json"); p != "" {
-		if jsonFile, err = atomicfile.Create(p, c.Bool("force")); err != nil {
-			return err
-		}
-	}
+	return j, nil
+}
 
-	sess, err := infer.Open(modelPath, infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr,
-		CUDA: cudaOpts, IOBinding: c.Bool("io-binding")})
-	if err != nil {
-		return err
-	}
-	defer sess.Close()
-	defer sess.AbortOn(c.Context)() // Ctrl-C ends a long run early
-	batch := c.Int("batch")
-	if !c.IsSet("batch") {
-		batch = infer.DefaultBatch(sess.Provider())
-	}
-	if task == "" {
-		task = sess.InferTask()
-		if err := checkClassifyFlags(c, task); err != nil {
-			return fmt.Errorf("%s performs %s: %w", modelPath, task, err)
-		}
-	}
-	dataArg := "mnist"
-	if len(a) == 2 {
-		dataArg = a[1]
-	}
-	r, named, err := openData(dataArg, task)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	if err := infer.CheckInput(r.Name(), r.Header(), task, sess.InputShape()); err != nil {
-		return err
-	}
-	first := 0 // index in DATA of the first example streamed
-	var labels *dataset.Reader
-	if task == zoo.Classify {
-		if labels, err = openLabels(c.String("labels"), named); err != nil {
-			return err
-		}
-		if labels != nil {
-			defer labels.Close()
-		}
-	}
-	if shards > 0 {
-		total := r.Remaining()
-		lo, hi := shard*total/shards, (shard+1)*total/shards
-		if err := r.Range(lo, hi); err != nil {
-			return err
-		}
-		first = lo
-		if labels != nil {
-			if labels.Remaining() != total {
-				return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", labels.Name(), labels.Remaining(), total, r.Name())
-			}
-			if err := labels.Range(lo, hi); err != nil {
-				return err
-			}
-		}
-		if c.Bool("verbose") {
-			fmt.Fprintf(os.Stderr, "shard %d/%d: examples %d to %d of %d\n", shard, shards, lo, hi-1, total)
-		}
-	}
-	if c.Bool("verbose") {
-		lib, _ := infer.LibraryPath()
-		fmt.Fprintf(os.Stderr, "onnxruntime %s (%s), provider %s, batch %d\nmodel %s: input %v, output %v, task %s\ndata %s: %v\n",
-			infer.Version(), lib, sess.Describe(), batch, modelPath, sess.InputShape(), sess.OutputShape(), task, r.Name(), r.Header())
-	}
-
-	var names []string
-	if task == zoo.Classify {
-		if err := sess.CheckTask(task); err != nil {
-			return err
-		}
-		n, k := r.Remaining(), sess.Classes()
-		names = classNames(sess, named)
-		if p := c.String("out"); p != "" {
-			format, err := infer.PredictionFormatOf(p, c.String("format"))
-			if err != nil {
-				return usageError{err}
-			}
-			preds, err = infer.CreatePredictions(p, infer.PredictionsOptions{
-				Format: format, Count: n, Classes: k, Names: names, Labels: labels != nil, Force: c.Bool("force"),
-			})
-			if err != nil {
-				return err
-			}
-		}
-		for _, o := range []struct {
-			flag string
-			dst  **infer.Output
-		}{{"probs", &probs}, {"logits", &logits}} {
-			p := c.String(o.flag)
-			if p == "" {
-				continue
-			}
-			format, _ := infer.FormatOf(p, "")
-			if *o.dst, err = infer.CreateOutput(p, format, n, []int{k}, c.Bool("force")); err != nil {
-				return err
-			}
-		}
-	} else if p := c.String("out"); p != "" {
-		format, err := infer.FormatOf(p, c.String("format"))
-		if err != nil {
-			return usageError{err}
-		}
-		dims := sess.OutputShape()
-		if h := r.Header(); task == zoo.Reconstruct && h.ItemLen() == sess.OutputLen() && len(h.Dims) > 1 {
-			dims = h.Dims[1:] // reconstructions keep the input's image shape, e.g. 28x28
-		}
-		if out, err = infer.CreateOutput(p, format, r.Remaining(), dims, c.Bool("force")); err != nil {
-			return err
-		}
-	}
-
-	opt := infer.StreamOptions{Task: task, Batch: batch, PerImage: c.Bool("per-image"), Output: out, AllowNaN: c.Bool("allow-nan")}
-	if task == zoo.Classify {
-		opt.Output, opt.Predictions, opt.Probs, opt.Labels, opt.ClassNames = logits, preds, probs, labels, names
-	}
-	rep, err := sess.Stream(c.Context, r, opt)
-	if c.Bool("verbose") {
-		if sigs := sess.RestoredSignals(); len(sigs) > 0 {
-			fmt.Fprintf(os.Stderr, "restored Go's handlers of %s after onnxruntime's CUDA provider replaced them\n", strings.Join(sigs, ", "))
-		}
-	}
-	if errors.Is(err, context.Canceled) {
+// inferError returns the error of a job as the command says it: an
+// interruption with its signal's exit code, options that do not fit (the
+// format, the data's split, classify's flags for a model that does
+// another task) as usage errors.
+func inferError(c *cli.Context, err error) error {
+	var oe *infer.OptionError
+	var se *dataset.SplitError
+	switch {
+	case errors.Is(err, context.Canceled):
 		return interruption(c.Context, err)
+	case errors.As(err, &oe) && oe.Task != "":
+		return fmt.Errorf("%s performs %s: %w", oe.Model, oe.Task, checkClassifyFlags(c, oe.Task))
+	case errors.As(err, &oe), errors.As(err, &se):
+		return usageError{err}
 	}
-	if nf := (*infer.NonFiniteError)(nil); errors.As(err, &nf) {
-		nf.Index += first
+	return err
+}
+
+// checkClassifyFlags rejects the flags of classify with another task.
+func checkClassifyFlags(c *cli.Context, task zoo.Task) error {
+	if task == "" || task == zoo.Classify {
+		return nil
 	}
-	if err != nil {
-		return err
+	for _, f := range []string{"labels", "probs", "logits"} {
+		if c.String(f) != "" {
+			return usagef("--%s applies to --task classify only, not %s", f, task)
+		}
 	}
-	for _, o := range []*infer.Output{out, probs, logits} {
-		if o != nil {
-			if err := o.Commit(); err != nil {
-				return err
+	if c.String("format") == infer.FormatCSV {
+		return usagef("--format csv applies to --task classify only, not %s", task)
+	}
+	return nil
+}
+
+func printReport(rep *infer.Report) {
+	verb := rep.Task.Verb()
+	name := rep.Model
+	if name == "" {
+		name = filepath.Base(rep.File)
+	}
+	fmt.Printf("%s %d examples of %s with %s (%s) in %.3f s: %.0f images/s\n",
+		verb, rep.Images, rep.Input, name, rep.Provider, rep.Seconds, rep.PerSecond)
+	if rep.MSE != nil {
+		fmt.Printf("reconstruction MSE %.6f (mean per pixel)\n", *rep.MSE)
+	}
+	if rep.Task == zoo.Classify {
+		printClassification(rep)
+	}
+	if rep.Predictions != "" {
+		fmt.Printf("wrote %s (predicted classes, %s)\n", rep.Predictions, rep.PredictionsFormat)
+	}
+	if rep.Probs != "" {
+		fmt.Printf("wrote %s (probabilities)\n", rep.Probs)
+	}
+	if rep.Output != "" {
+		what := ""
+		if rep.Task == zoo.Classify {
+			what = "logits, "
+		}
+		fmt.Printf("wrote %s (%s%s)\n", rep.Output, what, rep.Format)
+	}
+}
+
+// printClassification prints the accuracy, the per-class table and the
+// confusion matrix, or without labels how often each class was predicted.
+func printClassification(rep *infer.Report) {
+	names := rep.ClassNames
+	if rep.Confusion == nil {
+		var b strings.Builder
+		for k, n := range rep.PredictedCounts {
+			if names != nil {
+				fmt.Fprintf(&b, " %d %s: %d,", k, names[k], n)
+			} else {
+				fmt.Fprintf(&b, " %d: %d,", k, n)
 			}
 		}
+		fmt.Printf("predicted classes (no labels, no accuracy):%s\n", strings.TrimSuffix(b.String(), ","))
+		return
 	}
-	if preds != nil {
-		if err := preds.Commit(); err != nil {
-			return err
-		}
-	}
-	if jsonFile != nil {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return err
-		}
-		if _, err := jsonFile.Write(append(b, '\n')); err != nil {
-			return fmt.Errorf("write %s: %w", jsonFile.Path(), err)
-		}
-		if err := jsonFile.Commit(); err != nil {
-			return err
-		}
-	}
-	printReport(rep)
-	return nil
+	conf := rep.Confusion
+	fmt.Printf("accuracy %.2f%% (%d/%d correct), log loss %.4f, labels %s\n",
+		100*conf.Accuracy(), conf.Correct(), conf.Total(), *rep.LogLoss, rep.Labels)
+	fmt.Println()
+	conf.WriteClassTable(os.Stdout, names)
+	fmt.Println("\nconfusion matrix (rows: true class, columns: predicted class)")
+	conf.WriteMatrix(os.Stdout, names)
+	fmt.Println()
 }
 
 // namedData is a data set that DATA named, with the role of its labels.
@@ -362,22 +288,6 @@ func classNames(sess *infer.Session, named *namedData) []string {
 	return nil
 }
 
-// checkClassifyFlags rejects the flags of classify with another task.
-func checkClassifyFlags(c *cli.Context, task zoo.Task) error {
-	if task == "" || task == zoo.Classify {
-		return nil
-	}
-	for _, f := range []string{"labels", "probs", "logits"} {
-		if c.String(f) != "" {
-			return usagef("--%s applies to --task classify only, not %s", f, task)
-		}
-	}
-	if c.String("format") == infer.FormatCSV {
-		return usagef("--format csv applies to --task classify only, not %s", task)
-	}
-	return nil
-}
-
 // openLabels opens the true labels: the file given, else the labels of the
 // named data set when it has them (nil, with a notice, when it does not).
 func openLabels(path string, named *namedData) (*dataset.Reader, error) {
@@ -399,61 +309,6 @@ func openLabels(path string, named *namedData) (*dataset.Reader, error) {
 		return nil, fmt.Errorf("labels of %s: %w", named.name, err)
 	}
 	return r, nil
-}
-
-func printReport(rep *infer.Report) {
-	verb := rep.Task.Verb()
-	name := rep.Model
-	if name == "" {
-		name = filepath.Base(rep.File)
-	}
-	fmt.Printf("%s %d examples of %s with %s (%s) in %.3f s: %.0f images/s\n",
-		verb, rep.Images, rep.Input, name, rep.Provider, rep.Seconds, rep.PerSecond)
-	if rep.MSE != nil {
-		fmt.Printf("reconstruction MSE %.6f (mean per pixel)\n", *rep.MSE)
-	}
-	if rep.Task == zoo.Classify {
-		printClassification(rep)
-	}
-	if rep.Predictions != "" {
-		fmt.Printf("wrote %s (predicted classes, %s)\n", rep.Predictions, rep.PredictionsFormat)
-	}
-	if rep.Probs != "" {
-		fmt.Printf("wrote %s (probabilities)\n", rep.Probs)
-	}
-	if rep.Output != "" {
-		what := ""
-		if rep.Task == zoo.Classify {
-			what = "logits, "
-		}
-		fmt.Printf("wrote %s (%s%s)\n", rep.Output, what, rep.Format)
-	}
-}
-
-// printClassification prints the accuracy, the per-class table and the
-// confusion matrix, or without labels how often each class was predicted.
-func printClassification(rep *infer.Report) {
-	names := rep.ClassNames
-	if rep.Confusion == nil {
-		var b strings.Builder
-		for k, n := range rep.PredictedCounts {
-			if names != nil {
-				fmt.Fprintf(&b, " %d %s: %d,", k, names[k], n)
-			} else {
-				fmt.Fprintf(&b, " %d: %d,", k, n)
-			}
-		}
-		fmt.Printf("predicted classes (no labels, no accuracy):%s\n", strings.TrimSuffix(b.String(), ","))
-		return
-	}
-	conf := rep.Confusion
-	fmt.Printf("accuracy %.2f%% (%d/%d correct), log loss %.4f, labels %s\n",
-		100*conf.Accuracy(), conf.Correct(), conf.Total(), *rep.LogLoss, rep.Labels)
-	fmt.Println()
-	conf.WriteClassTable(os.Stdout, names)
-	fmt.Println("\nconfusion matrix (rows: true class, columns: predicted class)")
-	conf.WriteMatrix(os.Stdout, names)
-	fmt.Println()
 }
 
 // parseShard parses --shard I/N; shards is 0 without the flag.
