@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -385,43 +384,24 @@ func openFigureModel(path string, opt infer.Options, first bool) (*figure.Model,
 // data set name, and their labels (from labels, the data set or the CIFAR
 // file) when found; needLabels makes missing labels an error.
 func loadFigureData(arg, labels string, limit int, needLabels bool) (*figure.Data, error) {
-	r, named, err := openData(arg, "")
+	ref, err := dataset.Resolve(arg, dataset.TestImages)
+	if errors.As(err, new(*dataset.SplitError)) {
+		return nil, usageError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r, ref, err := ref.OpenOrMini(dataNotice)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	h := r.Header()
-	if len(h.Dims) < 2 {
-		return nil, fmt.Errorf("%s holds %v, not images", r.Name(), h)
+	d, err := dataset.ReadImages(r, limit)
+	if err != nil {
+		return nil, err
 	}
-	n := r.Remaining()
-	if limit > 0 {
-		n = min(n, limit)
-	}
-	dim := h.ItemLen()
-	d := &figure.Data{Name: filepath.Base(arg), Shape: h.Dims[1:], X: make([]float32, n*dim)}
-	for off := 0; off < len(d.X); {
-		got, err := r.ReadFloat32(d.X[off:])
-		off += got * dim
-		if err == io.EOF {
-			d.X = d.X[:off]
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	d.N = len(d.X) / dim
-	if d.N == 0 {
-		return nil, fmt.Errorf("%s holds no images", r.Name())
-	}
-	if named != nil {
-		d.Name = named.name
-		if ds, err := dataset.Lookup(named.name); err == nil {
-			d.ClassNames = ds.Classes
-		}
-	}
-	lr, err := openLabels(labels, named)
+	d.Name, d.ClassNames = ref.Name(), ref.ClassNames()
+	lr, err := ref.OpenLabels(labels, dataNotice)
 	if err != nil {
 		return nil, err
 	}
@@ -429,25 +409,24 @@ func loadFigureData(arg, labels string, limit int, needLabels bool) (*figure.Dat
 		if needLabels {
 			return nil, fmt.Errorf("%s: this figure needs labels; give --labels FILE", arg)
 		}
-		return d, nil
+		return figureData(d), nil
 	}
 	defer lr.Close()
-	if lh := lr.Header(); len(lh.Dims) != 1 || lh.Type != dataset.U8 {
-		return nil, fmt.Errorf("labels %s: want 1-D u8 labels, file holds %v", lr.Name(), lh)
-	}
-	if lr.Remaining() < d.N {
-		return nil, fmt.Errorf("labels %s: %d labels for %d images of %s", lr.Name(), lr.Remaining(), d.N, arg)
-	}
-	d.Labels = make([]uint8, d.N)
-	for off := 0; off < d.N; {
-		got, err := lr.ReadUint8(d.Labels[off:])
-		off += got
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
+	if lr.Remaining() > d.N { // the labels of the images read
+		if err := lr.Range(0, d.N); err != nil {
 			return nil, err
 		}
 	}
-	return d, nil
+	if err := d.ReadLabels(lr); err != nil {
+		return nil, err
+	}
+	return figureData(d), nil
+}
+
+// figureData returns the images d as the figures take them; nil for nil.
+func figureData(d *dataset.Images) *figure.Data {
+	if d == nil {
+		return nil
+	}
+	return &figure.Data{Name: d.Name, X: d.X, N: d.N, Shape: d.Shape, Labels: d.Labels, ClassNames: d.ClassNames}
 }

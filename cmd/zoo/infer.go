@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -223,104 +222,4 @@ func printClassification(rep *infer.Report) {
 	fmt.Println("\nconfusion matrix (rows: true class, columns: predicted class)")
 	conf.WriteMatrix(os.Stdout, names)
 	fmt.Println()
-}
-
-// namedData is a data set that DATA named, with the role of its labels.
-type namedData struct {
-	name, labelRole string
-	// file is set instead of name for CIFAR-10 data given as a file, which
-	// carries its labels.
-	file string
-}
-
-// openData opens DATA: an existing file, or a data set name with an
-// optional ":train" or ":test" split (default test), falling back to the
-// embedded mnist-mini set with a notice when the data set is not found.
-// For a data set it also returns where its labels are.
-func openData(arg string, task zoo.Task) (*dataset.Reader, *namedData, error) {
-	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, os.PathSeparator) || task == zoo.Decode {
-		if task != zoo.Decode && dataset.HoldsLabels(arg) {
-			r, err := dataset.OpenFile(arg, dataset.TestImages)
-			return r, &namedData{name: "cifar-10", file: arg, labelRole: dataset.TestLabels}, err
-		}
-		r, err := dataset.OpenIDX(arg)
-		return r, nil, err
-	}
-	name, split, _ := strings.Cut(arg, ":")
-	role, labelRole := dataset.TestImages, dataset.TestLabels
-	switch split {
-	case "", "test":
-	case "train":
-		role, labelRole = dataset.TrainImages, dataset.TrainLabels
-	default:
-		return nil, nil, usagef("data %q: split %q is not train or test", arg, split)
-	}
-	if _, err := dataset.Lookup(name); err != nil {
-		return nil, nil, fmt.Errorf("data %q is neither a file nor a data set: %w", arg, err)
-	}
-	r, src, err := dataset.OpenOrMini(name, role)
-	if err != nil {
-		return nil, nil, err
-	}
-	if src.Embedded && name != dataset.MiniName {
-		fmt.Fprintf(os.Stderr, "zoo: %s not found on the search path (zoo data fetch %s); using the embedded %s set (%d MNIST test images)\n",
-			name, name, dataset.MiniName, r.Remaining())
-	}
-	if src.Embedded {
-		name = dataset.MiniName
-	}
-	return r, &namedData{name: name, labelRole: labelRole}, nil
-}
-
-// classNames returns the class names of the model, or, when it has none,
-// those of the data set DATA names if it has as many classes; nil when
-// neither is known.
-func classNames(sess *infer.Session, named *namedData) []string {
-	if names := sess.ClassNames(); names != nil {
-		return names
-	}
-	if named == nil {
-		return nil
-	}
-	if d, err := dataset.Lookup(named.name); err == nil && len(d.Classes) == sess.Classes() {
-		return d.Classes
-	}
-	return nil
-}
-
-// openLabels opens the true labels: the file given, else the labels of the
-// named data set when it has them (nil, with a notice, when it does not).
-func openLabels(path string, named *namedData) (*dataset.Reader, error) {
-	if path != "" {
-		return dataset.OpenFile(path, dataset.TestLabels)
-	}
-	if named == nil {
-		return nil, nil
-	}
-	if named.file != "" {
-		return dataset.OpenFile(named.file, named.labelRole)
-	}
-	r, _, err := dataset.Open(named.name, named.labelRole)
-	if errors.Is(err, dataset.ErrNotFound) {
-		fmt.Fprintf(os.Stderr, "zoo: no %s file of %s found; no accuracy without labels (--labels FILE)\n", named.labelRole, named.name)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("labels of %s: %w", named.name, err)
-	}
-	return r, nil
-}
-
-// parseShard parses --shard I/N; shards is 0 without the flag.
-func parseShard(s string) (shard, shards int, err error) {
-	if s == "" {
-		return 0, 0, nil
-	}
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, usagef("--shard %q: want I/N with 0 <= I < N, such as 0/4", s)
-	}
-	return i, n, nil
 }
