@@ -35,26 +35,7 @@ Example:
    zoo data list`,
 				Action: dataList,
 			},
-			{
-				Name:      "fetch",
-				Usage:     "download data sets, verifying their SHA-256",
-				ArgsUsage: "NAME...",
-				Description: `Each file is downloaded into DIR/NAME/.FILE.part, checked against the catalogue's size and
-SHA-256, and only then renamed into place; data that fails the check is deleted and the error names
-the URL that served it. A dropped connection is resumed with an HTTP range request (or restarted when
-the server does not support ranges); the bytes of a failed download are kept, and running the command
-again resumes them. Files already present and valid are kept.
-
-Example:
-   zoo data fetch mnist fashion-mnist
-   zoo data fetch --dir ./data kmnist`,
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "dir", Usage: "download into `DIR`/NAME instead of the cache folder"},
-					&cli.BoolFlag{Name: "force", Usage: "download again even when valid files are present"},
-					&cli.StringSliceFlag{Name: "mirror", Usage: "download from base `URL` instead of the catalogue's (repeatable)"},
-				},
-				Action: dataFetch,
-			},
+			dataFetchCommand(),
 			{
 				Name:      "verify",
 				Usage:     "check the SHA-256 of data set files found on the search path",
@@ -72,15 +53,40 @@ Example:
 				Usage: "print the data search path",
 				Description: `Example:
    ZOO_DATA=/srv/data zoo data path`,
-				Action: func(c *cli.Context) error {
-					for _, d := range dataset.SearchPath() {
-						fmt.Println(d)
-					}
-					return nil
-				},
+				Action: dataPath,
 			},
 		},
 	}
+}
+
+func dataFetchCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "fetch",
+		Usage:     "download data sets, verifying their SHA-256",
+		ArgsUsage: "NAME...",
+		Description: `Each file is downloaded into DIR/NAME/.FILE.part, checked against the catalogue's size and
+SHA-256, and only then renamed into place; data that fails the check is deleted and the error names
+the URL that served it. A dropped connection is resumed with an HTTP range request (or restarted when
+the server does not support ranges); the bytes of a failed download are kept, and running the command
+again resumes them. Files already present and valid are kept.
+
+Example:
+   zoo data fetch mnist fashion-mnist
+   zoo data fetch --dir ./data kmnist`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dir", Usage: "download into `DIR`/NAME instead of the cache folder"},
+			&cli.BoolFlag{Name: "force", Usage: "download again even when valid files are present"},
+			&cli.StringSliceFlag{Name: "mirror", Usage: "download from base `URL` instead of the catalogue's (repeatable)"},
+		},
+		Action: dataFetch,
+	}
+}
+
+func dataPath(c *cli.Context) error {
+	for _, d := range dataset.SearchPath() {
+		fmt.Println(d)
+	}
+	return nil
 }
 
 func dataList(c *cli.Context) error {

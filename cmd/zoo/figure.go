@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -242,7 +243,7 @@ func figureOptions(c *cli.Context, s figureSpec) (figure.Options, error) {
 	opt := figure.Options{Title: c.String("title")}
 	has := func(name string) bool {
 		for _, f := range c.Command.Flags {
-			if slicesContains(f.Names(), name) {
+			if slices.Contains(f.Names(), name) {
 				return true
 			}
 		}
@@ -306,15 +307,6 @@ func figureOptions(c *cli.Context, s figureSpec) (figure.Options, error) {
 		}
 	}
 	return opt, nil
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // parseFloats parses a comma-separated list of numbers.

@@ -102,13 +102,14 @@ func modelArg(c *cli.Context) (*zoo.Model, error) {
 	return zoo.Lookup(a[0])
 }
 
-// args returns the positional arguments, checking their number.
-func args(c *cli.Context, min, max int) ([]string, error) {
+// args returns the positional arguments, checking that there are least
+// to most of them.
+func args(c *cli.Context, least, most int) ([]string, error) {
 	a := c.Args().Slice()
-	if len(a) < min || len(a) > max {
-		want := fmt.Sprint(min)
-		if max > min {
-			want = fmt.Sprintf("%d to %d", min, max)
+	if len(a) < least || len(a) > most {
+		want := fmt.Sprint(least)
+		if most > least {
+			want = fmt.Sprintf("%d to %d", least, most)
 		}
 		return nil, usagef("%s: want %s arguments, got %d (see zoo help %s)", c.Command.Name, want, len(a), c.Command.Name)
 	}
