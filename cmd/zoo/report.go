@@ -17,7 +17,7 @@ import (
 	"github.com/zoo-ml/zoo/analysis/report"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
-	"github.com/zoo-ml/zoo/train"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -83,7 +83,7 @@ func runReport(c *cli.Context) error {
 
 	start := time.Now()
 	modelDir, run := a[0], c.String("run")
-	if isRun(modelDir) {
+	if rundir.IsFolder(modelDir) {
 		if run != "" {
 			return usagef("%s is a run folder; --run applies to export folders", modelDir)
 		}
@@ -97,7 +97,7 @@ func runReport(c *cli.Context) error {
 			return err
 		}
 	} else if fi, err := os.Stat(filepath.Join(modelDir, zoo.ModelFile)); err != nil || fi.IsDir() {
-		return fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", modelDir, train.RunFile, zoo.ModelFile)
+		return fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", modelDir, rundir.RunFile, zoo.ModelFile)
 	}
 
 	page := &report.Page{}
@@ -105,9 +105,9 @@ func runReport(c *cli.Context) error {
 	if err == nil {
 		page.Section("card", "Model card").Pre = string(card)
 	}
-	var info *train.Info
+	var info *rundir.Info
 	if run != "" {
-		if info, err = train.ReadInfo(run); err != nil {
+		if info, err = rundir.ReadInfo(run); err != nil {
 			return err
 		}
 		trainingSection(page.Section("training", "Training"), run, info)
@@ -175,11 +175,11 @@ func runReport(c *cli.Context) error {
 // exportRun exports the weights of a run folder under dir and returns the
 // export folder.
 func exportRun(run, dir string) (string, error) {
-	m, w, source, err := runWeights(run)
+	m, w, source, err := rundir.Weights(run)
 	if err != nil {
 		return "", err
 	}
-	sample, err := sampleInputs(m, 1)
+	sample, err := export.SampleInputs(m, 1)
 	if err != nil {
 		return "", err
 	}
@@ -191,7 +191,7 @@ func exportRun(run, dir string) (string, error) {
 }
 
 // trainingSection fills s with the epochs of a run and its curves.
-func trainingSection(s *report.Section, run string, info *train.Info) {
+func trainingSection(s *report.Section, run string, info *rundir.Info) {
 	s.Text = append(s.Text, fmt.Sprintf("Run %s: %s on %s (%d images), validated on %s (%d images); status %s after %d epochs.",
 		run, info.Model, info.Train.Name, info.Train.N, info.Val.Name, info.Val.N, info.Status, info.Epoch))
 	cls := info.Recipe.Loss.Task() == zoo.Classify
