@@ -8,8 +8,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/onnxpb"
+	"github.com/zoo-ml/zoo/reference"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // ReadFirstLayer reads the first Gemm or Conv node of the ONNX model at
@@ -34,11 +35,11 @@ func ReadFirstLayer(path string) (*Layer, error) {
 		if (op != "Gemm" && op != "Conv") || len(n.Input) < 2 || inits[n.Input[1]] == nil {
 			continue
 		}
-		w, err := export.FromTensorProto(inits[n.Input[1]])
+		data, shape, err := onnxpb.DecodeFloats(inits[n.Input[1]])
 		if err != nil {
 			return nil, fmt.Errorf("read first layer of %s: %w", path, err)
 		}
-		l := &Layer{Name: n.Input[1], Op: op, Weight: w.Data, Shape: w.Shape, Stride: 1}
+		l := &Layer{Name: n.Input[1], Op: op, Weight: data, Shape: shape, Stride: 1}
 		if op == "Gemm" {
 			transB := false
 			for _, a := range n.Attribute {
@@ -49,15 +50,15 @@ func ReadFirstLayer(path string) (*Layer, error) {
 					return nil, fmt.Errorf("read first layer of %s: Gemm %s has %s set; zoo reads Gemm with transB only", path, n.GetName(), a.GetName())
 				}
 			}
-			if len(w.Shape) != 2 {
-				return nil, fmt.Errorf("read first layer of %s: Gemm weight %s has shape %v", path, l.Name, w.Shape)
+			if len(shape) != 2 {
+				return nil, fmt.Errorf("read first layer of %s: Gemm weight %s has shape %v", path, l.Name, shape)
 			}
 			if !transB { // [in, out] -> [out, in]
-				l.Weight, l.Shape = transpose(w.Data, w.Shape[0], w.Shape[1]), []int{w.Shape[1], w.Shape[0]}
+				l.Weight, l.Shape = transpose(data, shape[0], shape[1]), []int{shape[1], shape[0]}
 			}
 		} else {
-			if len(w.Shape) != 4 {
-				return nil, fmt.Errorf("read first layer of %s: Conv weight %s has shape %v", path, l.Name, w.Shape)
+			if len(shape) != 4 {
+				return nil, fmt.Errorf("read first layer of %s: Conv weight %s has shape %v", path, l.Name, shape)
 			}
 			for _, a := range n.Attribute {
 				switch a.GetName() {
@@ -77,14 +78,14 @@ func ReadFirstLayer(path string) (*Layer, error) {
 			}
 		}
 		if len(n.Input) > 2 && inits[n.Input[2]] != nil {
-			bias, err := export.FromTensorProto(inits[n.Input[2]])
+			bias, _, err := onnxpb.DecodeFloats(inits[n.Input[2]])
 			if err != nil {
 				return nil, fmt.Errorf("read first layer of %s: %w", path, err)
 			}
-			if len(bias.Data) != l.Shape[0] {
-				return nil, fmt.Errorf("read first layer of %s: bias %s has %d values for %d outputs", path, n.Input[2], len(bias.Data), l.Shape[0])
+			if len(bias) != l.Shape[0] {
+				return nil, fmt.Errorf("read first layer of %s: bias %s has %d values for %d outputs", path, n.Input[2], len(bias), l.Shape[0])
 			}
-			l.Bias = bias.Data
+			l.Bias = bias
 		}
 		if len(n.Output) > 0 {
 			for _, next := range g.GetNode()[i+1:] {
@@ -184,83 +185,62 @@ func btoi(b bool) int {
 	return 0
 }
 
-// firstLayer computes m.First on the n inputs of x in float64: the Linear
-// map (or convolution, with its stride and padding) plus bias and the
-// activation. It returns the n outputs and their per-example shape.
+// firstLayer computes l on the n inputs of x with package reference: the
+// Linear map (or convolution, with its stride and padding) plus bias and
+// the activation. It returns the n outputs and their per-example shape.
 func firstLayer(l *Layer, x []float32, n int, input []int) ([]float32, []int, error) {
-	act := func(v float64) float32 {
-		switch l.Activation {
-		case "Relu":
-			v = math.Max(0, v)
-		case "Tanh":
-			v = math.Tanh(v)
-		case "Sigmoid":
-			v = 1 / (1 + math.Exp(-v))
-		}
-		return float32(v)
+	m, w, err := l.model(input)
+	if err != nil {
+		return nil, nil, err
 	}
-	bias := func(k int) float64 {
-		if l.Bias == nil {
-			return 0
-		}
-		return float64(l.Bias[k])
+	if len(x) != n*zoo.Numel(m.Input) {
+		return nil, nil, fmt.Errorf("first layer %s takes %d values, inputs have %d", l.Name, zoo.Numel(m.Input), len(x)/max(n, 1))
 	}
-	switch l.Op {
-	case "Gemm":
-		out, in := l.Shape[0], l.Shape[1]
-		if len(x) != n*in {
-			return nil, nil, fmt.Errorf("first layer %s takes %d values, inputs have %d", l.Name, in, len(x)/max(n, 1))
-		}
-		y := make([]float32, n*out)
-		for i := range n {
-			xi := x[i*in : (i+1)*in]
-			for k := range out {
-				s := bias(k)
-				for j, wv := range l.Weight[k*in : (k+1)*in] {
-					s += float64(wv) * float64(xi[j])
-				}
-				y[i*out+k] = act(s)
-			}
-		}
-		return y, []int{out}, nil
-	case "Conv":
+	y, shape, err := reference.Forward(m, w, x, n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("first layer %s: %w", l.Name, err)
+	}
+	return y, shape, nil
+}
+
+// model returns l as a one-layer zoo model (with its activation) on inputs
+// of shape input (a Linear layer's input is flat), and its weights.
+func (l *Layer) model(input []int) (*zoo.Model, zoo.Weights, error) {
+	var layer zoo.Layer
+	switch {
+	case l.Op == "Gemm" && len(l.Shape) == 2:
+		layer, input = zoo.Linear{In: l.Shape[1], Out: l.Shape[0]}, []int{l.Shape[1]}
+	case l.Op == "Conv" && len(l.Shape) == 4:
 		out, in, kh, kw := l.Shape[0], l.Shape[1], l.Shape[2], l.Shape[3]
 		if len(input) != 3 || input[0] != in {
 			return nil, nil, fmt.Errorf("first layer %s takes %d channels, inputs have shape %v", l.Name, in, input)
 		}
-		h, w := input[1], input[2]
-		oh, ow := (h+2*l.Pad-kh)/l.Stride+1, (w+2*l.Pad-kw)/l.Stride+1
-		y := make([]float32, n*out*oh*ow)
-		for i := range n {
-			xi := x[i*in*h*w : (i+1)*in*h*w]
-			for k := range out {
-				wk := l.Weight[k*in*kh*kw : (k+1)*in*kh*kw]
-				for oy := range oh {
-					for ox := range ow {
-						s := bias(k)
-						for c := range in {
-							for dy := range kh {
-								iy := oy*l.Stride - l.Pad + dy
-								if iy < 0 || iy >= h {
-									continue
-								}
-								for dx := range kw {
-									ix := ox*l.Stride - l.Pad + dx
-									if ix < 0 || ix >= w {
-										continue
-									}
-									s += float64(wk[(c*kh+dy)*kw+dx]) * float64(xi[(c*h+iy)*w+ix])
-								}
-							}
-						}
-						y[((i*out+k)*oh+oy)*ow+ox] = act(s)
-					}
-				}
-			}
+		if kh != kw {
+			return nil, nil, fmt.Errorf("first layer %s: kernel %dx%d is not square", l.Name, kh, kw)
 		}
-		return y, []int{out, oh, ow}, nil
+		layer = zoo.Conv2d{In: in, Out: out, Kernel: kh, Stride: l.Stride, Padding: l.Pad}
+	default:
+		return nil, nil, fmt.Errorf("first layer %s: op %q of shape %v; want Gemm or Conv", l.Name, l.Op, l.Shape)
 	}
-	return nil, nil, fmt.Errorf("first layer %s: op %q; want Gemm or Conv", l.Name, l.Op)
+	layers := []zoo.Layer{layer}
+	switch l.Activation {
+	case "Relu":
+		layers = append(layers, zoo.ReLU{})
+	case "Tanh":
+		layers = append(layers, zoo.Tanh{})
+	case "Sigmoid":
+		layers = append(layers, zoo.Sigmoid{})
+	}
+	bias := l.Bias
+	if bias == nil {
+		bias = make([]float32, l.Shape[0])
+	}
+	m := &zoo.Model{Name: "first layer " + l.Name, Input: input, Parts: []zoo.Part{{Name: "first", Layers: layers}}}
+	w := zoo.Weights{
+		"first.0.weight": {Shape: l.Shape, Data: l.Weight},
+		"first.0.bias":   {Shape: []int{l.Shape[0]}, Data: bias},
+	}
+	return m, w, nil
 }
 
 // mapSize returns the height and width of the square-ish map that shows n
