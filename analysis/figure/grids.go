@@ -45,17 +45,11 @@ func done(name, title string, img image.Image, notes ...string) *Figure {
 // opt.Index of d (default the first 64), in rows of up to 16.
 func Recon(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "recon"
-	if err := m.needs(fig, "whole"); err != nil {
-		return nil, err
-	}
-	c, h, w, err := d.check(fig, m, false)
+	f, err := prepare(fig, m, d, opt, 64)
 	if err != nil {
 		return nil, err
 	}
-	index, err := d.index(fig, opt, 64)
-	if err != nil {
-		return nil, err
-	}
+	c, h, w, index := f.c, f.h, f.w, f.index
 	x := d.pick(index)
 	y, err := m.reconstruct(x, len(index))
 	if err != nil {
@@ -102,16 +96,14 @@ func Montage(models []*Model, d *Data, opt Options) (*Figure, error) {
 	if len(models) == 0 {
 		return nil, fmt.Errorf("%s: no model", fig)
 	}
-	var c, h, w int
+	var f frame
 	for _, m := range models {
-		if err := m.needs(fig, "whole"); err != nil {
-			return nil, err
-		}
 		var err error
-		if c, h, w, err = d.check(fig, m, true); err != nil {
+		if f, err = prepare(fig, m, d, opt, 0); err != nil {
 			return nil, err
 		}
 	}
+	c, h, w := f.c, f.h, f.w
 	var index, classes []int
 	for k, i := range perClass(d, opt.Seed) {
 		if i >= 0 {
@@ -140,23 +132,18 @@ func Montage(models []*Model, d *Data, opt Options) (*Figure, error) {
 }
 
 // Interpolate draws, for two images x and x' of d (opt.Index[0:2]), the
-// decoding of (1-a) f(x) + a f(x') for opt.N steps of a from 0 to 1 (m's
+// decoding of (1-a) f(x) + a f(x') for opt.Steps steps of a from 0 to 1 (m's
 // Encoder and Decoder), over the pixel-space blend (1-a) x + a x'.
 func Interpolate(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "interpolate"
-	if err := m.needs(fig, "encoder", "decoder", "code"); err != nil {
-		return nil, err
-	}
-	c, h, w, err := d.check(fig, m, false)
+	f, err := prepare(fig, m, d, opt, 0)
 	if err != nil {
 		return nil, err
 	}
+	c, h, w := f.c, f.h, f.w
 	var a, b int
 	switch {
 	case len(opt.Index) >= 2:
-		if _, err := d.index(fig, opt, 0); err != nil {
-			return nil, err
-		}
 		a, b = opt.Index[0], opt.Index[1]
 	case len(opt.Index) == 1:
 		return nil, fmt.Errorf("%s: give two images to blend, not one (index %d)", fig, opt.Index[0])
@@ -172,7 +159,7 @@ func Interpolate(m *Model, d *Data, opt Options) (*Figure, error) {
 			}
 		}
 	}
-	steps := opt.N
+	steps := opt.Steps
 	if steps == 0 {
 		steps = 10
 	}
@@ -259,16 +246,11 @@ func pcaSteps(opt Options) ([]float64, error) {
 // (fewer for smaller codes) of mean + t*sqrt(lk)*qk for the same 11 t.
 func LatentPCA(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "latent-pca"
-	if err := m.needs(fig, "encoder", "decoder", "code"); err != nil {
-		return nil, err
-	}
-	if m.Code < 2 {
-		return nil, notApplicable(fig, "model %s has a 1-D code; latent-pca needs at least 2 dimensions", m.name())
-	}
-	c, h, w, err := d.check(fig, m, false)
+	f, err := prepare(fig, m, d, opt, 0)
 	if err != nil {
 		return nil, err
 	}
+	c, h, w := f.c, f.h, f.w
 	if d.N < 2 {
 		return nil, notApplicable(fig, "data %s has fewer than two images", d.Name)
 	}
@@ -334,13 +316,11 @@ func LatentPCA(m *Model, d *Data, opt Options) (*Figure, error) {
 // its images under its mean image.
 func ClassMeans(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "class-means"
-	if err := m.needs(fig, "encoder", "decoder", "code"); err != nil {
-		return nil, err
-	}
-	c, h, w, err := d.check(fig, m, true)
+	f, err := prepare(fig, m, d, opt, 0)
 	if err != nil {
 		return nil, err
 	}
+	c, h, w := f.c, f.h, f.w
 	z, err := m.codes(d)
 	if err != nil {
 		return nil, err
@@ -397,21 +377,21 @@ func gridRows(ims []image.Image, side int) section {
 	return s
 }
 
-// Sample decodes opt.N random codes (default 64) drawn from opt.Dist,
+// Sample decodes opt.Samples random codes (default 64) drawn from opt.Dist,
 // seeded with opt.Seed: "normal" draws from the Gaussian with the mean and
 // covariance of the codes of d (N(0, I) when d is nil), "uniform" from
 // opt.Range (default the codes' 1st to 99th percentile, or [-1, 1]) in
 // every dimension.
 func Sample(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "sample"
-	if err := m.needs(fig, "decoder", "code"); err != nil {
+	if _, err := prepare(fig, m, d, opt, 0); err != nil {
 		return nil, err
 	}
 	c, h, w, err := m.dims(fig)
 	if err != nil {
 		return nil, err
 	}
-	n := opt.N
+	n := opt.Samples
 	if n == 0 {
 		n = 64
 	}
@@ -542,15 +522,12 @@ func gaussian(z []float32, n, dim int) ([]float64, *mat.TriDense, error) {
 // Decode decodes the codes opt.Codes and draws each under its values.
 func Decode(m *Model, opt Options) (*Figure, error) {
 	const fig = "decode"
-	if err := m.needs(fig, "decoder", "code"); err != nil {
+	if _, err := prepare(fig, m, nil, opt, 0); err != nil {
 		return nil, err
 	}
 	c, h, w, err := m.dims(fig)
 	if err != nil {
 		return nil, err
-	}
-	if len(opt.Codes) == 0 {
-		return nil, notApplicable(fig, "no codes given")
 	}
 	var z []float32
 	var cols []string
@@ -582,17 +559,11 @@ func Decode(m *Model, opt Options) (*Figure, error) {
 // noise of each of opt.LatentLevels, with the MSE of each row in Notes.
 func Noise(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "noise"
-	if err := m.needs(fig, "whole"); err != nil {
-		return nil, err
-	}
-	c, h, w, err := d.check(fig, m, false)
+	f, err := prepare(fig, m, d, opt, 8)
 	if err != nil {
 		return nil, err
 	}
-	index, err := d.index(fig, opt, 8)
-	if err != nil {
-		return nil, err
-	}
+	c, h, w, index := f.c, f.h, f.w, f.index
 	levels := opt.Levels
 	if levels == nil {
 		levels = []float64{0.1, 0.3, 0.5, 0.8}
@@ -693,17 +664,11 @@ const oodCount = 256
 // the mean MSE of each whole set in the row labels and Notes.
 func OOD(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "ood"
-	if err := m.needs(fig, "whole"); err != nil {
-		return nil, err
-	}
-	c, h, w, err := d.check(fig, m, false)
+	f, err := prepare(fig, m, d, opt, 8)
 	if err != nil {
 		return nil, err
 	}
-	index, err := d.index(fig, opt, 8)
-	if err != nil {
-		return nil, err
-	}
+	c, h, w, index := f.c, f.h, f.w, f.index
 	other := opt.Other
 	if other == nil {
 		rng := rand.New(rand.NewPCG(uint64(opt.Seed), 0x00d))

@@ -117,17 +117,17 @@ func transpose(v []float32, r, c int) []float32 {
 const maxFilters = 256
 
 // Filters draws the weights of m.First: a Linear layer's rows as images
-// of the input's shape (up to 256; opt.N sets how many), or a
+// of the input's shape (up to 256; opt.Filters sets how many), or a
 // convolution's kernels (one image per output channel, in colour for RGB
 // inputs, else one per input channel). Each is scaled from its own minimum
 // (black) to its maximum (white).
 func Filters(m *Model, opt Options) (*Figure, error) {
 	const fig = "filters"
-	if m == nil || m.First == nil {
-		return nil, notApplicable(fig, "no first layer weights (read from the model's ONNX initializers)")
+	if _, err := prepare(fig, m, nil, opt, 0); err != nil {
+		return nil, err
 	}
 	l := m.First
-	n := opt.N
+	n := opt.Filters
 	if n == 0 {
 		n = 64
 	}
@@ -278,22 +278,16 @@ func actImage(v []float32, h, w int, scale float64) image.Image {
 // largest activation shown (white), 0 and below black.
 func Activations(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "activations"
-	if m == nil {
-		return nil, fmt.Errorf("%s: no model", fig)
-	}
-	c, h, w, err := d.check(fig, m, false)
+	f, err := prepare(fig, m, d, opt, 8)
 	if err != nil {
 		return nil, err
 	}
-	index, err := d.index(fig, opt, 8)
-	if err != nil {
-		return nil, err
-	}
+	c, h, w, index := f.c, f.h, f.w, f.index
 	var hidden []float32
 	var units int
 	var layer string
 	switch {
-	case m.Encoder != nil && m.Code > 0:
+	case m.hasEncoder():
 		if hidden, err = m.codes(d); err != nil {
 			return nil, err
 		}

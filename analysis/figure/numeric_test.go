@@ -90,7 +90,7 @@ func TestLatentPCAGrid(t *testing.T) {
 func TestInterpolateCodes(t *testing.T) {
 	d := fixture(t, 8)
 	m := blobModel()
-	if _, err := Interpolate(m, d, Options{Index: []int{5, 2}, N: 5}); err != nil {
+	if _, err := Interpolate(m, d, Options{Index: []int{5, 2}, Steps: 5}); err != nil {
 		t.Fatal(err)
 	}
 	z0, z1 := blobEncode(d.row(5)), blobEncode(d.row(2))

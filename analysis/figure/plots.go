@@ -44,13 +44,7 @@ func newPlot(title, x, y string) *plot.Plot {
 // principal components, and the title and axes say so.
 func LatentScatter(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "latent-scatter"
-	if err := m.needs(fig, "encoder", "code"); err != nil {
-		return nil, err
-	}
-	if m.Code < 2 {
-		return nil, notApplicable(fig, "model %s has a 1-D code", m.name())
-	}
-	if _, _, _, err := d.check(fig, m, false); err != nil {
+	if _, err := prepare(fig, m, d, opt, 0); err != nil {
 		return nil, err
 	}
 	z, err := m.codes(d)
@@ -180,9 +174,9 @@ func gridRange(fig string, m *Model, d *Data, opt Options) (lo, hi float64, from
 	return lo, hi, fmt.Sprintf(" (1st to 99th percentile of the codes of %s)", d.Name), nil
 }
 
-// gridSide returns opt.N or def, checked.
+// gridSide returns opt.Side or def, checked.
 func gridSide(fig string, opt Options, def int) (int, error) {
-	n := opt.N
+	n := opt.Side
 	if n == 0 {
 		n = def
 	}
@@ -192,13 +186,13 @@ func gridSide(fig string, opt Options, def int) (int, error) {
 	return n, nil
 }
 
-// LatentGrid decodes (m.Decoder) an opt.N x opt.N grid (default 32) of
+// LatentGrid decodes (m.Decoder) an opt.Side x opt.Side grid (default 32) of
 // evenly spaced 2-D codes over opt.Range (default: the 1st to 99th
 // percentile of the codes of d, or [-1, 1] when d is nil) and draws the
 // images on the code axes. The code must have two values.
 func LatentGrid(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "latent-grid"
-	if err := m.needs(fig, "decoder", "code2"); err != nil {
+	if _, err := prepare(fig, m, d, opt, 0); err != nil {
 		return nil, err
 	}
 	c, h, w, err := m.dims(fig)
@@ -230,19 +224,16 @@ func LatentGrid(m *Model, d *Data, opt Options) (*Figure, error) {
 	return done(fig, title, renderPlots(scatterW, scatterH, p), fmt.Sprintf("code range [%g, %g], %d steps per axis", lo, hi, side)), nil
 }
 
-// ClassMap decodes (m.Decoder) an opt.N x opt.N grid (default 64) of 2-D
+// ClassMap decodes (m.Decoder) an opt.Side x opt.Side grid (default 64) of 2-D
 // codes over opt.Range (default as LatentGrid's), classifies each image
 // with opt.Classifier, and colours the code plane by class, with the codes
 // of (up to 2,000 images of) d on top, coloured by their labels when known.
 func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "class-map"
-	if err := m.needs(fig, "decoder", "code2"); err != nil {
+	if _, err := prepare(fig, m, d, opt, 0); err != nil {
 		return nil, err
 	}
 	cl := opt.Classifier
-	if cl == nil || cl.Whole == nil {
-		return nil, notApplicable(fig, "no classifier given")
-	}
 	if cl.Task != "" && cl.Task != zoo.Classify {
 		return nil, fmt.Errorf("%s: model %s has task %s, want a classifier", fig, cl.name(), cl.Task)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -324,11 +323,4 @@ func figuresSection(c *cli.Context, s *report.Section, modelDir, run string, res
 		s.Pre = strings.Join(skipped, "\n")
 	}
 	return made, skipped, nil
-}
-
-// closeAll closes what openFigureModel opened.
-func closeAll(closers []io.Closer) {
-	for _, c := range closers {
-		c.Close()
-	}
 }
