@@ -2,8 +2,10 @@ package figure
 
 import (
 	"fmt"
+	"image"
 	"image/png"
 	"io"
+	"strconv"
 
 	"github.com/zoo-ml/zoo/internal/atomicfile"
 )
@@ -29,4 +31,25 @@ func (f *Figure) WritePNG(path string, force bool) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return af.Commit()
+}
+
+// itemLabel labels item i of d: "i" or "i (label)".
+func itemLabel(d *Data, i int) string {
+	if d.Labels != nil {
+		return fmt.Sprintf("%d (%s)", i, d.className(int(d.Labels[i])))
+	}
+	return strconv.Itoa(i)
+}
+
+// title returns opt.Title or def.
+func (opt Options) title(def string) string {
+	if opt.Title != "" {
+		return opt.Title
+	}
+	return def
+}
+
+// done returns the figure name, titled title, with its image and notes.
+func done(name, title string, img image.Image, notes ...string) *Figure {
+	return &Figure{Name: name, Title: title, Image: img, Notes: notes}
 }

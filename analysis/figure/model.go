@@ -226,3 +226,11 @@ func linspace(lo, hi float64, n int) []float64 {
 	}
 	return out
 }
+
+// dims returns the image dims of m's inputs.
+func (m *Model) dims(fig string) (c, h, w int, err error) {
+	return checkImages(fig+": model "+m.name(), m.Input)
+}
+
+// codes encodes all of d.
+func (m *Model) codes(d *Data) ([]float32, error) { return m.encode(d.X, d.N) }

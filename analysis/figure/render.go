@@ -307,3 +307,19 @@ func className(names []string, k int) string {
 	}
 	return fmt.Sprint(k)
 }
+
+// perRow is the most images in one row of a grid figure.
+const perRow = 16
+
+// gridRows lays out images in rows of perRow (or side, when given) cells.
+func gridRows(ims []image.Image, side int) section {
+	if side <= 0 {
+		side = perRow
+	}
+	var s section
+	for lo := 0; lo < len(ims); lo += side {
+		s.rows = append(s.rows, "")
+		s.cells = append(s.cells, ims[lo:min(lo+side, len(ims))])
+	}
+	return s
+}
