@@ -32,6 +32,43 @@ func actImage(v []float32, h, w int, scale float64) image.Image {
 	return img
 }
 
+// hiddenLayer computes the hidden layer of Activations on all of d (of
+// image dims chw): the encoder's codes, or else m.First's outputs (for a
+// convolution, its first channel). It returns them, the number of units of
+// one image, and words saying which layer it is.
+func hiddenLayer(fig string, m *Model, d *Data, chw []int) (hidden []float32, units int, layer string, err error) {
+	if m.hasEncoder() {
+		hidden, err = m.codes(d)
+		return hidden, m.Code, "encoder output", err
+	}
+	if m.First == nil {
+		return nil, 0, "", notApplicable(fig, "model %s has neither an encoder nor first-layer weights", m.name())
+	}
+	shape := m.Input
+	if m.First.Op == "Conv" && len(shape) != 3 {
+		shape = chw
+	}
+	hidden, out, err := firstLayer(m.First, d.X, d.N, shape)
+	if err != nil {
+		return nil, 0, "", fmt.Errorf("%s: %w", fig, err)
+	}
+	units = prod(out)
+	layer = fmt.Sprintf("first layer %s (%s)", m.First.Name, m.First.Op)
+	if m.First.Activation != "" {
+		layer = fmt.Sprintf("first layer %s (%s, %s)", m.First.Name, m.First.Op, m.First.Activation)
+	}
+	if len(out) == 3 { // show the first channel of a convolution
+		layer += fmt.Sprintf(", channel 0 of %d", out[0])
+		ch := out[1] * out[2]
+		first := make([]float32, 0, d.N*ch)
+		for i := range d.N {
+			first = append(first, hidden[i*units:i*units+ch]...)
+		}
+		hidden, units = first, ch
+	}
+	return hidden, units, layer, nil
+}
+
 // Activations draws the hidden activation maps of the images opt.Index of
 // d (default the first 8) under the images, and the mean activation of each
 // unit over all of d. The hidden layer is the encoder's output (for
@@ -46,40 +83,9 @@ func Activations(m *Model, d *Data, opt Options) (*Figure, error) {
 		return nil, err
 	}
 	c, h, w, index := f.c, f.h, f.w, f.index
-	var hidden []float32
-	var units int
-	var layer string
-	switch {
-	case m.hasEncoder():
-		if hidden, err = m.codes(d); err != nil {
-			return nil, err
-		}
-		units, layer = m.Code, "encoder output"
-	case m.First != nil:
-		shape := m.Input
-		if m.First.Op == "Conv" && len(shape) != 3 {
-			shape = []int{c, h, w}
-		}
-		var out []int
-		if hidden, out, err = firstLayer(m.First, d.X, d.N, shape); err != nil {
-			return nil, fmt.Errorf("%s: %w", fig, err)
-		}
-		units = prod(out)
-		layer = fmt.Sprintf("first layer %s (%s)", m.First.Name, m.First.Op)
-		if m.First.Activation != "" {
-			layer = fmt.Sprintf("first layer %s (%s, %s)", m.First.Name, m.First.Op, m.First.Activation)
-		}
-		if len(out) == 3 { // show the first channel of a convolution
-			layer += fmt.Sprintf(", channel 0 of %d", out[0])
-			ch := out[1] * out[2]
-			first := make([]float32, 0, d.N*ch)
-			for i := range d.N {
-				first = append(first, hidden[i*units:i*units+ch]...)
-			}
-			hidden, units = first, ch
-		}
-	default:
-		return nil, notApplicable(fig, "model %s has neither an encoder nor first-layer weights", m.name())
+	hidden, units, layer, err := hiddenLayer(fig, m, d, []int{c, h, w})
+	if err != nil {
+		return nil, err
 	}
 	mh, mw := mapSize(units)
 	pad := func(v []float32) []float32 {

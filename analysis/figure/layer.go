@@ -33,72 +33,105 @@ func ReadFirstLayer(path string) (*Layer, error) {
 		if (op != "Gemm" && op != "Conv") || len(n.Input) < 2 || inits[n.Input[1]] == nil {
 			continue
 		}
-		data, shape, err := onnxpb.DecodeFloats(inits[n.Input[1]])
+		l, err := readLayer(n, inits)
 		if err != nil {
 			return nil, fmt.Errorf("read first layer of %s: %w", path, err)
 		}
-		l := &Layer{Name: n.Input[1], Op: op, Weight: data, Shape: shape, Stride: 1}
-		if op == "Gemm" {
-			transB := false
-			for _, a := range n.Attribute {
-				switch {
-				case a.GetName() == "transB":
-					transB = a.GetI() == 1
-				case a.GetName() == "transA" && a.GetI() != 0, (a.GetName() == "alpha" || a.GetName() == "beta") && a.GetF() != 1:
-					return nil, fmt.Errorf("read first layer of %s: Gemm %s has %s set; zoo reads Gemm with transB only", path, n.GetName(), a.GetName())
-				}
-			}
-			if len(shape) != 2 {
-				return nil, fmt.Errorf("read first layer of %s: Gemm weight %s has shape %v", path, l.Name, shape)
-			}
-			if !transB { // [in, out] -> [out, in]
-				l.Weight, l.Shape = transpose(data, shape[0], shape[1]), []int{shape[1], shape[0]}
-			}
-		} else {
-			if len(shape) != 4 {
-				return nil, fmt.Errorf("read first layer of %s: Conv weight %s has shape %v", path, l.Name, shape)
-			}
-			for _, a := range n.Attribute {
-				switch a.GetName() {
-				case "strides":
-					if len(a.Ints) > 0 {
-						l.Stride = int(a.Ints[0])
-					}
-				case "pads":
-					if len(a.Ints) > 0 {
-						l.Pad = int(a.Ints[0])
-					}
-				case "group":
-					if a.GetI() != 1 {
-						return nil, fmt.Errorf("read first layer of %s: grouped Conv %s", path, n.GetName())
-					}
-				}
-			}
-		}
-		if len(n.Input) > 2 && inits[n.Input[2]] != nil {
-			bias, _, err := onnxpb.DecodeFloats(inits[n.Input[2]])
-			if err != nil {
-				return nil, fmt.Errorf("read first layer of %s: %w", path, err)
-			}
-			if len(bias) != l.Shape[0] {
-				return nil, fmt.Errorf("read first layer of %s: bias %s has %d values for %d outputs", path, n.Input[2], len(bias), l.Shape[0])
-			}
-			l.Bias = bias
-		}
-		if len(n.Output) > 0 {
-			for _, next := range g.GetNode()[i+1:] {
-				if len(next.Input) > 0 && next.Input[0] == n.Output[0] {
-					switch next.GetOpType() {
-					case "Relu", "Tanh", "Sigmoid":
-						l.Activation = next.GetOpType()
-					}
-					break
-				}
-			}
-		}
+		l.Activation = activation(n, g.GetNode()[i+1:])
 		return l, nil
 	}
 	return nil, fmt.Errorf("read first layer of %s: no Gemm or Conv node with an initializer weight", path)
+}
+
+// readLayer reads the Gemm or Conv node n, its weight and bias from inits.
+func readLayer(n *onnxpb.NodeProto, inits map[string]*onnxpb.TensorProto) (*Layer, error) {
+	data, shape, err := onnxpb.DecodeFloats(inits[n.Input[1]])
+	if err != nil {
+		return nil, err
+	}
+	l := &Layer{Name: n.Input[1], Op: n.GetOpType(), Weight: data, Shape: shape, Stride: 1}
+	if l.Op == "Gemm" {
+		err = l.gemm(n)
+	} else {
+		err = l.conv(n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(n.Input) > 2 && inits[n.Input[2]] != nil {
+		bias, _, err := onnxpb.DecodeFloats(inits[n.Input[2]])
+		if err != nil {
+			return nil, err
+		}
+		if len(bias) != l.Shape[0] {
+			return nil, fmt.Errorf("bias %s has %d values for %d outputs", n.Input[2], len(bias), l.Shape[0])
+		}
+		l.Bias = bias
+	}
+	return l, nil
+}
+
+// gemm reads the attributes of the Gemm node n and puts l's weight in the
+// layout [out, in].
+func (l *Layer) gemm(n *onnxpb.NodeProto) error {
+	transB := false
+	for _, a := range n.Attribute {
+		switch {
+		case a.GetName() == "transB":
+			transB = a.GetI() == 1
+		case a.GetName() == "transA" && a.GetI() != 0, (a.GetName() == "alpha" || a.GetName() == "beta") && a.GetF() != 1:
+			return fmt.Errorf("Gemm %s has %s set; zoo reads Gemm with transB only", n.GetName(), a.GetName())
+		}
+	}
+	if len(l.Shape) != 2 {
+		return fmt.Errorf("Gemm weight %s has shape %v", l.Name, l.Shape)
+	}
+	if !transB { // [in, out] -> [out, in]
+		l.Weight, l.Shape = transpose(l.Weight, l.Shape[0], l.Shape[1]), []int{l.Shape[1], l.Shape[0]}
+	}
+	return nil
+}
+
+// conv reads the stride and padding of the Conv node n.
+func (l *Layer) conv(n *onnxpb.NodeProto) error {
+	if len(l.Shape) != 4 {
+		return fmt.Errorf("Conv weight %s has shape %v", l.Name, l.Shape)
+	}
+	for _, a := range n.Attribute {
+		switch a.GetName() {
+		case "strides":
+			if len(a.Ints) > 0 {
+				l.Stride = int(a.Ints[0])
+			}
+		case "pads":
+			if len(a.Ints) > 0 {
+				l.Pad = int(a.Ints[0])
+			}
+		case "group":
+			if a.GetI() != 1 {
+				return fmt.Errorf("grouped Conv %s", n.GetName())
+			}
+		}
+	}
+	return nil
+}
+
+// activation returns the op of the first of the nodes after n that takes
+// n's output when it is Relu, Tanh or Sigmoid, else "".
+func activation(n *onnxpb.NodeProto, after []*onnxpb.NodeProto) string {
+	if len(n.Output) == 0 {
+		return ""
+	}
+	for _, next := range after {
+		if len(next.Input) > 0 && next.Input[0] == n.Output[0] {
+			switch op := next.GetOpType(); op {
+			case "Relu", "Tanh", "Sigmoid":
+				return op
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 func transpose(v []float32, r, c int) []float32 {

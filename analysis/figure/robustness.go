@@ -53,37 +53,51 @@ func Noise(m *Model, d *Data, opt Options) (*Figure, error) {
 	}
 	secs := []section{in}
 	if m.Encoder != nil && m.Decoder != nil && m.Code > 0 && len(latent) > 0 {
-		z, err := m.codes(d)
+		lat, latNotes, err := codeNoise(m, d, index, x, latent, rng, f)
 		if err != nil {
 			return nil, err
 		}
-		sd := codeStd(z, d.N, m.Code)
-		zs := make([]float32, 0, n*m.Code)
-		for _, i := range index {
-			zs = append(zs, z[i*m.Code:(i+1)*m.Code]...)
-		}
-		lat := section{title: fmt.Sprintf("Gaussian noise on the %d-D code, in units of each dimension's standard deviation over %s", m.Code, d.Name)}
-		for _, f := range latent {
-			noisy := make([]float32, len(zs))
-			for i, v := range zs {
-				noisy[i] = float32(float64(v) + f*sd[i%m.Code]*rng.NormFloat64())
-			}
-			y, err := m.decode(noisy, n)
-			if err != nil {
-				return nil, err
-			}
-			e := mse(x, y)
-			lat.rows = append(lat.rows, fmt.Sprintf("code noise %.2g sd (MSE %.4f)", f, e))
-			lat.cells = append(lat.cells, images(y, n, c, h, w))
-			notes = append(notes, fmt.Sprintf("code noise %g sd: decoded MSE %.6f", f, e))
-		}
-		secs = append(secs, lat)
+		secs, notes = append(secs, lat), append(notes, latNotes...)
 	}
 	for _, i := range index {
 		secs[0].cols = append(secs[0].cols, itemLabel(d, i))
 	}
 	title := opt.title(fmt.Sprintf("%s: reconstructions of noisy inputs and decodings of noisy codes (%s, seed %d)", m.name(), d.Name, opt.Seed))
 	return done(fig, title, grid(title, secs), notes...), nil
+}
+
+// codeNoise is the second section of Noise: the decodings of the codes of
+// the images index of d (x, drawn in frame f) plus Gaussian noise of each
+// of levels times each dimension's standard deviation over d, with their
+// notes.
+func codeNoise(m *Model, d *Data, index []int, x []float32, levels []float64, rng *rand.Rand, f frame) (section, []string, error) {
+	n := len(index)
+	z, err := m.codes(d)
+	if err != nil {
+		return section{}, nil, err
+	}
+	sd := codeStd(z, d.N, m.Code)
+	zs := make([]float32, 0, n*m.Code)
+	for _, i := range index {
+		zs = append(zs, z[i*m.Code:(i+1)*m.Code]...)
+	}
+	lat := section{title: fmt.Sprintf("Gaussian noise on the %d-D code, in units of each dimension's standard deviation over %s", m.Code, d.Name)}
+	var notes []string
+	for _, l := range levels {
+		noisy := make([]float32, len(zs))
+		for i, v := range zs {
+			noisy[i] = float32(float64(v) + l*sd[i%m.Code]*rng.NormFloat64())
+		}
+		y, err := m.decode(noisy, n)
+		if err != nil {
+			return section{}, nil, err
+		}
+		e := mse(x, y)
+		lat.rows = append(lat.rows, fmt.Sprintf("code noise %.2g sd (MSE %.4f)", l, e))
+		lat.cells = append(lat.cells, images(y, n, f.c, f.h, f.w))
+		notes = append(notes, fmt.Sprintf("code noise %g sd: decoded MSE %.6f", l, e))
+	}
+	return lat, notes, nil
 }
 
 // codeStd returns the standard deviation of each dimension of the n codes z.

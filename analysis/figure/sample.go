@@ -41,49 +41,9 @@ func Sample(m *Model, d *Data, opt Options) (*Figure, error) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(uint64(opt.Seed), 0x5a3b1e))
-	codes := make([]float32, n*m.Code)
-	var what string
-	switch opt.Dist {
-	case "", "normal":
-		if z == nil {
-			for i := range codes {
-				codes[i] = float32(rng.NormFloat64())
-			}
-			what = "N(0, I)"
-			break
-		}
-		mean, chol, err := gaussian(z, d.N, m.Code)
-		if err != nil {
-			return nil, fmt.Errorf("%s: codes of %s: %w", fig, d.Name, err)
-		}
-		e := make([]float64, m.Code)
-		for i := range n {
-			for j := range e {
-				e[j] = rng.NormFloat64()
-			}
-			for j := range m.Code {
-				v := mean[j]
-				for k := 0; k <= j; k++ {
-					v += chol.At(j, k) * e[k]
-				}
-				codes[i*m.Code+j] = float32(v)
-			}
-		}
-		what = fmt.Sprintf("the Gaussian fitted to the codes of %s", d.Name)
-	case "uniform":
-		lo, hi := -1.0, 1.0
-		if opt.Range != [2]float64{} || len(z) > 0 {
-			lo, hi = codeRangeAll(opt, z)
-		}
-		if err := checkRange(fig, lo, hi); err != nil {
-			return nil, err
-		}
-		for i := range codes {
-			codes[i] = float32(lo + (hi-lo)*rng.Float64())
-		}
-		what = fmt.Sprintf("U(%.3g, %.3g) in each dimension", lo, hi)
-	default:
-		return nil, fmt.Errorf("%s: distribution %q: want normal or uniform", fig, opt.Dist)
+	codes, what, err := sampleCodes(fig, rng, n, m.Code, z, d, opt)
+	if err != nil {
+		return nil, err
 	}
 	dec, err := m.decode(codes, n)
 	if err != nil {
@@ -95,6 +55,53 @@ func Sample(m *Model, d *Data, opt Options) (*Figure, error) {
 	}
 	title := opt.title(fmt.Sprintf("%s: %d codes drawn from %s (seed %d), decoded", m.name(), n, what, opt.Seed))
 	return done(fig, title, grid(title, []section{gridRows(images(dec, n, c, h, w), side)})), nil
+}
+
+// sampleCodes draws n codes of dim values from opt.Dist (see Sample), the
+// normal one fitted to the codes z of d when there are any, and says what
+// it drew from.
+func sampleCodes(fig string, rng *rand.Rand, n, dim int, z []float32, d *Data, opt Options) ([]float32, string, error) {
+	codes := make([]float32, n*dim)
+	switch opt.Dist {
+	case "", "normal":
+		if z == nil {
+			for i := range codes {
+				codes[i] = float32(rng.NormFloat64())
+			}
+			return codes, "N(0, I)", nil
+		}
+		mean, chol, err := gaussian(z, d.N, dim)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: codes of %s: %w", fig, d.Name, err)
+		}
+		e := make([]float64, dim)
+		for i := range n {
+			for j := range e {
+				e[j] = rng.NormFloat64()
+			}
+			for j := range dim {
+				v := mean[j]
+				for k := 0; k <= j; k++ {
+					v += chol.At(j, k) * e[k]
+				}
+				codes[i*dim+j] = float32(v)
+			}
+		}
+		return codes, fmt.Sprintf("the Gaussian fitted to the codes of %s", d.Name), nil
+	case "uniform":
+		lo, hi := -1.0, 1.0
+		if opt.Range != [2]float64{} || len(z) > 0 {
+			lo, hi = codeRangeAll(opt, z)
+		}
+		if err := checkRange(fig, lo, hi); err != nil {
+			return nil, "", err
+		}
+		for i := range codes {
+			codes[i] = float32(lo + (hi-lo)*rng.Float64())
+		}
+		return codes, fmt.Sprintf("U(%.3g, %.3g) in each dimension", lo, hi), nil
+	}
+	return nil, "", fmt.Errorf("%s: distribution %q: want normal or uniform", fig, opt.Dist)
 }
 
 // codeRangeAll is codeRange over all dimensions of the codes z.
