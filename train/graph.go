@@ -1,7 +1,8 @@
 // Package train lowers zoo model specs to gorgonia graphs and trains them
 // with their notebook recipes: losses, PyTorch-style optimizers (package
 // optim), a seeded and resumable training loop, early stopping, metrics and
-// atomic checkpoints in a run folder that package export turns into ONNX.
+// atomic checkpoints in a run folder (package runs) that package export
+// turns into ONNX.
 package train
 
 import (

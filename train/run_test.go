@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -51,7 +53,7 @@ func small(t *testing.T, name string, epochs int) *zoo.Model {
 
 func weights(t *testing.T, dir string) zoo.Weights {
 	t.Helper()
-	w, _, err := safetensors.ReadFile(filepath.Join(dir, WeightsFile))
+	w, _, err := safetensors.ReadFile(filepath.Join(dir, runs.WeightsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,18 +79,18 @@ func TestTrainRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Status != StatusFinished || info.Epoch != 3 || len(info.Epochs) != 3 || info.Step != 3*4 {
+	if info.Status != runs.StatusFinished || info.Epoch != 3 || len(info.Epochs) != 3 || info.Step != 3*4 {
 		t.Fatalf("info %+v", info)
 	}
 	if !(info.Epochs[2].TrainLoss < info.Epochs[0].TrainLoss && info.Epochs[2].ValLoss < info.Epochs[0].ValLoss) {
 		t.Errorf("loss did not fall: %+v", info.Epochs)
 	}
-	for _, f := range []string{WeightsFile, OptimizerFile, RunFile, MetricsFile, PlotFile} {
+	for _, f := range []string{runs.WeightsFile, runs.OptimizerFile, runs.RunFile, runs.MetricsFile, runs.PlotFile} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	csv, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	csv, _ := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 	if n := strings.Count(string(csv), "\n"); n != 4 {
 		t.Errorf("metrics.csv has %d lines:\n%s", n, csv)
 	}
@@ -109,9 +111,49 @@ func TestTrainRun(t *testing.T) {
 		t.Errorf("validation loss %v, recomputed %v", info.Epochs[2].ValLoss, got)
 	}
 	// an existing run folder is not overwritten
-	if _, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir}); err == nil || !strings.Contains(err.Error(), "already exists") {
+	_, err = Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir})
+	var exists *ExistsError
+	if !errors.As(err, &exists) || exists.Dir != dir || !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("second run into %s: %v", dir, err)
 	}
+}
+
+// TestHooks: OnStep is told of every step, OnEpoch of every epoch with
+// its record, and neither changes what is trained.
+func TestHooks(t *testing.T) {
+	tr, val := fixture(t)
+	root := t.TempDir()
+	var steps []Step
+	var epochs []runs.Epoch
+	var best []int
+	opt := Options{Model: small(t, "manifold-ae", 2), Train: tr, Val: val, Dir: filepath.Join(root, "hooked"),
+		OnStep: func(s Step) { steps = append(steps, s) },
+		OnEpoch: func(ep runs.Epoch, info *runs.Info) {
+			if info.Epochs[len(info.Epochs)-1] != ep {
+				t.Errorf("epoch %d: info.Epochs ends with %+v", ep.Epoch, info.Epochs[len(info.Epochs)-1])
+			}
+			epochs, best = append(epochs, ep), append(best, info.BestEpoch)
+		}}
+	info, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 8 {
+		t.Fatalf("%d steps, want 2 epochs of 4 batches", len(steps))
+	}
+	for i, s := range steps {
+		if s.Epoch != i/4+1 || s.Epochs != 2 || s.Batch != i%4+1 || s.Batches != 4 || !(s.Loss > 0) || !(s.PerSecond > 0) {
+			t.Errorf("step %d: %+v", i+1, s)
+		}
+	}
+	if !slices.Equal(epochs, info.Epochs) || !slices.Equal(best, []int{1, info.BestEpoch}) {
+		t.Errorf("OnEpoch saw %+v (best %v), run.json has %+v (best %d)", epochs, best, info.Epochs, info.BestEpoch)
+	}
+	plain := filepath.Join(root, "plain")
+	if _, err := Run(context.Background(), Options{Model: small(t, "manifold-ae", 2), Train: tr, Val: val, Dir: plain}); err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, weights(t, opt.Dir), weights(t, plain))
 }
 
 // TestDeterministic: the same seed gives bit-identical weights.
@@ -157,9 +199,9 @@ func TestResume(t *testing.T) {
 	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 2), Train: tr, Val: val, Dir: split}); err != nil {
 		t.Fatal(err)
 	}
-	info, _ := ReadInfo(split)
+	info, _ := runs.ReadInfo(split)
 	info.Recipe.Epochs = 4
-	info.Status = StatusInterrupted
+	info.Status = runs.StatusInterrupted
 	rewriteInfo(t, split, info)
 	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: split, Resume: true}); err != nil {
 		t.Fatal(err)
@@ -171,11 +213,14 @@ func TestResume(t *testing.T) {
 	ctx := &stopAfter{Context: context.Background()}
 	ctx.n.Store(6)
 	_, err := Run(ctx, Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut})
-	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "--resume "+cut) {
+	// The error says where to resume (the CLI turns it into a command line).
+	var stopped *InterruptedError
+	if !errors.Is(err, ErrInterrupted) || !errors.As(err, &stopped) || stopped.Dir != cut || stopped.Model != "sparse-ae" ||
+		err.Error() != "interrupted at epoch 2, batch 2; checkpoint saved" {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	info, _ = ReadInfo(cut)
-	if info.Status != StatusInterrupted || info.Epoch != 1 || info.Batch != 2 {
+	info, _ = runs.ReadInfo(cut)
+	if info.Status != runs.StatusInterrupted || info.Epoch != 1 || info.Batch != 2 {
 		t.Fatalf("after the interrupt: status %s, epoch %d, batch %d", info.Status, info.Epoch, info.Batch)
 	}
 	final, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut, Resume: true})
@@ -183,7 +228,7 @@ func TestResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameWeights(t, weights(t, straight), weights(t, cut))
-	want, _ := ReadInfo(straight)
+	want, _ := runs.ReadInfo(straight)
 	for i, e := range final.Epochs {
 		if e.TrainLoss != want.Epochs[i].TrainLoss || e.ValLoss != want.Epochs[i].ValLoss {
 			t.Errorf("epoch %d: losses %v/%v, straight %v/%v", i+1, e.TrainLoss, e.ValLoss, want.Epochs[i].TrainLoss, want.Epochs[i].ValLoss)
@@ -199,10 +244,9 @@ func TestResume(t *testing.T) {
 	}
 }
 
-func rewriteInfo(t *testing.T, dir string, info *Info) {
+func rewriteInfo(t *testing.T, dir string, info *runs.Info) {
 	t.Helper()
-	tr := &trainer{opt: Options{Dir: dir}, info: info}
-	if err := tr.writeInfo(); err != nil {
+	if err := runs.WriteInfo(dir, info); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -217,8 +261,8 @@ func TestNaN(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := weights(t, dir)
-	info, _ := ReadInfo(dir)
-	info.Recipe.Epochs, info.Recipe.LR, info.Status = 3, 1e30, StatusInterrupted
+	info, _ := runs.ReadInfo(dir)
+	info.Recipe.Epochs, info.Recipe.LR, info.Status = 3, 1e30, runs.StatusInterrupted
 	rewriteInfo(t, dir, info)
 	m.Recipe = info.Recipe
 	_, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir, Resume: true})
@@ -226,18 +270,18 @@ func TestNaN(t *testing.T) {
 		t.Fatalf("diverging run: %v", err)
 	}
 	sameWeights(t, good, weights(t, dir))
-	info, _ = ReadInfo(dir)
-	if info.Status != StatusFailed || info.Epoch != 1 || !strings.Contains(info.Error, "loss is") {
+	info, _ = runs.ReadInfo(dir)
+	if info.Status != runs.StatusFailed || info.Epoch != 1 || !strings.Contains(info.Error, "loss is") {
 		t.Errorf("run.json after the failure: %+v", info)
 	}
 }
 
 func TestEarlyStop(t *testing.T) {
-	tr := &trainer{r: zoo.Recipe{Patience: 2}, info: &Info{}, w: zoo.Weights{"p": {Shape: []int{1}, Data: []float32{0}}}}
+	tr := &trainer{r: zoo.Recipe{Patience: 2}, info: &runs.Info{}, w: zoo.Weights{"p": {Shape: []int{1}, Data: []float32{0}}}}
 	var stops []bool
 	for e, v := range []float64{5, 4, 4.5, 3, 3.5, 3.2, 1} {
 		tr.w["p"].Data[0] = float32(e + 1)
-		stops = append(stops, tr.earlyStop(Epoch{Epoch: e + 1, ValLoss: v}))
+		stops = append(stops, tr.earlyStop(runs.Epoch{Epoch: e + 1, ValLoss: v}))
 	}
 	if want := []bool{false, false, false, false, false, true, false}; !slices.Equal(stops, want) {
 		t.Errorf("stops %v, want %v", stops, want)
@@ -297,6 +341,16 @@ func TestNoise(t *testing.T) {
 	}
 }
 
+// keep hard-links the file name of dir as its *.prev copy, as a
+// checkpoint does first.
+func keep(dir, name string) error {
+	prev := filepath.Join(dir, runs.PrevFile(name))
+	if err := os.Remove(prev); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.Link(filepath.Join(dir, name), prev)
+}
+
 // TestResumeAfterCutCheckpoint: a kill can land between any two renames of
 // a checkpoint. Whatever files are a step ahead of run.json, resume takes
 // the previous checkpoint's copies and ends at the weights of a run never
@@ -315,7 +369,7 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 	if _, err := Run(ctx, Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut}); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	for _, f := range []string{previous(WeightsFile), previous(OptimizerFile)} {
+	for _, f := range []string{runs.PrevFile(runs.WeightsFile), runs.PrevFile(runs.OptimizerFile)} {
 		if _, meta, err := safetensors.ReadFile(filepath.Join(cut, f)); err != nil || meta["step"] != "4" {
 			t.Fatalf("%s: step %q, %v; want the checkpoint of step 4", f, meta["step"], err)
 		}
@@ -327,8 +381,8 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 		if err := os.CopyFS(dir, os.DirFS(cut)); err != nil {
 			t.Fatal(err)
 		}
-		for i, name := range []string{WeightsFile, OptimizerFile} {
-			if err := linkReplace(filepath.Join(dir, name), filepath.Join(dir, previous(name))); err != nil {
+		for i, name := range []string{runs.WeightsFile, runs.OptimizerFile} {
+			if err := keep(dir, name); err != nil {
 				t.Fatal(err)
 			}
 			if i < ahead {
@@ -362,14 +416,14 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 	if err := os.CopyFS(bad, os.DirFS(cut)); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{WeightsFile, previous(WeightsFile)} {
-		b, _ := os.ReadFile(filepath.Join(straight, WeightsFile))
+	for _, f := range []string{runs.WeightsFile, runs.PrevFile(runs.WeightsFile)} {
+		b, _ := os.ReadFile(filepath.Join(straight, runs.WeightsFile))
 		if err := atomicfile.WriteFile(filepath.Join(bad, f), b, true); err != nil {
 			t.Fatal(err)
 		}
 	}
 	_, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: bad, Resume: true})
-	if err == nil || !strings.Contains(err.Error(), "cut short") || !strings.Contains(err.Error(), WeightsFile) {
+	if err == nil || !strings.Contains(err.Error(), "cut short") || !strings.Contains(err.Error(), runs.WeightsFile) {
 		t.Errorf("no checkpoint at run.json's step: %v", err)
 	}
 }

@@ -2,16 +2,14 @@ package main
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/safetensors"
-	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -43,14 +41,14 @@ Example:
 			var w zoo.Weights
 			var source string
 			var err error
-			if a := c.Args().First(); isRun(a) {
+			if a := c.Args().First(); runs.IsFolder(a) {
 				if _, err := args(c, 1, 1); err != nil {
 					return err
 				}
 				if c.IsSet("weights") || c.IsSet("init") {
 					return usagef("%s is a run folder: its weights are exported; drop --weights and --init", a)
 				}
-				m, w, source, err = runWeights(a)
+				m, w, source, err = runs.Weights(a)
 			} else if m, err = modelArg(c); err == nil {
 				w, source, err = loadWeights(c, m)
 			}
@@ -61,7 +59,7 @@ Example:
 			if n < 0 {
 				return usagef("--samples %d is negative", n)
 			}
-			sample, err := sampleInputs(m, n)
+			sample, err := export.SampleInputs(m, n)
 			if err != nil {
 				return err
 			}
@@ -79,52 +77,6 @@ Example:
 			return nil
 		},
 	}
-}
-
-// isRun reports whether path is a run folder of zoo train.
-func isRun(path string) bool {
-	_, err := os.Stat(filepath.Join(path, train.RunFile))
-	return err == nil
-}
-
-// runWeights returns the model (with the run's recipe) and the weights of
-// a run folder.
-func runWeights(dir string) (*zoo.Model, zoo.Weights, string, error) {
-	info, err := train.ReadInfo(dir)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	m, err := zoo.Lookup(info.Model)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
-	}
-	m.Recipe = info.Recipe
-	path := filepath.Join(dir, train.WeightsFile)
-	w, _, err := safetensors.ReadFile(path)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	if err := m.CheckWeights(w); err != nil {
-		return nil, nil, "", fmt.Errorf("weights %s: %w", path, err)
-	}
-	if len(info.Epochs) == 0 {
-		return nil, nil, "", fmt.Errorf("run folder %s has no finished epoch yet", dir)
-	}
-	ep := info.Epochs[len(info.Epochs)-1]
-	if info.Status == train.StatusEarlyStopped {
-		for _, e := range info.Epochs {
-			if e.Epoch == info.BestEpoch {
-				ep = e // the weights are those of the best epoch
-			}
-		}
-	}
-	acc := ""
-	if m.Task == zoo.Classify {
-		acc = fmt.Sprintf(", validation accuracy %.2f%%", 100*ep.ValAccuracy)
-	}
-	src := fmt.Sprintf("trained by zoo (run %s, %s after %d epochs on %s, validation loss %.6g%s)",
-		filepath.Base(dir), info.Status, info.Epoch, filepath.Base(info.Train.Name), ep.ValLoss, acc)
-	return m, w, src, nil
 }
 
 // loadWeights returns the weights the flags ask for and a description of
@@ -159,35 +111,4 @@ func initName(m *zoo.Model) string {
 		return string(ps[0].Init)
 	}
 	return string(zoo.InitTorch)
-}
-
-// sampleInputs returns n example inputs for the test data: the first
-// images of the embedded mnist-mini set for 28x28 models, seeded uniform
-// noise otherwise.
-func sampleInputs(m *zoo.Model, n int) ([]float32, error) {
-	size := 1
-	for _, d := range m.Input {
-		size *= d
-	}
-	x := make([]float32, n*size)
-	if n == 0 {
-		return x, nil
-	}
-	if size == 28*28 {
-		r, _, err := dataset.Open(dataset.MiniName, dataset.TestImages)
-		if err != nil {
-			return nil, err
-		}
-		defer r.Close()
-		got, err := r.ReadFloat32(x)
-		if err != nil || got != n {
-			return nil, fmt.Errorf("read %d sample images from %s: got %d: %v", n, r.Name(), got, err)
-		}
-		return x, nil
-	}
-	rng := rand.New(rand.NewPCG(uint64(n), 1))
-	for i := range x {
-		x[i] = rng.Float32()
-	}
-	return x, nil
 }

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/safetensors"
-	"github.com/zoo-ml/zoo/train"
 )
 
 // killWhen starts zoo with args and kills it with SIGKILL as soon as ready
@@ -121,24 +121,24 @@ func TestKillInfer(t *testing.T) {
 func TestKillTrain(t *testing.T) {
 	out := t.TempDir()
 	runDir := filepath.Join(out, "deep-ae", "k")
-	weights := filepath.Join(runDir, train.WeightsFile)
+	weights := filepath.Join(runDir, runs.WeightsFile)
 	// deep-ae: 11 MB of weights and 22 MB of optimizer state per checkpoint.
 	killWhen(t, func() bool {
 		if _, err := os.Stat(weights); err != nil {
 			return false // the first checkpoint is not written yet
 		}
-		return writingTemp(runDir, train.WeightsFile)
+		return writingTemp(runDir, runs.WeightsFile)
 	}, "train", "deep-ae", "--data", "../../fixtures/mnist-512/t10k-images-idx3-ubyte.gz", "--val-split", "32",
 		"--limit", "96", "--batch", "32", "--epochs", "3", "--out", out, "--name", "k", "-q")
 
-	info, err := train.ReadInfo(runDir)
+	info, err := runs.ReadInfo(runDir)
 	if err != nil {
 		t.Fatalf("run.json after the kill: %v", err)
 	}
-	if info.Status != train.StatusRunning || info.Epoch < 1 {
+	if info.Status != runs.StatusRunning || info.Epoch < 1 {
 		t.Fatalf("run.json after the kill: status %q, epoch %d", info.Status, info.Epoch)
 	}
-	for _, f := range []string{train.WeightsFile, train.OptimizerFile} {
+	for _, f := range []string{runs.WeightsFile, runs.OptimizerFile} {
 		if _, meta, err := safetensors.ReadFile(filepath.Join(runDir, f)); err != nil {
 			t.Fatalf("%s after the kill: %v", f, err)
 		} else if meta["epoch"] != strconv.Itoa(info.Epoch) {
@@ -149,7 +149,7 @@ func TestKillTrain(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("resume after the kill: %+v", r)
 	}
-	if info, err = train.ReadInfo(runDir); err != nil || info.Status != train.StatusFinished || info.Epoch != 3 {
+	if info, err = runs.ReadInfo(runDir); err != nil || info.Status != runs.StatusFinished || info.Epoch != 3 {
 		t.Fatalf("after resume: %+v, %v", info, err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/zoo-ml/zoo/analysis/report"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
-	"github.com/zoo-ml/zoo/train"
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -108,9 +108,9 @@ func runReport(c *cli.Context) error {
 // an export folder comes with run, its --run.
 func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err error) {
 	cleanup = func() {}
-	if !isRun(arg) {
+	if !runs.IsFolder(arg) {
 		if fi, err := os.Stat(filepath.Join(arg, zoo.ModelFile)); err != nil || fi.IsDir() {
-			return "", "", cleanup, fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", arg, train.RunFile, zoo.ModelFile)
+			return "", "", cleanup, fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", arg, runs.RunFile, zoo.ModelFile)
 		}
 		return arg, run, cleanup, nil
 	}
@@ -134,7 +134,7 @@ func reportInputs(c *cli.Context, modelDir, run string, ks []int, dev infer.Devi
 	in := report.Inputs{Dir: modelDir, Run: run, Start: start}
 	if run != "" {
 		in.Training = func(s *report.Section) error {
-			info, err := train.ReadInfo(run)
+			info, err := runs.ReadInfo(run)
 			if err != nil {
 				return err
 			}
@@ -227,11 +227,11 @@ func reportFigures(c *cli.Context, modelDir string, ev *report.Evaluation, opt i
 // exportRun exports the weights of a run folder under dir and returns the
 // export folder.
 func exportRun(run, dir string) (string, error) {
-	m, w, source, err := runWeights(run)
+	m, w, source, err := runs.Weights(run)
 	if err != nil {
 		return "", err
 	}
-	sample, err := sampleInputs(m, 1)
+	sample, err := export.SampleInputs(m, 1)
 	if err != nil {
 		return "", err
 	}
@@ -243,7 +243,7 @@ func exportRun(run, dir string) (string, error) {
 }
 
 // trainingSection fills s with the epochs of a run and its curves.
-func trainingSection(s *report.Section, run string, info *train.Info) {
+func trainingSection(s *report.Section, run string, info *runs.Info) {
 	s.Text = append(s.Text, fmt.Sprintf("Run %s: %s on %s (%d images), validated on %s (%d images); status %s after %d epochs.",
 		run, info.Model, info.Train.Name, info.Train.N, info.Val.Name, info.Val.N, info.Status, info.Epoch))
 	cls := info.Recipe.Loss.Task() == zoo.Classify

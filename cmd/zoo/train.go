@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -107,7 +108,7 @@ func runTrain(c *cli.Context) error {
 }
 
 func resumeTrain(c *cli.Context, dir string, a []string) error {
-	info, err := train.ReadInfo(dir)
+	info, err := runs.ReadInfo(dir)
 	if err != nil {
 		return err
 	}
@@ -135,15 +136,17 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 }
 
 func doTrain(c *cli.Context, opt train.Options) error {
+	var progress *trainProgress
 	if !c.Bool("quiet") {
-		opt.Progress = os.Stderr
-		opt.Terminal = term.IsTerminal(int(os.Stderr.Fd()))
+		progress = newTrainProgress(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())), opt.Model.Name)
+		opt.OnStep, opt.OnEpoch = progress.step, progress.epoch
 		fmt.Fprintf(os.Stderr, "training %s on %s (%d images), validating on %s (%d images); run folder %s\n",
 			opt.Model.Name, opt.Train.Name, opt.Train.N, valName(opt), valN(opt), opt.Dir)
 	}
 	info, err := train.Run(c.Context, opt)
+	progress.finish()
 	if err != nil {
-		return err
+		return trainHint(err)
 	}
 	last := info.Epochs[len(info.Epochs)-1]
 	acc := ""

@@ -1,0 +1,47 @@
+package runs
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/zoo-ml/zoo/safetensors"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// Weights returns what the run folder dir trained, for export: the model
+// spec (from the registry) with the run's recipe, the weights of
+// model.safetensors, checked against it, and a one-line provenance that
+// names the run, its status, the data and the validation loss (and
+// accuracy, for classifiers) of the epoch the weights are from: the best
+// epoch after early stopping, the last otherwise. A run with no complete
+// epoch is an error.
+func Weights(dir string) (*zoo.Model, zoo.Weights, string, error) {
+	info, err := ReadInfo(dir)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	m, err := zoo.Lookup(info.Model)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
+	}
+	m.Recipe = info.Recipe
+	path := filepath.Join(dir, WeightsFile)
+	w, _, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := m.CheckWeights(w); err != nil {
+		return nil, nil, "", fmt.Errorf("weights %s: %w", path, err)
+	}
+	ep, ok := info.weightsEpoch()
+	if !ok {
+		return nil, nil, "", fmt.Errorf("run folder %s has no finished epoch yet", dir)
+	}
+	acc := ""
+	if m.Task == zoo.Classify {
+		acc = fmt.Sprintf(", validation accuracy %.2f%%", 100*ep.ValAccuracy)
+	}
+	src := fmt.Sprintf("trained by zoo (run %s, %s after %d epochs on %s, validation loss %.6g%s)",
+		filepath.Base(dir), info.Status, info.Epoch, filepath.Base(info.Train.Name), ep.ValLoss, acc)
+	return m, w, src, nil
+}

@@ -1,0 +1,136 @@
+package train
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// The persistence of a run: its folder is written and read through package
+// runs, which owns the files and the crash-recovery protocol.
+
+// start creates the run folder and the initial weights.
+func (t *trainer) start() error {
+	dir := t.opt.Dir
+	if _, err := os.Stat(dir); err == nil {
+		return &ExistsError{Dir: dir}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create run folder: %w", err)
+	}
+	t.w = t.m.InitWeights(uint64(t.r.Seed))
+	now := time.Now().UTC()
+	t.info = &runs.Info{
+		Model: t.m.Name, Family: t.m.Family, Recipe: t.r, Train: record(t.train), Val: record(t.val),
+		Status: runs.StatusRunning, Started: now, Updated: now, Args: t.opt.Args,
+		Versions: map[string]string{"zoo": zoo.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
+			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": gorgoniaVersion(), "blas": BLAS()},
+	}
+	return runs.WriteInfo(dir, t.info)
+}
+
+// record describes d in run.json.
+func record(d *Data) runs.Data {
+	return runs.Data{Name: d.Name, SHA256: d.SHA256, N: d.N, LabelsName: d.LabelsName, LabelsSHA256: d.LabelsSHA256}
+}
+
+// gorgoniaPin is the version of gorgonia that go.mod requires
+// (TestGorgoniaPin keeps the two equal).
+const gorgoniaPin = "v0.9.18"
+
+// gorgoniaVersion returns the version of gorgonia linked in, as the build
+// information records it, or go.mod's where the binary records no
+// dependencies (as in tests).
+func gorgoniaVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "gorgonia.org/gorgonia" {
+				if d.Replace != nil {
+					d = d.Replace
+				}
+				return d.Version
+			}
+		}
+	}
+	return gorgoniaPin
+}
+
+// load reads a run folder to resume it.
+func (t *trainer) load() error {
+	dir := t.opt.Dir
+	info, err := runs.ReadInfo(dir)
+	if err != nil {
+		return err
+	}
+	switch {
+	case info.Model != t.m.Name:
+		return fmt.Errorf("resume %s: the run trains %s, not %s", dir, info.Model, t.m.Name)
+	case info.Status.Done():
+		return fmt.Errorf("resume %s: the run is %s after %d epochs; nothing to resume", dir, info.Status, info.Epoch)
+	case info.Recipe != t.r:
+		return fmt.Errorf("resume %s: the recipe differs from the run's (resume takes the run's recipe)", dir)
+	}
+	for _, c := range []struct {
+		run *runs.Data
+		now *Data
+	}{{&info.Train, t.train}, {&info.Val, t.val}} {
+		if c.run.N != c.now.N || c.run.SHA256 != c.now.SHA256 || c.run.LabelsSHA256 != c.now.LabelsSHA256 {
+			return fmt.Errorf("resume %s: data %s (%d examples) is not the run's %s (%d examples)", dir, c.now.Name, c.now.N, c.run.Name, c.run.N)
+		}
+	}
+	ck, err := runs.Load(dir, info, t.m)
+	if err != nil {
+		return err
+	}
+	if err := t.optimizer.LoadState(ck.Optimizer); err != nil {
+		return fmt.Errorf("resume %s: %s: %w", dir, runs.OptimizerFile, err)
+	}
+	// A checkpoint cut short by a kill left some files a step ahead of
+	// run.json: put the previous ones back.
+	if err := ck.Repair(); err != nil {
+		return err
+	}
+	t.w, t.best = ck.Weights, ck.Best
+	info.Status, info.Error = runs.StatusRunning, ""
+	t.info = info
+	return nil
+}
+
+// checkpoint writes the run folder: weights, optimizer state, best weights,
+// metrics, plot, and run.json last, each file atomically (runs.Save).
+func (t *trainer) checkpoint() error {
+	return runs.Save(t.opt.Dir, t.info, runs.State{Weights: t.w, Optimizer: t.optimizer.State(), Best: t.best}, t.plot)
+}
+
+// interrupt saves a checkpoint in the middle of epoch e and returns the
+// error that says where the run stopped.
+func (t *trainer) interrupt(e int) (*runs.Info, error) {
+	t.info.Status = runs.StatusInterrupted
+	if err := t.checkpoint(); err != nil {
+		return nil, err
+	}
+	return t.info, &InterruptedError{Model: t.m.Name, Dir: t.opt.Dir, Epoch: e, Batch: t.info.Batch}
+}
+
+// fail records the error in run.json, leaving the last checkpoint's
+// weights in place.
+func (t *trainer) fail(err error) (*runs.Info, error) {
+	t.info.Status, t.info.Error = runs.StatusFailed, err.Error()
+	// Keep the last good checkpoint: only run.json changes, and only its
+	// status, so the progress fields still describe the files beside it.
+	last, rerr := runs.ReadInfo(t.opt.Dir)
+	if rerr == nil {
+		last.Status, last.Error = runs.StatusFailed, err.Error()
+		t.info = last
+	}
+	if werr := runs.WriteInfo(t.opt.Dir, t.info); werr != nil {
+		return nil, fmt.Errorf("train %s: %w (and recording it failed: %v)", t.m.Name, err, werr)
+	}
+	return t.info, fmt.Errorf("train %s: %w; the last checkpoint (epoch %d) is kept in %s", t.m.Name, err, t.info.Epoch, t.opt.Dir)
+}
