@@ -12,6 +12,7 @@ import (
 
 	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/analysis/figure"
+	"github.com/zoo-ml/zoo/runs"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -23,11 +24,10 @@ type Inputs struct {
 	// Dir is the model's export folder; its model card (README.md) opens
 	// the page when there is one.
 	Dir string
-	// Run is the folder of the training run the model came from, whose
-	// curves are drawn among the figures; "" for none.
+	// Run is the folder of the training run the model came from: its
+	// run.json gives the training section, its metrics.csv the curves
+	// figure; "" for none.
 	Run string
-	// Training fills the training section of the run; nil for none.
-	Training func(s *Section) error
 	// Evaluate evaluates the model on the test data.
 	Evaluate func(ctx context.Context) (*Evaluation, error)
 	// ComparePCA compares an autoencoder with PCA fitted to training
@@ -97,7 +97,7 @@ type Report struct {
 }
 
 // Build runs the steps of in and lays out their results as a page: the
-// model card, the training run, the evaluation, for autoencoders the
+// model card, the training run (its epochs), the evaluation, for autoencoders the
 // comparison with PCA, and every figure that applies (with the reason for
 // each one that does not), under a title and lines saying what was
 // measured and how long each step took.
@@ -110,10 +110,12 @@ func Build(ctx context.Context, in Inputs) (*Report, error) {
 	if card, err := os.ReadFile(filepath.Join(in.Dir, zoo.CardFile)); err == nil {
 		page.Section("card", "Model card").Pre = string(card)
 	}
-	if in.Training != nil {
-		if err := in.Training(page.Section("training", "Training")); err != nil {
+	if in.Run != "" {
+		info, err := runs.ReadInfo(in.Run)
+		if err != nil {
 			return nil, err
 		}
+		trainingSection(page.Section("training", "Training"), in.Run, info)
 	}
 	evalStart := time.Now()
 	ev, err := in.Evaluate(ctx)
@@ -139,6 +141,27 @@ func Build(ctx context.Context, in Inputs) (*Report, error) {
 	page.Lines = append(page.Lines, fmt.Sprintf("made in %.1f s: evaluation %.1f s, PCA comparison %.1f s, %d figures %.1f s",
 		time.Since(start).Seconds(), evalSec, pcaSec, rep.Figures, time.Since(figStart).Seconds()))
 	return rep, nil
+}
+
+// trainingSection fills s with the epochs of the run in folder run.
+func trainingSection(s *Section, run string, info *runs.Info) {
+	s.Text = append(s.Text, fmt.Sprintf("Run %s: %s on %s (%d images), validated on %s (%d images); status %s after %d epochs.",
+		run, info.Model, info.Train.Name, info.Train.N, info.Val.Name, info.Val.N, info.Status, info.Epoch))
+	cls := info.Recipe.Loss.Task() == zoo.Classify
+	t := &Table{Caption: "metrics per epoch (metrics.csv)", Head: []string{"epoch", "train loss", "validation loss"}}
+	if cls {
+		t.Head = append(t.Head, "train accuracy", "validation accuracy")
+	}
+	t.Head = append(t.Head, "seconds", "images/s")
+	for _, e := range info.Epochs {
+		row := []string{strconv.Itoa(e.Epoch), fmt.Sprintf("%.6f", e.TrainLoss), fmt.Sprintf("%.6f", e.ValLoss)}
+		if cls {
+			row = append(row, fmt.Sprintf("%.2f%%", 100*e.TrainAccuracy), fmt.Sprintf("%.2f%%", 100*e.ValAccuracy))
+		}
+		row = append(row, fmt.Sprintf("%.1f", e.Seconds), fmt.Sprintf("%.0f", e.PerSecond))
+		t.Rows = append(t.Rows, row)
+	}
+	s.Tables = append(s.Tables, t)
 }
 
 // evalSection fills s with the numbers and figures of the evaluation.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -132,16 +131,6 @@ func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err 
 func reportInputs(c *cli.Context, modelDir, run string, ks []int, dev infer.Device, start time.Time) report.Inputs {
 	model := filepath.Join(modelDir, zoo.ModelFile)
 	in := report.Inputs{Dir: modelDir, Run: run, Start: start}
-	if run != "" {
-		in.Training = func(s *report.Section) error {
-			info, err := runs.ReadInfo(run)
-			if err != nil {
-				return err
-			}
-			trainingSection(s, run, info)
-			return nil
-		}
-	}
 	in.Evaluate = func(ctx context.Context) (*report.Evaluation, error) {
 		res, err := evaluate(ctx, evalOptions{model: model, data: c.String("data"), labels: c.String("labels"),
 			worst: 16, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
@@ -240,25 +229,4 @@ func exportRun(run, dir string) (string, error) {
 		return "", fmt.Errorf("export %s: %w", run, err)
 	}
 	return out, nil
-}
-
-// trainingSection fills s with the epochs of a run and its curves.
-func trainingSection(s *report.Section, run string, info *runs.Info) {
-	s.Text = append(s.Text, fmt.Sprintf("Run %s: %s on %s (%d images), validated on %s (%d images); status %s after %d epochs.",
-		run, info.Model, info.Train.Name, info.Train.N, info.Val.Name, info.Val.N, info.Status, info.Epoch))
-	cls := info.Recipe.Loss.Task() == zoo.Classify
-	t := &report.Table{Caption: "metrics per epoch (metrics.csv)", Head: []string{"epoch", "train loss", "validation loss"}}
-	if cls {
-		t.Head = append(t.Head, "train accuracy", "validation accuracy")
-	}
-	t.Head = append(t.Head, "seconds", "images/s")
-	for _, e := range info.Epochs {
-		row := []string{strconv.Itoa(e.Epoch), fmt.Sprintf("%.6f", e.TrainLoss), fmt.Sprintf("%.6f", e.ValLoss)}
-		if cls {
-			row = append(row, fmt.Sprintf("%.2f%%", 100*e.TrainAccuracy), fmt.Sprintf("%.2f%%", 100*e.ValAccuracy))
-		}
-		row = append(row, fmt.Sprintf("%.1f", e.Seconds), fmt.Sprintf("%.0f", e.PerSecond))
-		t.Rows = append(t.Rows, row)
-	}
-	s.Tables = append(s.Tables, t)
 }
