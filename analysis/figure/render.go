@@ -323,3 +323,22 @@ func gridRows(ims []image.Image, side int) section {
 	}
 	return s
 }
+
+// Sizes of the plot figures, in pixels.
+const (
+	scatterW, scatterH = 900, 800
+	mapW, mapH         = 900, 800
+	curveW, curveH     = 800, 500
+	// maxScatter is the most codes a class map draws over its colours.
+	maxScatter = 2000
+)
+
+// newPlot returns a plot with a title and axis labels.
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	return p
+}
