@@ -6,6 +6,7 @@ import (
 	"image/color"
 	imagedraw "image/draw"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/zoo-ml/zoo/analysis"
@@ -13,9 +14,8 @@ import (
 )
 
 // codeGrid returns the side x side 2-D codes over [lo, hi]^2, row by row
-// from the top (largest z2) to the bottom, z1 increasing along a row, and
-// the axis values.
-func codeGrid(lo, hi float64, side int) ([]float32, []float64) {
+// from the top (largest z2) to the bottom, z1 increasing along a row.
+func codeGrid(lo, hi float64, side int) []float32 {
 	v := linspace(lo, hi, side)
 	z := make([]float32, 0, 2*side*side)
 	for r := range side {
@@ -23,7 +23,42 @@ func codeGrid(lo, hi float64, side int) ([]float32, []float64) {
 			z = append(z, float32(v[c]), float32(v[side-1-r]))
 		}
 	}
-	return z, v
+	return z
+}
+
+// A plane is the decoded grid of 2-D codes of latent-grid and class-map:
+// side x side codes over [lo, hi]^2 (from says where the range came from,
+// for the title) and their decodings.
+type plane struct {
+	side   int
+	lo, hi float64
+	from   string
+	dec    []float32
+}
+
+// decodePlane decodes the opt.Side x opt.Side grid (def by default) of 2-D
+// codes over gridRange with m.Decoder.
+func decodePlane(fig string, m *Model, d *Data, opt Options, def int) (*plane, error) {
+	side, err := gridSide(fig, opt, def)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, from, err := gridRange(fig, m, d, opt)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := m.decode(codeGrid(lo, hi, side), side*side)
+	if err != nil {
+		return nil, err
+	}
+	return &plane{side: side, lo: lo, hi: hi, from: from, dec: dec}, nil
+}
+
+// extent returns the plot coordinates of the plane's edges: half a step
+// beyond the outer codes.
+func (p *plane) extent() (lo, hi float64) {
+	step := (p.hi - p.lo) / float64(p.side-1)
+	return p.lo - step/2, p.hi + step/2
 }
 
 // gridRange returns the code range of latent-grid and class-map: opt.Range,
@@ -72,29 +107,21 @@ func LatentGrid(m *Model, d *Data, opt Options) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	side, err := gridSide(fig, opt, 32)
+	pl, err := decodePlane(fig, m, d, opt, 32)
 	if err != nil {
 		return nil, err
 	}
-	lo, hi, from, err := gridRange(fig, m, d, opt)
-	if err != nil {
-		return nil, err
-	}
-	z, _ := codeGrid(lo, hi, side)
-	dec, err := m.decode(z, side*side)
-	if err != nil {
-		return nil, err
-	}
+	side := pl.side
 	big := image.NewRGBA(image.Rect(0, 0, side*w, side*h))
-	for i, im := range images(dec, side*side, c, h, w) {
+	for i, im := range images(pl.dec, side*side, c, h, w) {
 		r, col := i/side, i%side
 		imagedraw.Draw(big, image.Rect(col*w, r*h, (col+1)*w, (r+1)*h), im, image.Point{}, imagedraw.Src)
 	}
-	step := (hi - lo) / float64(side-1)
-	title := opt.title(fmt.Sprintf("%s: %dx%d codes over [%.3g, %.3g]^2%s, decoded", m.name(), side, side, lo, hi, from))
+	title := opt.title(fmt.Sprintf("%s: %dx%d codes over [%.3g, %.3g]^2%s, decoded", m.name(), side, side, pl.lo, pl.hi, pl.from))
 	p := newPlot(title, "z1", "z2")
-	p.Add(plotter.NewImage(big, lo-step/2, lo-step/2, hi+step/2, hi+step/2))
-	return done(fig, title, renderPlots(scatterW, scatterH, p), fmt.Sprintf("code range [%g, %g], %d steps per axis", lo, hi, side)), nil
+	lo, hi := pl.extent()
+	p.Add(plotter.NewImage(big, lo, lo, hi, hi))
+	return done(fig, title, renderPlots(scatterW, scatterH, p), fmt.Sprintf("code range [%g, %g], %d steps per axis", pl.lo, pl.hi, side)), nil
 }
 
 // ClassMap decodes (m.Decoder) an opt.Side x opt.Side grid (default 64) of 2-D
@@ -107,47 +134,23 @@ func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
 		return nil, err
 	}
 	cl := opt.Classifier
-	if cl.Task != "" && cl.Task != zoo.Classify {
-		return nil, fmt.Errorf("%s: model %s has task %s, want a classifier", fig, cl.name(), cl.Task)
+	if err := cl.classifies(fig, m); err != nil {
+		return nil, err
 	}
-	if cl.inputLen() != m.inputLen() {
-		return nil, fmt.Errorf("%s: classifier %s takes inputs of shape %v, the decoder of %s makes %v", fig, cl.name(), cl.Input, m.name(), m.Input)
-	}
-	if cl.Classes < 1 {
-		return nil, fmt.Errorf("%s: classifier %s has no class count", fig, cl.name())
-	}
-	side, err := gridSide(fig, opt, 64)
+	pl, err := decodePlane(fig, m, d, opt, 64)
 	if err != nil {
 		return nil, err
 	}
-	lo, hi, from, err := gridRange(fig, m, d, opt)
+	side := pl.side
+	logits, err := runAll("classify with "+cl.name(), cl.Whole, pl.dec, side*side, cl.inputLen(), cl.Classes)
 	if err != nil {
 		return nil, err
 	}
-	z, _ := codeGrid(lo, hi, side)
-	dec, err := m.decode(z, side*side)
-	if err != nil {
-		return nil, err
-	}
-	logits, err := runAll("classify with "+cl.name(), cl.Whole, dec, side*side, cl.inputLen(), cl.Classes)
-	if err != nil {
-		return nil, err
-	}
-	const px = 8 // each grid cell becomes px x px pixels
-	img := image.NewRGBA(image.Rect(0, 0, side*px, side*px))
-	count := make([]int, cl.Classes)
-	for i := range side * side {
-		k := analysis.Argmax(logits[i*cl.Classes : (i+1)*cl.Classes])
-		count[k]++
-		col := classColor(k)
-		light := color.RGBA{uint8((int(col.R) + 255) / 2), uint8((int(col.G) + 255) / 2), uint8((int(col.B) + 255) / 2), 255}
-		r, c := i/side, i%side
-		imagedraw.Draw(img, image.Rect(c*px, r*px, (c+1)*px, (r+1)*px), image.NewUniform(light), image.Point{}, imagedraw.Src)
-	}
-	step := (hi - lo) / float64(side-1)
-	title := opt.title(fmt.Sprintf("%s: %dx%d decoded codes over [%.3g, %.3g]^2%s, classified by %s", m.name(), side, side, lo, hi, from, cl.name()))
+	img, count := classImage(logits, side, cl.Classes)
+	title := opt.title(fmt.Sprintf("%s: %dx%d decoded codes over [%.3g, %.3g]^2%s, classified by %s", m.name(), side, side, pl.lo, pl.hi, pl.from, cl.name()))
 	p := newPlot(title, "z1", "z2")
-	p.Add(plotter.NewImage(img, lo-step/2, lo-step/2, hi+step/2, hi+step/2))
+	lo, hi := pl.extent()
+	p.Add(plotter.NewImage(img, lo, lo, hi, hi))
 	names := cl.ClassNames
 	if names == nil && d != nil {
 		names = d.ClassNames
@@ -162,25 +165,68 @@ func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
 	}
 	p.Legend.Top = true
 	if d != nil && m.Encoder != nil {
-		n := min(d.N, maxScatter)
-		zd, err := m.encode(d.X[:n*m.inputLen()], n)
+		note, err := codesOver(p, m, d, names)
 		if err != nil {
 			return nil, err
 		}
-		xs, ys := make([]float64, n), make([]float64, n)
-		for i := range n {
-			xs[i], ys[i] = float64(zd[2*i]), float64(zd[2*i+1])
-		}
-		var labels []uint8
-		if d.Labels != nil {
-			labels = d.Labels[:n]
-		}
-		if err := scatterByClass(p, xs, ys, labels, names, n, true); err != nil {
-			return nil, err
-		}
-		notes = append(notes, fmt.Sprintf("dots: codes of the first %d images of %s, coloured by label", n, d.Name))
+		notes = append(notes, note)
 	}
-	p.X.Min, p.X.Max = lo-step/2, hi+step/2
-	p.Y.Min, p.Y.Max = lo-step/2, hi+step/2
+	p.X.Min, p.X.Max = lo, hi
+	p.Y.Min, p.Y.Max = lo, hi
 	return done(fig, title, renderPlots(mapW, mapH, p), notes...), nil
+}
+
+// classifies checks that cl is a classifier of the images m decodes.
+func (cl *Model) classifies(fig string, m *Model) error {
+	if cl.Task != "" && cl.Task != zoo.Classify {
+		return fmt.Errorf("%s: model %s has task %s, want a classifier", fig, cl.name(), cl.Task)
+	}
+	if cl.inputLen() != m.inputLen() {
+		return fmt.Errorf("%s: classifier %s takes inputs of shape %v, the decoder of %s makes %v", fig, cl.name(), cl.Input, m.name(), m.Input)
+	}
+	if cl.Classes < 1 {
+		return fmt.Errorf("%s: classifier %s has no class count", fig, cl.name())
+	}
+	return nil
+}
+
+// classImage colours the side x side cells of a grid by the class of
+// largest logit (in a light shade of its colour, px x px pixels each), and
+// counts the cells of each of the classes.
+func classImage(logits []float32, side, classes int) (*image.RGBA, []int) {
+	const px = 8 // each grid cell becomes px x px pixels
+	img := image.NewRGBA(image.Rect(0, 0, side*px, side*px))
+	count := make([]int, classes)
+	for i := range side * side {
+		k := analysis.Argmax(logits[i*classes : (i+1)*classes])
+		count[k]++
+		col := classColor(k)
+		light := color.RGBA{uint8((int(col.R) + 255) / 2), uint8((int(col.G) + 255) / 2), uint8((int(col.B) + 255) / 2), 255}
+		r, c := i/side, i%side
+		imagedraw.Draw(img, image.Rect(c*px, r*px, (c+1)*px, (r+1)*px), image.NewUniform(light), image.Point{}, imagedraw.Src)
+	}
+	return img, count
+}
+
+// codesOver draws the 2-D codes of the first images of d (up to
+// maxScatter), coloured by label, over the class map p, and returns the
+// note that says so.
+func codesOver(p *plot.Plot, m *Model, d *Data, names []string) (string, error) {
+	n := min(d.N, maxScatter)
+	zd, err := m.encode(d.X[:n*m.inputLen()], n)
+	if err != nil {
+		return "", err
+	}
+	xs, ys := make([]float64, n), make([]float64, n)
+	for i := range n {
+		xs[i], ys[i] = float64(zd[2*i]), float64(zd[2*i+1])
+	}
+	var labels []uint8
+	if d.Labels != nil {
+		labels = d.Labels[:n]
+	}
+	if err := scatterByClass(p, xs, ys, labels, names, n, true); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("dots: codes of the first %d images of %s, coloured by label", n, d.Name), nil
 }
