@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -26,18 +26,18 @@ func (t *trainer) start() error {
 	}
 	t.w = t.m.InitWeights(uint64(t.r.Seed))
 	now := time.Now().UTC()
-	t.info = &runs.Info{
+	t.info = &rundir.Info{
 		Model: t.m.Name, Family: t.m.Family, Recipe: t.r, Train: record(t.train), Val: record(t.val),
-		Status: runs.StatusRunning, Started: now, Updated: now, Args: t.opt.Args,
+		Status: rundir.StatusRunning, Started: now, Updated: now, Args: t.opt.Args,
 		Versions: map[string]string{"zoo": zoo.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
 			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": gorgoniaVersion(), "blas": BLAS()},
 	}
-	return runs.WriteInfo(dir, t.info)
+	return rundir.WriteInfo(dir, t.info)
 }
 
 // record describes d in run.json.
-func record(d *Data) runs.Data {
-	return runs.Data{Name: d.Name, SHA256: d.SHA256, N: d.N, LabelsName: d.LabelsName, LabelsSHA256: d.LabelsSHA256}
+func record(d *Data) rundir.Data {
+	return rundir.Data{Name: d.Name, SHA256: d.SHA256, N: d.N, LabelsName: d.LabelsName, LabelsSHA256: d.LabelsSHA256}
 }
 
 // gorgoniaPin is the version of gorgonia that go.mod requires
@@ -64,7 +64,7 @@ func gorgoniaVersion() string {
 // load reads a run folder to resume it.
 func (t *trainer) load() error {
 	dir := t.opt.Dir
-	info, err := runs.ReadInfo(dir)
+	info, err := rundir.ReadInfo(dir)
 	if err != nil {
 		return err
 	}
@@ -77,19 +77,19 @@ func (t *trainer) load() error {
 		return fmt.Errorf("resume %s: the recipe differs from the run's (resume takes the run's recipe)", dir)
 	}
 	for _, c := range []struct {
-		run *runs.Data
+		run *rundir.Data
 		now *Data
 	}{{&info.Train, t.train}, {&info.Val, t.val}} {
 		if c.run.N != c.now.N || c.run.SHA256 != c.now.SHA256 || c.run.LabelsSHA256 != c.now.LabelsSHA256 {
 			return fmt.Errorf("resume %s: data %s (%d examples) is not the run's %s (%d examples)", dir, c.now.Name, c.now.N, c.run.Name, c.run.N)
 		}
 	}
-	ck, err := runs.Load(dir, info, t.m)
+	ck, err := rundir.Load(dir, info, t.m)
 	if err != nil {
 		return err
 	}
 	if err := t.optimizer.LoadState(ck.Optimizer); err != nil {
-		return fmt.Errorf("resume %s: %s: %w", dir, runs.OptimizerFile, err)
+		return fmt.Errorf("resume %s: %s: %w", dir, rundir.OptimizerFile, err)
 	}
 	// A checkpoint cut short by a kill left some files a step ahead of
 	// run.json: put the previous ones back.
@@ -97,21 +97,21 @@ func (t *trainer) load() error {
 		return err
 	}
 	t.w, t.best = ck.Weights, ck.Best
-	info.Status, info.Error = runs.StatusRunning, ""
+	info.Status, info.Error = rundir.StatusRunning, ""
 	t.info = info
 	return nil
 }
 
 // checkpoint writes the run folder: weights, optimizer state, best weights,
-// metrics, plot, and run.json last, each file atomically (runs.Save).
+// metrics, plot, and run.json last, each file atomically (rundir.Save).
 func (t *trainer) checkpoint() error {
-	return runs.Save(t.opt.Dir, t.info, runs.State{Weights: t.w, Optimizer: t.optimizer.State(), Best: t.best}, t.plot)
+	return rundir.Save(t.opt.Dir, t.info, rundir.State{Weights: t.w, Optimizer: t.optimizer.State(), Best: t.best}, t.plot)
 }
 
 // interrupt saves a checkpoint in the middle of epoch e and returns the
 // error that says where the run stopped.
-func (t *trainer) interrupt(e int) (*runs.Info, error) {
-	t.info.Status = runs.StatusInterrupted
+func (t *trainer) interrupt(e int) (*rundir.Info, error) {
+	t.info.Status = rundir.StatusInterrupted
 	if err := t.checkpoint(); err != nil {
 		return nil, err
 	}
@@ -120,16 +120,16 @@ func (t *trainer) interrupt(e int) (*runs.Info, error) {
 
 // fail records the error in run.json, leaving the last checkpoint's
 // weights in place.
-func (t *trainer) fail(err error) (*runs.Info, error) {
-	t.info.Status, t.info.Error = runs.StatusFailed, err.Error()
+func (t *trainer) fail(err error) (*rundir.Info, error) {
+	t.info.Status, t.info.Error = rundir.StatusFailed, err.Error()
 	// Keep the last good checkpoint: only run.json changes, and only its
 	// status, so the progress fields still describe the files beside it.
-	last, rerr := runs.ReadInfo(t.opt.Dir)
+	last, rerr := rundir.ReadInfo(t.opt.Dir)
 	if rerr == nil {
-		last.Status, last.Error = runs.StatusFailed, err.Error()
+		last.Status, last.Error = rundir.StatusFailed, err.Error()
 		t.info = last
 	}
-	if werr := runs.WriteInfo(t.opt.Dir, t.info); werr != nil {
+	if werr := rundir.WriteInfo(t.opt.Dir, t.info); werr != nil {
 		return nil, fmt.Errorf("train %s: %w (and recording it failed: %v)", t.m.Name, err, werr)
 	}
 	return t.info, fmt.Errorf("train %s: %w; the last checkpoint (epoch %d) is kept in %s", t.m.Name, err, t.info.Epoch, t.opt.Dir)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/reference"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -89,14 +89,14 @@ func TestTrainClassifier(t *testing.T) {
 		t.Errorf("validation accuracy %v, reference forward gives %v", last.ValAccuracy, want)
 	}
 
-	csv, err := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
+	csv, err := os.ReadFile(filepath.Join(dir, rundir.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(string(csv), "epoch,train_loss,val_loss,seconds,images_per_second,train_accuracy,val_accuracy\n") {
 		t.Errorf("metrics.csv header: %q", strings.SplitN(string(csv), "\n", 2)[0])
 	}
-	got, err := runs.ReadInfo(dir)
+	got, err := rundir.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/zoo-ml/zoo/optim"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -73,7 +73,7 @@ type Options struct {
 	// Resume continues the run in Dir; Model, Train and Val must be the
 	// run's (Resume checks the model name, the data digests and sizes).
 	Resume bool
-	// Args are recorded in run.json (see runs.Info.Args).
+	// Args are recorded in run.json (see rundir.Info.Args).
 	Args map[string]string
 	// OnStep, when not nil, is called after every training step (a
 	// progress bar, say).
@@ -82,7 +82,7 @@ type Options struct {
 	// its checkpoint, with the epoch's record and the run: info.Epochs ends
 	// with ep, and info.BestEpoch is the best epoch so far. The hooks are
 	// called from the goroutine of Run and must not change info.
-	OnEpoch func(ep runs.Epoch, info *runs.Info)
+	OnEpoch func(ep rundir.Epoch, info *rundir.Info)
 }
 
 // Run trains the model and keeps the run folder up to date: after every
@@ -94,7 +94,7 @@ type Options struct {
 // checkpoint. The same seed, data and options give bit-identical weights,
 // whether or not the run was interrupted and resumed; the hooks change
 // nothing of that.
-func Run(ctx context.Context, opt Options) (*runs.Info, error) {
+func Run(ctx context.Context, opt Options) (*rundir.Info, error) {
 	t, err := newTrainer(opt)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ type trainer struct {
 	w         zoo.Weights
 	params    [][]float32
 	optimizer optim.Optimizer
-	info      *runs.Info
+	info      *rundir.Info
 	train     *Data
 	val       *Data
 	nets      map[int]*Net // training graphs by batch size
@@ -238,7 +238,7 @@ func (t *trainer) eval(b int) (*Net, error) {
 	return n, nil
 }
 
-func (t *trainer) run(ctx context.Context) (*runs.Info, error) {
+func (t *trainer) run(ctx context.Context) (*rundir.Info, error) {
 	r, info := t.r, t.info
 	B := r.BatchSize
 	batches := (t.train.N + B - 1) / B
@@ -271,7 +271,7 @@ func (t *trainer) run(ctx context.Context) (*runs.Info, error) {
 		if err != nil {
 			return t.fail(err)
 		}
-		ep := runs.Epoch{Epoch: e, TrainLoss: info.PartialLoss / float64(info.PartialN), ValLoss: val, Seconds: secs, PerSecond: float64(seen) / secs}
+		ep := rundir.Epoch{Epoch: e, TrainLoss: info.PartialLoss / float64(info.PartialN), ValLoss: val, Seconds: secs, PerSecond: float64(seen) / secs}
 		if t.classes > 0 {
 			ep.TrainAccuracy, ep.ValAccuracy = float64(info.PartialCorrect)/float64(info.PartialN), valAcc
 		}
@@ -282,13 +282,13 @@ func (t *trainer) run(ctx context.Context) (*runs.Info, error) {
 			t.opt.OnEpoch(ep, info)
 		}
 		if stop {
-			info.Status = runs.StatusEarlyStopped
+			info.Status = rundir.StatusEarlyStopped
 			if err := t.restoreBest(); err != nil {
 				return t.fail(err)
 			}
 		}
 		if e == r.Epochs && !stop {
-			info.Status = runs.StatusFinished
+			info.Status = rundir.StatusFinished
 		}
 		if err := t.checkpoint(); err != nil {
 			return nil, err
@@ -386,7 +386,7 @@ func (t *trainer) validate() (loss, accuracy float64, err error) {
 }
 
 // earlyStop records the best epoch and reports whether patience ran out.
-func (t *trainer) earlyStop(ep runs.Epoch) bool {
+func (t *trainer) earlyStop(ep rundir.Epoch) bool {
 	info := t.info
 	if info.BestEpoch == 0 || ep.ValLoss < info.BestVal {
 		info.BestEpoch, info.BestVal, info.Bad = ep.Epoch, ep.ValLoss, 0

@@ -15,7 +15,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -53,7 +53,7 @@ func small(t *testing.T, name string, epochs int) *zoo.Model {
 
 func weights(t *testing.T, dir string) zoo.Weights {
 	t.Helper()
-	w, _, err := safetensors.ReadFile(filepath.Join(dir, runs.WeightsFile))
+	w, _, err := safetensors.ReadFile(filepath.Join(dir, rundir.WeightsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,18 +79,18 @@ func TestTrainRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Status != runs.StatusFinished || info.Epoch != 3 || len(info.Epochs) != 3 || info.Step != 3*4 {
+	if info.Status != rundir.StatusFinished || info.Epoch != 3 || len(info.Epochs) != 3 || info.Step != 3*4 {
 		t.Fatalf("info %+v", info)
 	}
 	if !(info.Epochs[2].TrainLoss < info.Epochs[0].TrainLoss && info.Epochs[2].ValLoss < info.Epochs[0].ValLoss) {
 		t.Errorf("loss did not fall: %+v", info.Epochs)
 	}
-	for _, f := range []string{runs.WeightsFile, runs.OptimizerFile, runs.RunFile, runs.MetricsFile, runs.PlotFile} {
+	for _, f := range []string{rundir.WeightsFile, rundir.OptimizerFile, rundir.RunFile, rundir.MetricsFile, rundir.PlotFile} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	csv, _ := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
+	csv, _ := os.ReadFile(filepath.Join(dir, rundir.MetricsFile))
 	if n := strings.Count(string(csv), "\n"); n != 4 {
 		t.Errorf("metrics.csv has %d lines:\n%s", n, csv)
 	}
@@ -124,11 +124,11 @@ func TestHooks(t *testing.T) {
 	tr, val := fixture(t)
 	root := t.TempDir()
 	var steps []Step
-	var epochs []runs.Epoch
+	var epochs []rundir.Epoch
 	var best []int
 	opt := Options{Model: small(t, "manifold-ae", 2), Train: tr, Val: val, Dir: filepath.Join(root, "hooked"),
 		OnStep: func(s Step) { steps = append(steps, s) },
-		OnEpoch: func(ep runs.Epoch, info *runs.Info) {
+		OnEpoch: func(ep rundir.Epoch, info *rundir.Info) {
 			if info.Epochs[len(info.Epochs)-1] != ep {
 				t.Errorf("epoch %d: info.Epochs ends with %+v", ep.Epoch, info.Epochs[len(info.Epochs)-1])
 			}
@@ -199,9 +199,9 @@ func TestResume(t *testing.T) {
 	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 2), Train: tr, Val: val, Dir: split}); err != nil {
 		t.Fatal(err)
 	}
-	info, _ := runs.ReadInfo(split)
+	info, _ := rundir.ReadInfo(split)
 	info.Recipe.Epochs = 4
-	info.Status = runs.StatusInterrupted
+	info.Status = rundir.StatusInterrupted
 	rewriteInfo(t, split, info)
 	if _, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: split, Resume: true}); err != nil {
 		t.Fatal(err)
@@ -219,8 +219,8 @@ func TestResume(t *testing.T) {
 		err.Error() != "interrupted at epoch 2, batch 2; checkpoint saved" {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	info, _ = runs.ReadInfo(cut)
-	if info.Status != runs.StatusInterrupted || info.Epoch != 1 || info.Batch != 2 {
+	info, _ = rundir.ReadInfo(cut)
+	if info.Status != rundir.StatusInterrupted || info.Epoch != 1 || info.Batch != 2 {
 		t.Fatalf("after the interrupt: status %s, epoch %d, batch %d", info.Status, info.Epoch, info.Batch)
 	}
 	final, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut, Resume: true})
@@ -228,7 +228,7 @@ func TestResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameWeights(t, weights(t, straight), weights(t, cut))
-	want, _ := runs.ReadInfo(straight)
+	want, _ := rundir.ReadInfo(straight)
 	for i, e := range final.Epochs {
 		if e.TrainLoss != want.Epochs[i].TrainLoss || e.ValLoss != want.Epochs[i].ValLoss {
 			t.Errorf("epoch %d: losses %v/%v, straight %v/%v", i+1, e.TrainLoss, e.ValLoss, want.Epochs[i].TrainLoss, want.Epochs[i].ValLoss)
@@ -244,9 +244,9 @@ func TestResume(t *testing.T) {
 	}
 }
 
-func rewriteInfo(t *testing.T, dir string, info *runs.Info) {
+func rewriteInfo(t *testing.T, dir string, info *rundir.Info) {
 	t.Helper()
-	if err := runs.WriteInfo(dir, info); err != nil {
+	if err := rundir.WriteInfo(dir, info); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -261,8 +261,8 @@ func TestNaN(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := weights(t, dir)
-	info, _ := runs.ReadInfo(dir)
-	info.Recipe.Epochs, info.Recipe.LR, info.Status = 3, 1e30, runs.StatusInterrupted
+	info, _ := rundir.ReadInfo(dir)
+	info.Recipe.Epochs, info.Recipe.LR, info.Status = 3, 1e30, rundir.StatusInterrupted
 	rewriteInfo(t, dir, info)
 	m.Recipe = info.Recipe
 	_, err := Run(context.Background(), Options{Model: m, Train: tr, Val: val, Dir: dir, Resume: true})
@@ -270,18 +270,18 @@ func TestNaN(t *testing.T) {
 		t.Fatalf("diverging run: %v", err)
 	}
 	sameWeights(t, good, weights(t, dir))
-	info, _ = runs.ReadInfo(dir)
-	if info.Status != runs.StatusFailed || info.Epoch != 1 || !strings.Contains(info.Error, "loss is") {
+	info, _ = rundir.ReadInfo(dir)
+	if info.Status != rundir.StatusFailed || info.Epoch != 1 || !strings.Contains(info.Error, "loss is") {
 		t.Errorf("run.json after the failure: %+v", info)
 	}
 }
 
 func TestEarlyStop(t *testing.T) {
-	tr := &trainer{r: zoo.Recipe{Patience: 2}, info: &runs.Info{}, w: zoo.Weights{"p": {Shape: []int{1}, Data: []float32{0}}}}
+	tr := &trainer{r: zoo.Recipe{Patience: 2}, info: &rundir.Info{}, w: zoo.Weights{"p": {Shape: []int{1}, Data: []float32{0}}}}
 	var stops []bool
 	for e, v := range []float64{5, 4, 4.5, 3, 3.5, 3.2, 1} {
 		tr.w["p"].Data[0] = float32(e + 1)
-		stops = append(stops, tr.earlyStop(runs.Epoch{Epoch: e + 1, ValLoss: v}))
+		stops = append(stops, tr.earlyStop(rundir.Epoch{Epoch: e + 1, ValLoss: v}))
 	}
 	if want := []bool{false, false, false, false, false, true, false}; !slices.Equal(stops, want) {
 		t.Errorf("stops %v, want %v", stops, want)
@@ -344,7 +344,7 @@ func TestNoise(t *testing.T) {
 // keep hard-links the file name of dir as its *.prev copy, as a
 // checkpoint does first.
 func keep(dir, name string) error {
-	prev := filepath.Join(dir, runs.PrevFile(name))
+	prev := filepath.Join(dir, rundir.PrevFile(name))
 	if err := os.Remove(prev); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
@@ -369,7 +369,7 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 	if _, err := Run(ctx, Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: cut}); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	for _, f := range []string{runs.PrevFile(runs.WeightsFile), runs.PrevFile(runs.OptimizerFile)} {
+	for _, f := range []string{rundir.PrevFile(rundir.WeightsFile), rundir.PrevFile(rundir.OptimizerFile)} {
 		if _, meta, err := safetensors.ReadFile(filepath.Join(cut, f)); err != nil || meta["step"] != "4" {
 			t.Fatalf("%s: step %q, %v; want the checkpoint of step 4", f, meta["step"], err)
 		}
@@ -381,7 +381,7 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 		if err := os.CopyFS(dir, os.DirFS(cut)); err != nil {
 			t.Fatal(err)
 		}
-		for i, name := range []string{runs.WeightsFile, runs.OptimizerFile} {
+		for i, name := range []string{rundir.WeightsFile, rundir.OptimizerFile} {
 			if err := keep(dir, name); err != nil {
 				t.Fatal(err)
 			}
@@ -416,14 +416,14 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 	if err := os.CopyFS(bad, os.DirFS(cut)); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{runs.WeightsFile, runs.PrevFile(runs.WeightsFile)} {
-		b, _ := os.ReadFile(filepath.Join(straight, runs.WeightsFile))
+	for _, f := range []string{rundir.WeightsFile, rundir.PrevFile(rundir.WeightsFile)} {
+		b, _ := os.ReadFile(filepath.Join(straight, rundir.WeightsFile))
 		if err := atomicfile.WriteFile(filepath.Join(bad, f), b, true); err != nil {
 			t.Fatal(err)
 		}
 	}
 	_, err := Run(context.Background(), Options{Model: small(t, "sparse-ae", 4), Train: tr, Val: val, Dir: bad, Resume: true})
-	if err == nil || !strings.Contains(err.Error(), "cut short") || !strings.Contains(err.Error(), runs.WeightsFile) {
+	if err == nil || !strings.Contains(err.Error(), "cut short") || !strings.Contains(err.Error(), rundir.WeightsFile) {
 		t.Errorf("no checkpoint at run.json's step: %v", err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 )
 
 // Series is one training run's values per epoch, as CurvesOf draws them.
@@ -72,9 +72,9 @@ func Curves(opt Options) (*Figure, error) {
 // a Series named by its folder and the folder's parent (model/run).
 func readRun(path string) (Series, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		path = filepath.Join(path, runs.MetricsFile)
+		path = filepath.Join(path, rundir.MetricsFile)
 	}
-	epochs, err := runs.ReadMetrics(path)
+	epochs, err := rundir.ReadMetrics(path)
 	if err != nil {
 		return Series{}, fmt.Errorf("curves: %w", err)
 	}

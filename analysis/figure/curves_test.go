@@ -128,7 +128,7 @@ func TestLogTicks(t *testing.T) {
 }
 
 // TestCurvesRuns: Curves reads run folders or their metrics.csv through
-// package runs and says which file is wrong.
+// package rundir and says which file is wrong.
 func TestCurvesRuns(t *testing.T) {
 	dir := t.TempDir()
 	write := func(run, text string) string {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/analysis/figure"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -111,7 +111,7 @@ func Build(ctx context.Context, in Inputs) (*Report, error) {
 		page.Section("card", "Model card").Pre = string(card)
 	}
 	if in.Run != "" {
-		info, err := runs.ReadInfo(in.Run)
+		info, err := rundir.ReadInfo(in.Run)
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +144,7 @@ func Build(ctx context.Context, in Inputs) (*Report, error) {
 }
 
 // trainingSection fills s with the epochs of the run in folder run.
-func trainingSection(s *Section, run string, info *runs.Info) {
+func trainingSection(s *Section, run string, info *rundir.Info) {
 	s.Text = append(s.Text, fmt.Sprintf("Run %s: %s on %s (%d images), validated on %s (%d images); status %s after %d epochs.",
 		run, info.Model, info.Train.Name, info.Train.N, info.Val.Name, info.Val.N, info.Status, info.Epoch))
 	cls := info.Recipe.Loss.Task() == zoo.Classify

@@ -17,7 +17,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/reference"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -96,13 +96,13 @@ func writeRun(t *testing.T) string {
 	if err := os.MkdirAll(run, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	epochs := []runs.Epoch{{Epoch: 1, TrainLoss: 0.2, ValLoss: 0.25, Seconds: 1.5, PerSecond: 300}, {Epoch: 2, TrainLoss: 0.1, ValLoss: 0.15, Seconds: 1.25, PerSecond: 320}}
-	info := &runs.Info{Model: "tiny-ae-2", Train: runs.Data{Name: "mnist-512", N: 448}, Val: runs.Data{Name: "mnist-512", N: 64},
-		Status: runs.StatusFinished, Epoch: 2, Epochs: epochs}
-	if err := runs.WriteInfo(run, info); err != nil {
+	epochs := []rundir.Epoch{{Epoch: 1, TrainLoss: 0.2, ValLoss: 0.25, Seconds: 1.5, PerSecond: 300}, {Epoch: 2, TrainLoss: 0.1, ValLoss: 0.15, Seconds: 1.25, PerSecond: 320}}
+	info := &rundir.Info{Model: "tiny-ae-2", Train: rundir.Data{Name: "mnist-512", N: 448}, Val: rundir.Data{Name: "mnist-512", N: 64},
+		Status: rundir.StatusFinished, Epoch: 2, Epochs: epochs}
+	if err := rundir.WriteInfo(run, info); err != nil {
 		t.Fatal(err)
 	}
-	if err := runs.WriteMetrics(run, epochs, false); err != nil {
+	if err := rundir.WriteMetrics(run, epochs, false); err != nil {
 		t.Fatal(err)
 	}
 	return run

@@ -8,7 +8,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -41,14 +41,14 @@ Example:
 			var w zoo.Weights
 			var source string
 			var err error
-			if a := c.Args().First(); runs.IsFolder(a) {
+			if a := c.Args().First(); rundir.IsFolder(a) {
 				if _, err := args(c, 1, 1); err != nil {
 					return err
 				}
 				if c.IsSet("weights") || c.IsSet("init") {
 					return usagef("%s is a run folder: its weights are exported; drop --weights and --init", a)
 				}
-				m, w, source, err = runs.Weights(a)
+				m, w, source, err = rundir.Weights(a)
 			} else if m, err = modelArg(c); err == nil {
 				w, source, err = loadWeights(c, m)
 			}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/safetensors"
 )
 
@@ -121,24 +121,24 @@ func TestKillInfer(t *testing.T) {
 func TestKillTrain(t *testing.T) {
 	out := t.TempDir()
 	runDir := filepath.Join(out, "deep-ae", "k")
-	weights := filepath.Join(runDir, runs.WeightsFile)
+	weights := filepath.Join(runDir, rundir.WeightsFile)
 	// deep-ae: 11 MB of weights and 22 MB of optimizer state per checkpoint.
 	killWhen(t, func() bool {
 		if _, err := os.Stat(weights); err != nil {
 			return false // the first checkpoint is not written yet
 		}
-		return writingTemp(runDir, runs.WeightsFile)
+		return writingTemp(runDir, rundir.WeightsFile)
 	}, "train", "deep-ae", "--data", "../../fixtures/mnist-512/t10k-images-idx3-ubyte.gz", "--val-split", "32",
 		"--limit", "96", "--batch", "32", "--epochs", "3", "--out", out, "--name", "k", "-q")
 
-	info, err := runs.ReadInfo(runDir)
+	info, err := rundir.ReadInfo(runDir)
 	if err != nil {
 		t.Fatalf("run.json after the kill: %v", err)
 	}
-	if info.Status != runs.StatusRunning || info.Epoch < 1 {
+	if info.Status != rundir.StatusRunning || info.Epoch < 1 {
 		t.Fatalf("run.json after the kill: status %q, epoch %d", info.Status, info.Epoch)
 	}
-	for _, f := range []string{runs.WeightsFile, runs.OptimizerFile} {
+	for _, f := range []string{rundir.WeightsFile, rundir.OptimizerFile} {
 		if _, meta, err := safetensors.ReadFile(filepath.Join(runDir, f)); err != nil {
 			t.Fatalf("%s after the kill: %v", f, err)
 		} else if meta["epoch"] != strconv.Itoa(info.Epoch) {
@@ -149,7 +149,7 @@ func TestKillTrain(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("resume after the kill: %+v", r)
 	}
-	if info, err = runs.ReadInfo(runDir); err != nil || info.Status != runs.StatusFinished || info.Epoch != 3 {
+	if info, err = rundir.ReadInfo(runDir); err != nil || info.Status != rundir.StatusFinished || info.Epoch != 3 {
 		t.Fatalf("after resume: %+v, %v", info, err)
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/train"
 )
 
@@ -43,7 +43,7 @@ func (p *trainProgress) step(s train.Step) {
 	p.bar.Set(s.Batch)
 }
 
-func (p *trainProgress) epoch(ep runs.Epoch, info *runs.Info) {
+func (p *trainProgress) epoch(ep rundir.Epoch, info *rundir.Info) {
 	if p.bar != nil {
 		p.bar.Clear()
 		p.bar.Reset()

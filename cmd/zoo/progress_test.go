@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -16,14 +16,14 @@ import (
 func TestTrainProgress(t *testing.T) {
 	var out strings.Builder
 	p := newTrainProgress(&out, false, "cnn")
-	info := &runs.Info{Recipe: zoo.Recipe{Epochs: 3}}
+	info := &rundir.Info{Recipe: zoo.Recipe{Epochs: 3}}
 	p.step(train.Step{Epoch: 1, Epochs: 3, Batch: 1, Batches: 4, Loss: 0.5, PerSecond: 100})
 	for _, tc := range []struct {
-		ep   runs.Epoch
+		ep   rundir.Epoch
 		best int
 	}{
-		{runs.Epoch{Epoch: 1, TrainLoss: 0.5, ValLoss: 0.25, Seconds: 1.25, PerSecond: 1234.4}, 1},
-		{runs.Epoch{Epoch: 2, TrainLoss: 0.4, ValLoss: 0.3, Seconds: 1, PerSecond: 1000, TrainAccuracy: 0.9, ValAccuracy: 0.85125}, 1},
+		{rundir.Epoch{Epoch: 1, TrainLoss: 0.5, ValLoss: 0.25, Seconds: 1.25, PerSecond: 1234.4}, 1},
+		{rundir.Epoch{Epoch: 2, TrainLoss: 0.4, ValLoss: 0.3, Seconds: 1, PerSecond: 1000, TrainAccuracy: 0.9, ValAccuracy: 0.85125}, 1},
 	} {
 		info.BestEpoch = tc.best
 		p.epoch(tc.ep, info)

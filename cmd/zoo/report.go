@@ -16,7 +16,7 @@ import (
 	"github.com/zoo-ml/zoo/analysis/report"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -107,9 +107,9 @@ func runReport(c *cli.Context) error {
 // an export folder comes with run, its --run.
 func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err error) {
 	cleanup = func() {}
-	if !runs.IsFolder(arg) {
+	if !rundir.IsFolder(arg) {
 		if fi, err := os.Stat(filepath.Join(arg, zoo.ModelFile)); err != nil || fi.IsDir() {
-			return "", "", cleanup, fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", arg, runs.RunFile, zoo.ModelFile)
+			return "", "", cleanup, fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", arg, rundir.RunFile, zoo.ModelFile)
 		}
 		return arg, run, cleanup, nil
 	}
@@ -216,7 +216,7 @@ func reportFigures(c *cli.Context, modelDir string, ev *report.Evaluation, opt i
 // exportRun exports the weights of a run folder under dir and returns the
 // export folder.
 func exportRun(run, dir string) (string, error) {
-	m, w, source, err := runs.Weights(run)
+	m, w, source, err := rundir.Weights(run)
 	if err != nil {
 		return "", err
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 )
 
 // TestResumeOtherModel resumes run folders whose files belong to another
@@ -33,7 +33,7 @@ func TestResumeOtherModel(t *testing.T) {
 		if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(filepath.Join(dst, runs.RunFile))
+		b, err := os.ReadFile(filepath.Join(dst, rundir.RunFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,12 +41,12 @@ func TestResumeOtherModel(t *testing.T) {
 		if err := json.Unmarshal(b, &info); err != nil {
 			t.Fatal(err)
 		}
-		info["status"] = runs.StatusRunning // as if it had been stopped
+		info["status"] = rundir.StatusRunning // as if it had been stopped
 		f(info)
 		if b, err = json.Marshal(info); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dst, runs.RunFile), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dst, rundir.RunFile), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return dst
@@ -63,9 +63,9 @@ func TestResumeOtherModel(t *testing.T) {
 
 	tampered := edit(shallow, func(info map[string]any) { info["model"] = "denoise-ae" })
 	otherWeights := edit(shallow, func(map[string]any) {})
-	copyFile(filepath.Join(otherWeights, runs.WeightsFile), filepath.Join(relu, runs.WeightsFile))
+	copyFile(filepath.Join(otherWeights, rundir.WeightsFile), filepath.Join(relu, rundir.WeightsFile))
 	otherOptimizer := edit(shallow, func(map[string]any) {})
-	copyFile(filepath.Join(otherOptimizer, runs.OptimizerFile), filepath.Join(relu, runs.OptimizerFile))
+	copyFile(filepath.Join(otherOptimizer, rundir.OptimizerFile), filepath.Join(relu, rundir.OptimizerFile))
 	cutShort := edit(shallow, func(info map[string]any) { info["step"] = 7 })
 	unknown := edit(shallow, func(info map[string]any) { info["model"] = "no-such-model" })
 
@@ -75,11 +75,11 @@ func TestResumeOtherModel(t *testing.T) {
 		want string
 	}{
 		{"run.json names a look-alike model", []string{"--resume", tampered},
-			filepath.Join(tampered, runs.WeightsFile) + ` holds weights of model "shallow-ae-256", but the run (run.json) trains denoise-ae`},
+			filepath.Join(tampered, rundir.WeightsFile) + ` holds weights of model "shallow-ae-256", but the run (run.json) trains denoise-ae`},
 		{"weights of another model", []string{"--resume", otherWeights},
-			filepath.Join(otherWeights, runs.WeightsFile) + ` holds weights of model "relu-ae-30", but the run (run.json) trains shallow-ae-256`},
+			filepath.Join(otherWeights, rundir.WeightsFile) + ` holds weights of model "relu-ae-30", but the run (run.json) trains shallow-ae-256`},
 		{"optimizer state of another model", []string{"--resume", otherOptimizer},
-			runs.OptimizerFile + ` holds the optimizer state of model "relu-ae-30", but the run (run.json) trains shallow-ae-256`},
+			rundir.OptimizerFile + ` holds the optimizer state of model "relu-ae-30", but the run (run.json) trains shallow-ae-256`},
 		{"weights of another step", []string{"--resume", cutShort}, "the checkpoint was cut short"},
 		{"unknown model", []string{"--resume", unknown}, "no-such-model"},
 		{"another model on the command line", []string{"relu-ae-30", "--resume", shallow}, "continues shallow-ae-256; give no other model"},

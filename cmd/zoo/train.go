@@ -14,7 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/zoo-ml/zoo/dataset"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -108,7 +108,7 @@ func runTrain(c *cli.Context) error {
 }
 
 func resumeTrain(c *cli.Context, dir string, a []string) error {
-	info, err := runs.ReadInfo(dir)
+	info, err := rundir.ReadInfo(dir)
 	if err != nil {
 		return err
 	}

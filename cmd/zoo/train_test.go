@@ -14,7 +14,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/reference"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
@@ -33,7 +33,7 @@ func TestTrainExportInfer(t *testing.T) {
 		t.Fatalf("train: %+v", r)
 	}
 	runDir := filepath.Join(dir, "manifold-ae", "r")
-	info, err := runs.ReadInfo(runDir)
+	info, err := rundir.ReadInfo(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestTrainExportInfer(t *testing.T) {
 	}
 
 	m, _ := zoo.Lookup("manifold-ae")
-	w, _, err := safetensors.ReadFile(filepath.Join(runDir, runs.WeightsFile))
+	w, _, err := safetensors.ReadFile(filepath.Join(runDir, rundir.WeightsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestTrainInterrupt(t *testing.T) {
 	// wait until the first epoch's checkpoint exists, then interrupt
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if info, err := runs.ReadInfo(runDir); err == nil && info.Epoch >= 1 {
+		if info, err := rundir.ReadInfo(runDir); err == nil && info.Epoch >= 1 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -126,11 +126,11 @@ func TestTrainInterrupt(t *testing.T) {
 	if !strings.Contains(stderr.String(), "interrupted at epoch") || !strings.Contains(stderr.String(), "--resume "+runDir) {
 		t.Errorf("stderr %q does not say how to resume", stderr.String())
 	}
-	info, err := runs.ReadInfo(runDir)
-	if err != nil || info.Status != runs.StatusInterrupted {
+	info, err := rundir.ReadInfo(runDir)
+	if err != nil || info.Status != rundir.StatusInterrupted {
 		t.Fatalf("run.json: %+v, %v", info, err)
 	}
-	if _, _, err := safetensors.ReadFile(filepath.Join(runDir, runs.WeightsFile)); err != nil {
+	if _, _, err := safetensors.ReadFile(filepath.Join(runDir, rundir.WeightsFile)); err != nil {
 		t.Fatal(err)
 	}
 	ents, _ := os.ReadDir(runDir)
@@ -144,12 +144,12 @@ func TestTrainInterrupt(t *testing.T) {
 		t.Errorf("resume with --epochs: %+v", r)
 	}
 	// shorten the run so that the resumed run ends quickly
-	b, _ := os.ReadFile(filepath.Join(runDir, runs.RunFile))
+	b, _ := os.ReadFile(filepath.Join(runDir, rundir.RunFile))
 	var raw map[string]any
 	json.Unmarshal(b, &raw)
 	raw["recipe"].(map[string]any)["epochs"] = info.Epoch + 1
 	b, _ = json.Marshal(raw)
-	os.WriteFile(filepath.Join(runDir, runs.RunFile), b, 0o644)
+	os.WriteFile(filepath.Join(runDir, rundir.RunFile), b, 0o644)
 	r := run(t, nil, "train", "--resume", runDir, "--quiet")
 	if r.code != 0 || !strings.Contains(r.stdout, "finished") {
 		t.Errorf("resume: %+v", r)

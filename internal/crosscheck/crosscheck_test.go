@@ -15,7 +15,7 @@ import (
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/reference"
-	"github.com/zoo-ml/zoo/runs"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
@@ -193,7 +193,7 @@ func TestTrainedBatchNorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, _, err := safetensors.ReadFile(filepath.Join(dir, runs.WeightsFile))
+	w, _, err := safetensors.ReadFile(filepath.Join(dir, rundir.WeightsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

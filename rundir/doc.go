@@ -1,4 +1,4 @@
-// Package runs reads and writes the run folders of zoo train: the run.json
+// Package rundir reads and writes the run folders of zoo train: the run.json
 // that describes a run ([Info]), its metrics.csv ([WriteMetrics],
 // [ReadMetrics]), its checkpoints ([Save], [Load]) and the weights it
 // trained, with where they came from ([Weights]).
@@ -57,4 +57,4 @@
 // the next Save keeps its files as the previous ones. A kill during step 1
 // leaves some *.prev copies older still, which does no harm: the files
 // themselves are then run.json's.
-package runs
+package rundir
