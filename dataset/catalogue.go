@@ -219,7 +219,7 @@ func Catalogue() []Dataset {
 			}),
 		},
 		{
-			Name:        "cifar-10",
+			Name:        CIFARName,
 			Description: "CIFAR-10 tiny colour images in 10 classes, 3x32x32 RGB, 50,000 train and 10,000 test images",
 			License:     "no licence stated; cite Krizhevsky, Learning Multiple Layers of Features from Tiny Images, 2009",
 			Homepage:    "https://www.cs.toronto.edu/~kriz/cifar.html",

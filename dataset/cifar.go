@@ -25,6 +25,10 @@ import (
 var CIFARClasses = []string{"airplane", "automobile", "bird", "cat", "deer",
 	"dog", "frog", "horse", "ship", "truck"}
 
+// CIFARName is the catalogue name of CIFAR-10, the data set of every
+// CIFAR-10 file (see HoldsLabels).
+const CIFARName = "cifar-10"
+
 // The CIFAR-10 binary layout: each record is one label byte followed by the
 // 32x32 image as three planes (red, green, blue) of 1024 bytes in row-major
 // order.

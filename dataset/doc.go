@@ -36,6 +36,16 @@
 // with HTTP range requests and renames a file into place only once its
 // digest matches.
 //
+// A data string, as a command line gives it, is resolved by [Resolve]: a
+// path names a file (IDX, or CIFAR-10 data), anything else a data set of
+// the catalogue with an optional ":train" or ":test". The [Ref] it returns
+// opens the images ([Ref.Open], or [Ref.OpenOrMini], for which the
+// embedded mnist-mini set stands in for a data set not on the search
+// path), knows where their labels are ([Ref.OpenLabels]) and reads them
+// whole into [Images], the one in-memory form of a set of images with
+// their labels. What is not found is told to a [Notice] callback; how to
+// fetch it is the caller's to say ([NotFoundError] carries no advice).
+//
 // A file that is not what its name says is described for what it is in
 // the errors of [OpenIDX], [OpenFile] and [Verify]: an HTML error page
 // saved as .gz, data compressed twice or with another compressor, an

@@ -85,17 +85,28 @@ func OpenOrMini(name, role string) (*Reader, Source, error) {
 	if err == nil || !errors.Is(err, ErrNotFound) {
 		return r, src, err
 	}
-	d, lerr := Lookup(MiniName)
-	if lerr != nil {
-		return nil, Source{}, lerr
-	}
-	if want, _ := Lookup(name); !slices.Equal(want.Shape, d.Shape) {
-		return nil, Source{}, fmt.Errorf("%w (the embedded %s set has %v images, %s has %v)",
-			err, MiniName, d.Shape, name, want.Shape)
-	}
-	f, ferr := d.File(role)
-	if ferr != nil {
-		return nil, Source{}, fmt.Errorf("%w (the embedded %s set has no %s)", err, MiniName, role)
+	f, err := miniFor(name, role, err)
+	if err != nil {
+		return nil, Source{}, err
 	}
 	return openMini(f)
+}
+
+// miniFor returns the file of mnist-mini that stands in for the file of the
+// given role of the data set called name, not found with the error
+// notFound; or notFound, saying why mnist-mini cannot stand in.
+func miniFor(name, role string, notFound error) (File, error) {
+	d, err := Lookup(MiniName)
+	if err != nil {
+		return File{}, err
+	}
+	if want, _ := Lookup(name); !slices.Equal(want.Shape, d.Shape) {
+		return File{}, fmt.Errorf("%w (the embedded %s set has %v images, %s has %v)",
+			notFound, MiniName, d.Shape, name, want.Shape)
+	}
+	f, err := d.File(role)
+	if err != nil {
+		return File{}, fmt.Errorf("%w (the embedded %s set has no %s)", notFound, MiniName, role)
+	}
+	return f, nil
 }

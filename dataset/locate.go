@@ -14,8 +14,28 @@ import (
 )
 
 // ErrNotFound is returned, wrapped, by Locate when no directory of the search
-// path holds the file.
+// path holds the file (see NotFoundError).
 var ErrNotFound = errors.New("not found")
+
+// A NotFoundError is the error of Locate, and so of Open, for a data set
+// file that no directory of the search path holds. It wraps ErrNotFound.
+// It says where it looked; how to get the file (such as a command that
+// downloads it) is for the caller to add.
+type NotFoundError struct {
+	// Set is the data set, Role the role of the file and File its
+	// canonical name.
+	Set, Role, File string
+	// Searched lists the directories looked in, in order.
+	Searched []string
+}
+
+// Error names the data set, the file and the directories searched.
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("dataset %s: %s (%s) %v in %s", e.Set, e.Role, e.File, ErrNotFound, strings.Join(e.Searched, ", "))
+}
+
+// Unwrap returns ErrNotFound.
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
 
 // ErrNoChecksum is returned, wrapped, by Verify when the catalogue records
 // no digest for the file.
@@ -78,8 +98,8 @@ func candidates(name string) []string {
 // as one archive, such as cifar-10, every role locates the archive, the same
 // uncompressed (".tar") or the folder it unpacks to (cifar-10-batches-bin),
 // and these distinctive names are also accepted directly in <dir>; open the
-// result with Open or OpenCIFAR. The error for a missing file wraps
-// ErrNotFound, lists the places searched and suggests "zoo data fetch NAME".
+// result with Open or OpenCIFAR. The error for a missing file is a
+// *NotFoundError, which lists the places searched.
 func Locate(name, role string) (string, error) {
 	d, err := Lookup(name)
 	if err != nil {
@@ -114,8 +134,7 @@ func Locate(name, role string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("dataset %s: %s (%s) %w in %s; run `zoo data fetch %s`",
-		name, role, f.Name, ErrNotFound, strings.Join(searched, ", "), name)
+	return "", &NotFoundError{Set: name, Role: role, File: f.Name, Searched: searched}
 }
 
 // Verify checks the file at path against the digests recorded in f: it

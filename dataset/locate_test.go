@@ -90,11 +90,17 @@ func TestLocateErrors(t *testing.T) {
 		filepath.Join(zooData, "kmnist"),
 		filepath.Join(cache, "kmnist"),
 		"/usr/share/datasets/kmnist",
-		"zoo data fetch kmnist",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Locate error %q lacks %q", err, want)
 		}
+	}
+	// How to fetch the file is the caller's to say (cmd/zoo adds "run
+	// `zoo data fetch kmnist`"); the error says what and where.
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || nf.Set != "kmnist" || nf.Role != TestImages || nf.File != "t10k-images-idx3-ubyte.gz" ||
+		len(nf.Searched) != 3 || strings.Contains(err.Error(), "fetch") {
+		t.Errorf("Locate error %#v", err)
 	}
 	for _, tt := range []struct{ name, role, want string }{
 		{"nope", TestImages, "unknown dataset"},

@@ -4,6 +4,17 @@
 // writing predicted classes (IDX u8, NumPy or CSV) and probabilities and,
 // given true labels, accuracy and confusion matrices (see package analysis).
 //
+// A model is an export folder or one .onnx file: ModelFile picks the file
+// of a folder for a task, OpenFolder opens all its parts, and
+// Session.InferTask is the one rule for what a model without zoo metadata
+// does. Session.Stream runs a data file through a session; Session.RunAll
+// runs a slice in memory. Above them, Job is one run of zoo infer (claim
+// the outputs, open the model and the data, shard, stream, commit),
+// Evaluate measures a model on labelled data (zoo eval), and ComparePCA
+// sets an autoencoder against PCA (zoo compare pca). Data strings are
+// resolved by dataset.Resolve; what is not found reaches the caller as a
+// dataset.Notice, for it to say in its own words.
+//
 // The onnxruntime shared library is found through ZOO_ORT_LIB, then zoo's
 // cache folder (where setup.sh puts it), then the system's library folders.
 // onnxruntime keeps one environment per process; Init creates it once.

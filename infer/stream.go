@@ -111,7 +111,14 @@ type Report struct {
 	// Labels names the file of true labels; with it come the accuracy, the
 	// log loss (mean negative natural log of the probability of the true
 	// class) and the per-class metrics with the confusion matrix.
-	Labels         string            `json:"labels,omitempty"`
+	Labels string `json:"labels,omitempty"`
+	Scores
+}
+
+// Scores are how a classifier's predictions score against the true labels:
+// the accuracy, the log loss (mean negative natural log of the probability
+// of the true class) and the per-class metrics with the confusion matrix.
+type Scores struct {
 	Accuracy       *float64          `json:"accuracy,omitempty"`
 	LogLoss        *float64          `json:"log_loss,omitempty"`
 	Classification *analysis.Summary `json:"classification,omitempty"`

@@ -35,26 +35,7 @@ Example:
    zoo data list`,
 				Action: dataList,
 			},
-			{
-				Name:      "fetch",
-				Usage:     "download data sets, verifying their SHA-256",
-				ArgsUsage: "NAME...",
-				Description: `Each file is downloaded into DIR/NAME/.FILE.part, checked against the catalogue's size and
-SHA-256, and only then renamed into place; data that fails the check is deleted and the error names
-the URL that served it. A dropped connection is resumed with an HTTP range request (or restarted when
-the server does not support ranges); the bytes of a failed download are kept, and running the command
-again resumes them. Files already present and valid are kept.
-
-Example:
-   zoo data fetch mnist fashion-mnist
-   zoo data fetch --dir ./data kmnist`,
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "dir", Usage: "download into `DIR`/NAME instead of the cache folder"},
-					&cli.BoolFlag{Name: "force", Usage: "download again even when valid files are present"},
-					&cli.StringSliceFlag{Name: "mirror", Usage: "download from base `URL` instead of the catalogue's (repeatable)"},
-				},
-				Action: dataFetch,
-			},
+			dataFetchCommand(),
 			{
 				Name:      "verify",
 				Usage:     "check the SHA-256 of data set files found on the search path",
@@ -72,15 +53,40 @@ Example:
 				Usage: "print the data search path",
 				Description: `Example:
    ZOO_DATA=/srv/data zoo data path`,
-				Action: func(c *cli.Context) error {
-					for _, d := range dataset.SearchPath() {
-						fmt.Println(d)
-					}
-					return nil
-				},
+				Action: dataPath,
 			},
 		},
 	}
+}
+
+func dataFetchCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "fetch",
+		Usage:     "download data sets, verifying their SHA-256",
+		ArgsUsage: "NAME...",
+		Description: `Each file is downloaded into DIR/NAME/.FILE.part, checked against the catalogue's size and
+SHA-256, and only then renamed into place; data that fails the check is deleted and the error names
+the URL that served it. A dropped connection is resumed with an HTTP range request (or restarted when
+the server does not support ranges); the bytes of a failed download are kept, and running the command
+again resumes them. Files already present and valid are kept.
+
+Example:
+   zoo data fetch mnist fashion-mnist
+   zoo data fetch --dir ./data kmnist`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dir", Usage: "download into `DIR`/NAME instead of the cache folder"},
+			&cli.BoolFlag{Name: "force", Usage: "download again even when valid files are present"},
+			&cli.StringSliceFlag{Name: "mirror", Usage: "download from base `URL` instead of the catalogue's (repeatable)"},
+		},
+		Action: dataFetch,
+	}
+}
+
+func dataPath(c *cli.Context) error {
+	for _, d := range dataset.SearchPath() {
+		fmt.Println(d)
+	}
+	return nil
 }
 
 func dataList(c *cli.Context) error {
@@ -204,4 +210,16 @@ func dataVerify(c *cli.Context) error {
 		fmt.Println("no data set found on the search path; run zoo data fetch NAME")
 	}
 	return nil
+}
+
+// dataNotice says, for zoo infer, eval and figure, that a data set is not
+// on the search path: that mnist-mini stands in for its images, or that
+// there are no labels.
+func dataNotice(n dataset.Notice) {
+	if n.N > 0 {
+		fmt.Fprintf(os.Stderr, "zoo: %s not found on the search path (zoo data fetch %s); using the embedded %s set (%d MNIST test images)\n",
+			n.Set, n.Set, dataset.MiniName, n.N)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "zoo: no %s file of %s found; no accuracy without labels (--labels FILE)\n", n.Role, n.Set)
 }

@@ -11,11 +11,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"text/tabwriter"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
@@ -59,28 +57,8 @@ Example:
 
 // evalResult is what zoo eval measures, and what --out writes to eval.json.
 type evalResult struct {
-	Model struct {
-		Name     string   `json:"name,omitempty"`
-		File     string   `json:"file"`
-		Task     zoo.Task `json:"task"`
-		Provider string   `json:"provider"`
-	} `json:"model"`
-	Data    string  `json:"data"`
-	Labels  string  `json:"labels,omitempty"`
-	Images  int     `json:"images"`
-	Seconds float64 `json:"seconds"`
-	// Classifiers.
-	Accuracy       *float64          `json:"accuracy,omitempty"`
-	LogLoss        *float64          `json:"log_loss,omitempty"`
-	Classification *analysis.Summary `json:"classification,omitempty"`
-	// Autoencoders.
-	Reconstruction *analysis.ReconstructionEval `json:"reconstruction,omitempty"`
-	Files          map[string]string            `json:"files,omitempty"`
-
-	confusion  *analysis.Confusion
-	classNames []string
-	data       *figure.Data // autoencoders: the images and labels
-	recon      []float32    // autoencoders: the reconstructions
+	*infer.Evaluation
+	data *figure.Data // autoencoders: the images and labels
 }
 
 // evalOptions are the inputs of evaluate.
@@ -91,12 +69,15 @@ type evalOptions struct {
 	dev                 infer.Device
 }
 
+// evalFiles are the files zoo eval may write to --out.
+var evalFiles = []string{"eval.json", "confusion.txt", "confusion.png", "worst.png"}
+
 func runEval(c *cli.Context) error {
 	a, err := args(c, 2, 2)
 	if err != nil {
 		return err
 	}
-	o := evalOptions{model: modelFileOf(a[0]), data: a[1], labels: c.String("labels"), worst: c.Int("worst"),
+	o := evalOptions{model: infer.ModelFile(a[0], ""), data: a[1], labels: c.String("labels"), worst: c.Int("worst"),
 		batch: c.Int("batch"), threads: c.Int("threads")}
 	if o.dev, err = infer.ParseDevice(c.String("device")); err != nil {
 		return usageError{err}
@@ -107,202 +88,100 @@ func runEval(c *cli.Context) error {
 	if o.worst < 0 || o.worst > maxShown {
 		return usagef("--worst %d: want 0 to %d", o.worst, maxShown)
 	}
-
-	// Claim the output names first, so that an existing file stops the
+	// Check the output names first, so that an existing file stops the
 	// run before any work. Which figures are written depends on the task.
-	files := map[string]*atomicfile.File{}
-	defer func() {
-		for _, f := range files {
-			f.Abort()
-		}
-	}()
-	dir := c.String("out")
+	dir, force := c.String("out"), c.Bool("force")
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
-		for _, name := range []string{"eval.json", "confusion.txt", "confusion.png", "worst.png"} {
+		for _, name := range evalFiles {
 			p := filepath.Join(dir, name)
-			if _, err := os.Stat(p); err == nil && !c.Bool("force") {
+			if _, err := os.Stat(p); err == nil && !force {
 				return fmt.Errorf("%s already exists (use --force to replace it)", p)
 			}
 		}
 	}
-
 	res, err := evaluate(c.Context, o)
 	if err != nil {
 		return err
 	}
 	if dir != "" {
-		out := map[string][]byte{}
-		if res.confusion != nil {
-			var txt bytes.Buffer
-			if err := res.confusion.WriteMatrix(&txt, res.classNames); err != nil {
-				return err
-			}
-			out["confusion.txt"] = txt.Bytes()
-		}
-		for name, fig := range res.figures(o) {
-			var b bytes.Buffer
-			if err := fig.EncodePNG(&b); err != nil {
-				return err
-			}
-			out[name+".png"] = b.Bytes()
-		}
-		res.Files = map[string]string{"json": filepath.Join(dir, "eval.json")}
-		for name := range out {
-			res.Files[name] = filepath.Join(dir, name)
-		}
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
+		if err := res.writeFiles(dir, force); err != nil {
 			return err
-		}
-		out["eval.json"] = append(b, '\n')
-		for name, data := range out {
-			f, err := atomicfile.Create(filepath.Join(dir, name), c.Bool("force"))
-			if err != nil {
-				return err
-			}
-			files[name] = f
-			if _, err := f.Write(data); err != nil {
-				return fmt.Errorf("write %s: %w", f.Path(), err)
-			}
-		}
-		for name, f := range files {
-			if err := f.Commit(); err != nil {
-				return err
-			}
-			delete(files, name)
 		}
 	}
 	printEval(os.Stdout, res)
 	return nil
 }
 
-// modelFileOf returns model.onnx of an export folder, or path itself.
-func modelFileOf(path string) string {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return filepath.Join(path, zoo.ModelFile)
-	}
-	return path
-}
-
-// evaluate runs the model over the data and measures it.
-func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
-	sess, err := infer.Open(o.model, infer.Options{Device: o.dev, Threads: o.threads, Warn: os.Stderr})
-	if err != nil {
-		return nil, err
-	}
-	defer sess.Close()
-	task := sess.Task()
-	if task == "" {
-		task = zoo.Reconstruct
-		if sess.InputLen() != sess.OutputLen() {
-			task = zoo.Classify
+// writeFiles writes eval.json and the figures of res to dir, each to a
+// temporary name renamed when all are written.
+func (res *evalResult) writeFiles(dir string, force bool) error {
+	out := map[string][]byte{}
+	if res.Confusion != nil {
+		var txt bytes.Buffer
+		if err := res.Confusion.WriteMatrix(&txt, res.ClassNames); err != nil {
+			return err
 		}
+		out["confusion.txt"] = txt.Bytes()
 	}
-	if task != zoo.Reconstruct && task != zoo.Classify {
-		return nil, fmt.Errorf("%s performs %s: zoo eval takes a whole model (model.onnx), a classifier or an autoencoder", o.model, task)
-	}
-	if err := sess.CheckTask(task); err != nil {
-		return nil, err
-	}
-	r, named, err := openData(o.data, task)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	labels, err := openLabels(o.labels, named)
-	if err != nil {
-		return nil, err
-	}
-	if labels != nil {
-		defer labels.Close()
-	}
-	res := &evalResult{Data: r.Name(), Images: r.Remaining()}
-	res.Model.Name, res.Model.File, res.Model.Task, res.Model.Provider = sess.ModelName(), o.model, task, sess.Provider()
-	if labels != nil {
-		res.Labels = labels.Name()
-	}
-	start := time.Now()
-	if task == zoo.Classify {
-		if labels == nil {
-			return nil, usagef("eval of the classifier %s needs the true labels of %s: --labels FILE", o.model, r.Name())
+	for name, fig := range res.figures(evalOptions{}) {
+		var b bytes.Buffer
+		if err := fig.EncodePNG(&b); err != nil {
+			return err
 		}
-		res.classNames = classNames(sess, named)
-		rep, err := sess.Stream(ctx, r, infer.StreamOptions{Task: task, Batch: o.batch, Labels: labels, ClassNames: res.classNames})
+		out[name+".png"] = b.Bytes()
+	}
+	res.Files = map[string]string{"json": filepath.Join(dir, "eval.json")}
+	for name := range out {
+		res.Files[name] = filepath.Join(dir, name)
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	out["eval.json"] = append(b, '\n')
+	var files []*atomicfile.File
+	defer func() { abortAll(files) }()
+	for name, data := range out {
+		f, err := atomicfile.Create(filepath.Join(dir, name), force)
 		if err != nil {
-			return nil, interrupted(err)
+			return err
 		}
-		res.Images, res.Accuracy, res.LogLoss, res.Classification, res.confusion = rep.Images, rep.Accuracy, rep.LogLoss, rep.Classification, rep.Confusion
-		res.Seconds = time.Since(start).Seconds()
-		return res, nil
-	}
-
-	h := r.Header()
-	if h.ItemLen() != sess.InputLen() {
-		return nil, fmt.Errorf("%s: images of %v (%d values) for %s, which takes %v", r.Name(), h.Dims[1:], h.ItemLen(), o.model, sess.InputShape())
-	}
-	d := &figure.Data{Name: filepath.Base(r.Name()), Shape: h.Dims[1:], N: r.Remaining()}
-	if d.X, err = readAll(r); err != nil {
-		return nil, err
-	}
-	if labels != nil {
-		if d.Labels, err = readAllLabels(labels, d.N); err != nil {
-			return nil, err
-		}
-		if named != nil {
-			if ds, err := dataset.Lookup(named.name); err == nil {
-				d.ClassNames = ds.Classes
-			}
+		files = append(files, f)
+		if _, err := f.Write(data); err != nil {
+			return fmt.Errorf("write %s: %w", f.Path(), err)
 		}
 	}
-	if res.recon, err = reconstructAE(ctx, sess, d.X, d.N, o.batch); err != nil {
-		return nil, interrupted(err)
+	for _, f := range files {
+		if err := f.Commit(); err != nil {
+			return err
+		}
 	}
-	res.Seconds = time.Since(start).Seconds()
-	if res.Reconstruction, err = analysis.EvalReconstruction(d.X, res.recon, h.ItemLen(), d.Labels, o.worst); err != nil {
+	return nil
+}
+
+// evaluate runs the model over the data and measures it (see
+// infer.Evaluate).
+func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
+	ev, err := infer.Evaluate(ctx, infer.EvalOptions{Model: o.model, Data: o.data, Labels: o.labels, Worst: o.worst,
+		Batch: o.batch, Session: infer.Options{Device: o.dev, Threads: o.threads, Warn: os.Stderr}, Notice: dataNotice})
+	var ee *infer.EvalError
+	var se *dataset.SplitError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return nil, errors.New("interrupted; no output was written")
+	case errors.As(err, &ee) && ee.Task == zoo.Classify:
+		return nil, usagef("eval of the classifier %s needs the true labels of %s: --labels FILE", ee.Model, ee.Data)
+	case errors.As(err, &ee):
+		return nil, fmt.Errorf("%s performs %s: zoo eval takes a whole model (%s), a classifier or an autoencoder", ee.Model, ee.Task, zoo.ModelFile)
+	case errors.As(err, &se):
+		return nil, usageError{err}
+	case err != nil:
 		return nil, err
 	}
-	res.data = d
-	return res, nil
-}
-
-// interrupted says that nothing was written when err is a cancellation.
-func interrupted(err error) error {
-	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted; no output was written")
-	}
-	return err
-}
-
-// readAll reads the remaining items of r as float32.
-func readAll(r *dataset.Reader) ([]float32, error) {
-	x := make([]float32, r.Remaining()*r.Header().ItemLen())
-	n, err := r.ReadFloat32(x)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	if n*r.Header().ItemLen() != len(x) {
-		return nil, fmt.Errorf("%s: read %d of %d items", r.Name(), n, len(x)/r.Header().ItemLen())
-	}
-	return x, nil
-}
-
-// readAllLabels reads n labels from r, which must hold exactly n.
-func readAllLabels(r *dataset.Reader, n int) ([]uint8, error) {
-	if r.Remaining() != n {
-		return nil, fmt.Errorf("labels %s: %d labels for %d images", r.Name(), r.Remaining(), n)
-	}
-	l := make([]uint8, n)
-	got, err := r.ReadUint8(l)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("labels %s: %w", r.Name(), err)
-	}
-	if got != n {
-		return nil, fmt.Errorf("labels %s: read %d of %d labels", r.Name(), got, n)
-	}
-	return l, nil
+	return &evalResult{Evaluation: ev, data: figureData(ev.Examples)}, nil
 }
 
 // figures returns the figures of the evaluation by file name: the
@@ -310,15 +189,15 @@ func readAllLabels(r *dataset.Reader, n int) ([]uint8, error) {
 // autoencoder (none when they are not images).
 func (res *evalResult) figures(o evalOptions) map[string]*figure.Figure {
 	out := map[string]*figure.Figure{}
-	if res.confusion != nil {
-		if f, err := figure.Confusion(res.confusion, res.classNames, figure.Options{}); err == nil {
+	if res.Confusion != nil {
+		if f, err := figure.Confusion(res.Confusion, res.ClassNames, figure.Options{}); err == nil {
 			out["confusion"] = f
 		} else {
 			fmt.Fprintf(os.Stderr, "zoo: no confusion figure: %v\n", err)
 		}
 	}
 	if ev := res.Reconstruction; ev != nil && len(ev.Worst) > 0 {
-		if f, err := figure.Worst(res.data, res.recon, ev.Worst, res.modelName()); err == nil {
+		if f, err := figure.Worst(res.data, res.Reconstructions, ev.Worst, res.modelName()); err == nil {
 			out["worst"] = f
 		} else {
 			fmt.Fprintf(os.Stderr, "zoo: no figure of the worst reconstructions: %v\n", err)
@@ -327,26 +206,21 @@ func (res *evalResult) figures(o evalOptions) map[string]*figure.Figure {
 	return out
 }
 
-func (res *evalResult) modelName() string {
-	if res.Model.Name != "" {
-		return res.Model.Name
-	}
-	return filepath.Base(res.Model.File)
-}
+func (res *evalResult) modelName() string { return res.ModelName() }
 
 // printEval prints the numbers of res.
 func printEval(w io.Writer, res *evalResult) {
 	fmt.Fprintf(w, "%s (%s) on %d images of %s in %.2f s\n", res.modelName(), res.Model.Task, res.Images, res.Data, res.Seconds)
-	if res.confusion != nil {
-		fmt.Fprintf(w, "accuracy %.2f%% (%d of %d)", 100*res.confusion.Accuracy(), res.confusion.Correct(), res.confusion.Total())
+	if res.Confusion != nil {
+		fmt.Fprintf(w, "accuracy %.2f%% (%d of %d)", 100*res.Confusion.Accuracy(), res.Confusion.Correct(), res.Confusion.Total())
 		if res.LogLoss != nil {
 			fmt.Fprintf(w, ", log loss %.4f", *res.LogLoss)
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintln(w)
-		res.confusion.WriteClassTable(w, res.classNames)
+		res.Confusion.WriteClassTable(w, res.ClassNames)
 		fmt.Fprintln(w, "\nconfusion matrix (rows true, columns predicted)")
-		res.confusion.WriteMatrix(w, res.classNames)
+		res.Confusion.WriteMatrix(w, res.ClassNames)
 	}
 	if ev := res.Reconstruction; ev != nil {
 		fmt.Fprintf(w, "reconstruction MSE %.6f (mean per pixel)\n", ev.MSE)

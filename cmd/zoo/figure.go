@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -131,7 +130,7 @@ func runFigure(c *cli.Context, s figure.Spec) error {
 	if err != nil {
 		return err
 	}
-	d, err := figureData(c, s, &opt)
+	d, err := readFigureData(c, s, &opt)
 	if err != nil {
 		return err
 	}
@@ -154,7 +153,7 @@ func runFigure(c *cli.Context, s figure.Spec) error {
 }
 
 // figureOptions reads the params of figure s (and its runs) from c into
-// options; --index is read with the data (figureData).
+// options; --index is read with the data (readFigureData).
 func figureOptions(c *cli.Context, s figure.Spec) (figure.Options, error) {
 	opt := figure.Options{Title: c.String("title")}
 	for _, p := range s.Params {
@@ -223,10 +222,10 @@ func openFigureModels(c *cli.Context, s figure.Spec, opt *figure.Options, closer
 	return models, nil
 }
 
-// figureData reads the data of figure s (nil when it takes none), the
+// readFigureData reads the data of figure s (nil when it takes none), the
 // positions of its index params (into opt.Index) and its
 // out-of-distribution data (into opt.Other).
-func figureData(c *cli.Context, s figure.Spec, opt *figure.Options) (*figure.Data, error) {
+func readFigureData(c *cli.Context, s figure.Spec, opt *figure.Options) (*figure.Data, error) {
 	n := s.Needs
 	var d *figure.Data
 	if n.Data == figure.Required || (n.Data == figure.Optional && c.IsSet("data")) {
@@ -268,138 +267,68 @@ func closeAll(closers []io.Closer) {
 
 // openFigureModel opens a model for the figures: an export folder (its
 // model.onnx, encoder.onnx and decoder.onnx, those that exist) or one .onnx
-// file, placed by its zoo.task. With first, it also reads the first layer's
-// weights.
+// file, placed by its task (see infer.OpenFolder). With first, it also
+// reads the first layer's weights. The closers close what it opened.
 func openFigureModel(path string, opt infer.Options, first bool) (*figure.Model, []io.Closer, error) {
-	files := map[string]string{} // task -> file
-	fi, err := os.Stat(path)
+	f, err := infer.OpenFolder(path, opt)
 	if err != nil {
-		return nil, nil, fmt.Errorf("model %s: %w", path, err)
+		return nil, nil, err
 	}
-	name := filepath.Base(path)
-	if fi.IsDir() {
-		for _, f := range []string{zoo.ModelFile, zoo.Encode.File(), zoo.Decode.File()} {
-			if _, err := os.Stat(filepath.Join(path, f)); err == nil {
-				files[strings.TrimSuffix(f, ".onnx")] = filepath.Join(path, f)
-			}
-		}
-		if len(files) == 0 {
-			return nil, nil, fmt.Errorf("model %s: folder holds none of model.onnx, encoder.onnx, decoder.onnx (zoo export writes them)", path)
-		}
-	} else {
-		files["file"] = path
-		name = strings.TrimSuffix(name, ".onnx")
-	}
-	m := &figure.Model{Name: name}
-	var closers []io.Closer
-	for _, key := range []string{"model", "encoder", "decoder", "file"} {
-		p, ok := files[key]
-		if !ok {
-			continue
-		}
-		s, err := infer.Open(p, opt)
-		if err != nil {
-			return nil, closers, err
-		}
-		closers = append(closers, s)
-		if n := s.ModelName(); n != "" {
-			m.Name = n
-		}
-		task := s.Task()
-		if task == "" {
-			task = map[string]zoo.Task{"model": zoo.Reconstruct, "encoder": zoo.Encode, "decoder": zoo.Decode}[key]
-		}
-		if task == "" { // a bare file without metadata
-			task = zoo.Reconstruct
-			if s.InputLen() != s.OutputLen() {
-				return nil, closers, fmt.Errorf("model %s: no zoo.task metadata and input %v differs from output %v; give an export folder", p, s.InputShape(), s.OutputShape())
-			}
-		}
-		switch task {
-		case zoo.Reconstruct:
-			m.Task, m.Whole, m.Input = zoo.Reconstruct, s, s.InputShape()
-		case zoo.Classify:
-			m.Task, m.Whole, m.Input, m.Classes, m.ClassNames = zoo.Classify, s, s.InputShape(), s.Classes(), s.ClassNames()
-		case zoo.Encode:
-			m.Encoder, m.Code = s, s.OutputLen()
-			if m.Input == nil {
-				m.Input = s.InputShape()
-			}
-		case zoo.Decode:
-			m.Decoder, m.Code = s, s.InputLen()
-			if m.Input == nil {
-				m.Input = s.OutputShape()
-			}
-		default:
-			return nil, closers, fmt.Errorf("model %s: task %q, want reconstruct, classify, encode or decode", p, task)
-		}
-		if m.Task == "" && key != "model" && key != "file" {
-			m.Task = zoo.Reconstruct
+	m := &figure.Model{Name: f.Name, Task: f.Task, Input: f.InputShape(), Code: f.CodeLen()}
+	if f.Whole != nil {
+		m.Whole = f.Whole
+		if f.Task == zoo.Classify {
+			m.Classes, m.ClassNames = f.Whole.Classes(), f.Whole.ClassNames()
 		}
 	}
-	if m.Encoder != nil && m.Decoder != nil && m.Encoder.(*infer.Session).OutputLen() != m.Decoder.(*infer.Session).InputLen() {
-		return nil, closers, fmt.Errorf("model %s: encoder gives %d values, decoder takes %d", path, m.Encoder.(*infer.Session).OutputLen(), m.Decoder.(*infer.Session).InputLen())
+	if f.Encoder != nil {
+		m.Encoder = f.Encoder
+	}
+	if f.Decoder != nil {
+		m.Decoder = f.Decoder
 	}
 	if first {
-		p := files["model"]
-		if p == "" {
-			p = files["encoder"]
-		}
-		if p == "" {
-			p = files["file"]
+		// The whole model's file, else the encoder's, else a single file.
+		p := f.Path
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			p = ""
+			for _, s := range []*infer.Session{f.Encoder, f.Whole} {
+				if s != nil {
+					p = s.Path()
+				}
+			}
 		}
 		if p != "" {
-			l, err := figure.ReadFirstLayer(p)
-			if err != nil {
-				return nil, closers, err
+			if m.First, err = figure.ReadFirstLayer(p); err != nil {
+				return nil, []io.Closer{f}, err
 			}
-			m.First = l
 		}
 	}
-	return m, closers, nil
+	return m, []io.Closer{f}, nil
 }
 
 // loadFigureData reads up to limit images (0: all) of arg, a file or a
 // data set name, and their labels (from labels, the data set or the CIFAR
 // file) when found; needLabels makes missing labels an error.
 func loadFigureData(arg, labels string, limit int, needLabels bool) (*figure.Data, error) {
-	r, named, err := openData(arg, "")
+	ref, err := dataset.Resolve(arg, dataset.TestImages)
+	if errors.As(err, new(*dataset.SplitError)) {
+		return nil, usageError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r, ref, err := ref.OpenOrMini(dataNotice)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	h := r.Header()
-	if len(h.Dims) < 2 {
-		return nil, fmt.Errorf("%s holds %v, not images", r.Name(), h)
+	d, err := dataset.ReadImages(r, limit)
+	if err != nil {
+		return nil, err
 	}
-	n := r.Remaining()
-	if limit > 0 {
-		n = min(n, limit)
-	}
-	dim := h.ItemLen()
-	d := &figure.Data{Name: filepath.Base(arg), Shape: h.Dims[1:], X: make([]float32, n*dim)}
-	for off := 0; off < len(d.X); {
-		got, err := r.ReadFloat32(d.X[off:])
-		off += got * dim
-		if err == io.EOF {
-			d.X = d.X[:off]
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	d.N = len(d.X) / dim
-	if d.N == 0 {
-		return nil, fmt.Errorf("%s holds no images", r.Name())
-	}
-	if named != nil {
-		d.Name = named.name
-		if ds, err := dataset.Lookup(named.name); err == nil {
-			d.ClassNames = ds.Classes
-		}
-	}
-	lr, err := openLabels(labels, named)
+	d.Name, d.ClassNames = ref.Name(), ref.ClassNames()
+	lr, err := ref.OpenLabels(labels, dataNotice)
 	if err != nil {
 		return nil, err
 	}
@@ -407,25 +336,24 @@ func loadFigureData(arg, labels string, limit int, needLabels bool) (*figure.Dat
 		if needLabels {
 			return nil, fmt.Errorf("%s: this figure needs labels; give --labels FILE", arg)
 		}
-		return d, nil
+		return figureData(d), nil
 	}
 	defer lr.Close()
-	if lh := lr.Header(); len(lh.Dims) != 1 || lh.Type != dataset.U8 {
-		return nil, fmt.Errorf("labels %s: want 1-D u8 labels, file holds %v", lr.Name(), lh)
-	}
-	if lr.Remaining() < d.N {
-		return nil, fmt.Errorf("labels %s: %d labels for %d images of %s", lr.Name(), lr.Remaining(), d.N, arg)
-	}
-	d.Labels = make([]uint8, d.N)
-	for off := 0; off < d.N; {
-		got, err := lr.ReadUint8(d.Labels[off:])
-		off += got
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
+	if lr.Remaining() > d.N { // the labels of the images read
+		if err := lr.Range(0, d.N); err != nil {
 			return nil, err
 		}
 	}
-	return d, nil
+	if err := d.ReadLabels(lr); err != nil {
+		return nil, err
+	}
+	return figureData(d), nil
+}
+
+// figureData returns the images d as the figures take them; nil for nil.
+func figureData(d *dataset.Images) *figure.Data {
+	if d == nil {
+		return nil
+	}
+	return &figure.Data{Name: d.Name, X: d.X, N: d.N, Shape: d.Shape, Labels: d.Labels, ClassNames: d.ClassNames}
 }

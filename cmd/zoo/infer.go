@@ -2,19 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
-	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -74,305 +71,86 @@ Example:
 }
 
 func runInfer(c *cli.Context) error {
-	a, err := args(c, 1, 2)
+	job, err := inferJob(c)
 	if err != nil {
 		return err
 	}
-	dev, err := infer.ParseDevice(c.String("device"))
+	rep, err := job.Run(c.Context)
 	if err != nil {
-		return usageError{err}
-	}
-	if c.IsSet("batch") && c.Int("batch") <= 0 {
-		return usagef("--batch %d must be positive", c.Int("batch"))
-	}
-	cudaOpts, err := infer.ParseCUDAOptions(c.StringSlice("cuda-opt"))
-	if err != nil {
-		return usageError{err}
-	}
-	if dev.Kind == "cpu" && len(cudaOpts) > 0 {
-		return usagef("--cuda-opt needs --device cuda, cuda:N or auto")
-	}
-	var task zoo.Task
-	if s := c.String("task"); s != "" {
-		if task, err = zoo.ParseTask(s); err != nil {
-			return usageError{err}
-		}
-	}
-	if err := checkClassifyFlags(c, task); err != nil {
-		return err
-	}
-	shard, shards, err := parseShard(c.String("shard"))
-	if err != nil {
-		return err
-	}
-	if shards > 0 {
-		for _, f := range []string{"out", "probs", "logits"} {
-			if p := c.String(f); p != "" {
-				if format, _ := infer.FormatOf(p, c.String("format")); format != infer.FormatIDX || strings.HasSuffix(p, ".csv") {
-					return usagef("--shard writes IDX parts for zoo merge: --%s %s must be an IDX file", f, p)
-				}
-			}
-		}
-	}
-	modelPath := a[0]
-	if fi, err := os.Stat(modelPath); err == nil && fi.IsDir() {
-		// The whole model, whose metadata says its task, unless the task
-		// asks for a part: a classifier's folder has no encoder.onnx, and
-		// its model.onnx then says that it is a classifier.
-		f := zoo.ModelFile
-		if task != "" {
-			f = task.File()
-		}
-		if _, err := os.Stat(filepath.Join(modelPath, f)); err != nil {
-			f = zoo.ModelFile
-		}
-		modelPath = filepath.Join(modelPath, f)
-	}
-	// Claim the output names first, so that an existing file stops the
-	// run before any work.
-	var out, probs, logits *infer.Output
-	var preds *infer.Predictions
-	var jsonFile *atomicfile.File
-	defer func() {
-		for _, o := range []*infer.Output{out, probs, logits} {
-			if o != nil {
-				o.Abort()
-			}
-		}
-		if preds != nil {
-			preds.Abort()
-		}
-		if jsonFile != nil {
-			jsonFile.Abort()
-		}
-	}()
-	if p := c.String("json"); p != "" {
-		if jsonFile, err = atomicfile.Create(p, c.Bool("force")); err != nil {
-			return err
-		}
-	}
-
-	sess, err := infer.Open(modelPath, infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr,
-		CUDA: cudaOpts, IOBinding: c.Bool("io-binding")})
-	if err != nil {
-		return err
-	}
-	defer sess.Close()
-	defer sess.AbortOn(c.Context)() // Ctrl-C ends a long run early
-	batch := c.Int("batch")
-	if !c.IsSet("batch") {
-		batch = infer.DefaultBatch(sess.Provider())
-	}
-	if task == "" {
-		task = sess.Task()
-		if task == "" {
-			task = zoo.Reconstruct
-		}
-		if err := checkClassifyFlags(c, task); err != nil {
-			return fmt.Errorf("%s performs %s: %w", modelPath, task, err)
-		}
-	}
-	dataArg := "mnist"
-	if len(a) == 2 {
-		dataArg = a[1]
-	}
-	r, named, err := openData(dataArg, task)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	if err := infer.CheckInput(r.Name(), r.Header(), task, sess.InputShape()); err != nil {
-		return err
-	}
-	first := 0 // index in DATA of the first example streamed
-	var labels *dataset.Reader
-	if task == zoo.Classify {
-		if labels, err = openLabels(c.String("labels"), named); err != nil {
-			return err
-		}
-		if labels != nil {
-			defer labels.Close()
-		}
-	}
-	if shards > 0 {
-		total := r.Remaining()
-		lo, hi := shard*total/shards, (shard+1)*total/shards
-		if err := r.Range(lo, hi); err != nil {
-			return err
-		}
-		first = lo
-		if labels != nil {
-			if labels.Remaining() != total {
-				return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", labels.Name(), labels.Remaining(), total, r.Name())
-			}
-			if err := labels.Range(lo, hi); err != nil {
-				return err
-			}
-		}
-		if c.Bool("verbose") {
-			fmt.Fprintf(os.Stderr, "shard %d/%d: examples %d to %d of %d\n", shard, shards, lo, hi-1, total)
-		}
-	}
-	if c.Bool("verbose") {
-		lib, _ := infer.LibraryPath()
-		fmt.Fprintf(os.Stderr, "onnxruntime %s (%s), provider %s, batch %d\nmodel %s: input %v, output %v, task %s\ndata %s: %v\n",
-			infer.Version(), lib, sess.Describe(), batch, modelPath, sess.InputShape(), sess.OutputShape(), task, r.Name(), r.Header())
-	}
-
-	var names []string
-	if task == zoo.Classify {
-		if err := sess.CheckTask(task); err != nil {
-			return err
-		}
-		n, k := r.Remaining(), sess.Classes()
-		names = classNames(sess, named)
-		if p := c.String("out"); p != "" {
-			format, err := infer.PredictionFormatOf(p, c.String("format"))
-			if err != nil {
-				return usageError{err}
-			}
-			preds, err = infer.CreatePredictions(p, infer.PredictionsOptions{
-				Format: format, Count: n, Classes: k, Names: names, Labels: labels != nil, Force: c.Bool("force"),
-			})
-			if err != nil {
-				return err
-			}
-		}
-		for _, o := range []struct {
-			flag string
-			dst  **infer.Output
-		}{{"probs", &probs}, {"logits", &logits}} {
-			p := c.String(o.flag)
-			if p == "" {
-				continue
-			}
-			format, _ := infer.FormatOf(p, "")
-			if *o.dst, err = infer.CreateOutput(p, format, n, []int{k}, c.Bool("force")); err != nil {
-				return err
-			}
-		}
-	} else if p := c.String("out"); p != "" {
-		format, err := infer.FormatOf(p, c.String("format"))
-		if err != nil {
-			return usageError{err}
-		}
-		dims := sess.OutputShape()
-		if h := r.Header(); task == zoo.Reconstruct && h.ItemLen() == sess.OutputLen() && len(h.Dims) > 1 {
-			dims = h.Dims[1:] // reconstructions keep the input's image shape, e.g. 28x28
-		}
-		if out, err = infer.CreateOutput(p, format, r.Remaining(), dims, c.Bool("force")); err != nil {
-			return err
-		}
-	}
-
-	opt := infer.StreamOptions{Task: task, Batch: batch, PerImage: c.Bool("per-image"), Output: out, AllowNaN: c.Bool("allow-nan")}
-	if task == zoo.Classify {
-		opt.Output, opt.Predictions, opt.Probs, opt.Labels, opt.ClassNames = logits, preds, probs, labels, names
-	}
-	rep, err := sess.Stream(c.Context, r, opt)
-	if c.Bool("verbose") {
-		if sigs := sess.RestoredSignals(); len(sigs) > 0 {
-			fmt.Fprintf(os.Stderr, "restored Go's handlers of %s after onnxruntime's CUDA provider replaced them\n", strings.Join(sigs, ", "))
-		}
-	}
-	if errors.Is(err, context.Canceled) {
-		return interruption(c.Context, err)
-	}
-	if nf := (*infer.NonFiniteError)(nil); errors.As(err, &nf) {
-		nf.Index += first
-	}
-	if err != nil {
-		return err
-	}
-	for _, o := range []*infer.Output{out, probs, logits} {
-		if o != nil {
-			if err := o.Commit(); err != nil {
-				return err
-			}
-		}
-	}
-	if preds != nil {
-		if err := preds.Commit(); err != nil {
-			return err
-		}
-	}
-	if jsonFile != nil {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return err
-		}
-		if _, err := jsonFile.Write(append(b, '\n')); err != nil {
-			return fmt.Errorf("write %s: %w", jsonFile.Path(), err)
-		}
-		if err := jsonFile.Commit(); err != nil {
-			return err
-		}
+		return inferError(c, err)
 	}
 	printReport(rep)
 	return nil
 }
 
-// namedData is a data set that DATA named, with the role of its labels.
-type namedData struct {
-	name, labelRole string
-	// file is set instead of name for CIFAR-10 data given as a file, which
-	// carries its labels.
-	file string
-}
-
-// openData opens DATA: an existing file, or a data set name with an
-// optional ":train" or ":test" split (default test), falling back to the
-// embedded mnist-mini set with a notice when the data set is not found.
-// For a data set it also returns where its labels are.
-func openData(arg string, task zoo.Task) (*dataset.Reader, *namedData, error) {
-	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, os.PathSeparator) || task == zoo.Decode {
-		if task != zoo.Decode && dataset.HoldsLabels(arg) {
-			r, err := dataset.OpenFile(arg, dataset.TestImages)
-			return r, &namedData{name: "cifar-10", file: arg, labelRole: dataset.TestLabels}, err
-		}
-		r, err := dataset.OpenIDX(arg)
-		return r, nil, err
-	}
-	name, split, _ := strings.Cut(arg, ":")
-	role, labelRole := dataset.TestImages, dataset.TestLabels
-	switch split {
-	case "", "test":
-	case "train":
-		role, labelRole = dataset.TrainImages, dataset.TrainLabels
-	default:
-		return nil, nil, usagef("data %q: split %q is not train or test", arg, split)
-	}
-	if _, err := dataset.Lookup(name); err != nil {
-		return nil, nil, fmt.Errorf("data %q is neither a file nor a data set: %w", arg, err)
-	}
-	r, src, err := dataset.OpenOrMini(name, role)
+// inferJob reads the arguments and flags of zoo infer into a job.
+func inferJob(c *cli.Context) (*infer.Job, error) {
+	a, err := args(c, 1, 2)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if src.Embedded && name != dataset.MiniName {
-		fmt.Fprintf(os.Stderr, "zoo: %s not found on the search path (zoo data fetch %s); using the embedded %s set (%d MNIST test images)\n",
-			name, name, dataset.MiniName, r.Remaining())
+	j := &infer.Job{Model: a[0], Data: "mnist", Out: c.String("out"), Format: c.String("format"),
+		Labels: c.String("labels"), Probs: c.String("probs"), Logits: c.String("logits"), JSON: c.String("json"),
+		Force: c.Bool("force"), Batch: c.Int("batch"), PerImage: c.Bool("per-image"), AllowNaN: c.Bool("allow-nan"),
+		Session: infer.Options{Threads: c.Int("threads"), Warn: os.Stderr, IOBinding: c.Bool("io-binding")},
+		Notice:  dataNotice}
+	if len(a) == 2 {
+		j.Data = a[1]
 	}
-	if src.Embedded {
-		name = dataset.MiniName
+	if c.Bool("verbose") {
+		j.Verbose = os.Stderr
 	}
-	return r, &namedData{name: name, labelRole: labelRole}, nil
+	if j.Session.Device, err = infer.ParseDevice(c.String("device")); err != nil {
+		return nil, usageError{err}
+	}
+	if c.IsSet("batch") && j.Batch <= 0 {
+		return nil, usagef("--batch %d must be positive", j.Batch)
+	}
+	if j.Session.CUDA, err = infer.ParseCUDAOptions(c.StringSlice("cuda-opt")); err != nil {
+		return nil, usageError{err}
+	}
+	if j.Session.Device.Kind == "cpu" && len(j.Session.CUDA) > 0 {
+		return nil, usagef("--cuda-opt needs --device cuda, cuda:N or auto")
+	}
+	if s := c.String("task"); s != "" {
+		if j.Task, err = zoo.ParseTask(s); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	if err := checkClassifyFlags(c, j.Task); err != nil {
+		return nil, err
+	}
+	if j.Shard, j.Shards, err = parseShard(c.String("shard")); err != nil {
+		return nil, err
+	}
+	if j.Shards > 0 {
+		for _, f := range []string{"out", "probs", "logits"} {
+			if p := c.String(f); p != "" {
+				if format, _ := infer.FormatOf(p, c.String("format")); format != infer.FormatIDX || strings.HasSuffix(p, ".csv") {
+					return nil, usagef("--shard writes IDX parts for zoo merge: --%s %s must be an IDX file", f, p)
+				}
+			}
+		}
+	}
+	return j, nil
 }
 
-// classNames returns the class names of the model, or, when it has none,
-// those of the data set DATA names if it has as many classes; nil when
-// neither is known.
-func classNames(sess *infer.Session, named *namedData) []string {
-	if names := sess.ClassNames(); names != nil {
-		return names
+// inferError returns the error of a job as the command says it: an
+// interruption with its signal's exit code, options that do not fit (the
+// format, the data's split, classify's flags for a model that does
+// another task) as usage errors.
+func inferError(c *cli.Context, err error) error {
+	var oe *infer.OptionError
+	var se *dataset.SplitError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return interruption(c.Context, err)
+	case errors.As(err, &oe) && oe.Task != "":
+		return fmt.Errorf("%s performs %s: %w", oe.Model, oe.Task, checkClassifyFlags(c, oe.Task))
+	case errors.As(err, &oe), errors.As(err, &se):
+		return usageError{err}
 	}
-	if named == nil {
-		return nil
-	}
-	if d, err := dataset.Lookup(named.name); err == nil && len(d.Classes) == sess.Classes() {
-		return d.Classes
-	}
-	return nil
+	return err
 }
 
 // checkClassifyFlags rejects the flags of classify with another task.
@@ -389,29 +167,6 @@ func checkClassifyFlags(c *cli.Context, task zoo.Task) error {
 		return usagef("--format csv applies to --task classify only, not %s", task)
 	}
 	return nil
-}
-
-// openLabels opens the true labels: the file given, else the labels of the
-// named data set when it has them (nil, with a notice, when it does not).
-func openLabels(path string, named *namedData) (*dataset.Reader, error) {
-	if path != "" {
-		return dataset.OpenFile(path, dataset.TestLabels)
-	}
-	if named == nil {
-		return nil, nil
-	}
-	if named.file != "" {
-		return dataset.OpenFile(named.file, named.labelRole)
-	}
-	r, _, err := dataset.Open(named.name, named.labelRole)
-	if errors.Is(err, dataset.ErrNotFound) {
-		fmt.Fprintf(os.Stderr, "zoo: no %s file of %s found; no accuracy without labels (--labels FILE)\n", named.labelRole, named.name)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("labels of %s: %w", named.name, err)
-	}
-	return r, nil
 }
 
 func printReport(rep *infer.Report) {
@@ -467,18 +222,4 @@ func printClassification(rep *infer.Report) {
 	fmt.Println("\nconfusion matrix (rows: true class, columns: predicted class)")
 	conf.WriteMatrix(os.Stdout, names)
 	fmt.Println()
-}
-
-// parseShard parses --shard I/N; shards is 0 without the flag.
-func parseShard(s string) (shard, shards int, err error) {
-	if s == "" {
-		return 0, 0, nil
-	}
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, usagef("--shard %q: want I/N with 0 <= I < N, such as 0/4", s)
-	}
-	return i, n, nil
 }

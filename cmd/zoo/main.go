@@ -14,9 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -27,7 +29,7 @@ func main() {
 	err := app.RunContext(ctx, interleave(app, os.Args))
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "zoo:", err)
+		fmt.Fprintln(os.Stderr, "zoo:", withHints(err))
 		var ue usageError
 		if errors.As(err, &ue) {
 			os.Exit(2)
@@ -39,6 +41,31 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// withHints returns err with the advice on the command line that its typed
+// causes call for: after the words of a data set file not found on the
+// search path, "; run `zoo data fetch NAME`".
+func withHints(err error) error {
+	var nf *dataset.NotFoundError
+	if err == nil || !errors.As(err, &nf) {
+		return err
+	}
+	what, msg := nf.Error(), err.Error()
+	hint := "; run `zoo data fetch " + nf.Set + "`"
+	if strings.Contains(msg, what+hint) {
+		return err
+	}
+	return hinted{err, strings.Replace(msg, what, what+hint, 1)}
+}
+
+// hinted is an error with advice added to its message.
+type hinted struct {
+	error
+	msg string
+}
+
+func (h hinted) Error() string { return h.msg }
+func (h hinted) Unwrap() error { return h.error }
 
 // usageError marks an error in the command line itself (exit code 2).
 type usageError struct{ error }
@@ -75,13 +102,14 @@ func modelArg(c *cli.Context) (*zoo.Model, error) {
 	return zoo.Lookup(a[0])
 }
 
-// args returns the positional arguments, checking their number.
-func args(c *cli.Context, min, max int) ([]string, error) {
+// args returns the positional arguments, checking that there are least
+// to most of them.
+func args(c *cli.Context, least, most int) ([]string, error) {
 	a := c.Args().Slice()
-	if len(a) < min || len(a) > max {
-		want := fmt.Sprint(min)
-		if max > min {
-			want = fmt.Sprintf("%d to %d", min, max)
+	if len(a) < least || len(a) > most {
+		want := fmt.Sprint(least)
+		if most > least {
+			want = fmt.Sprintf("%d to %d", least, most)
 		}
 		return nil, usagef("%s: want %s arguments, got %d (see zoo help %s)", c.Command.Name, want, len(a), c.Command.Name)
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+	"github.com/zoo-ml/zoo/dataset"
 )
 
 var zooBin string
@@ -304,5 +307,32 @@ func noTemps(t *testing.T, dir string) {
 		if strings.HasPrefix(e.Name(), ".") {
 			t.Errorf("temporary file left: %s", e.Name())
 		}
+	}
+}
+
+// TestDataFetchHint: the error of a data set file not on the search path
+// says how to fetch it, once, wherever it is wrapped.
+func TestDataFetchHint(t *testing.T) {
+	t.Setenv("ZOO_DATA", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	_, err := dataset.Locate("kmnist", dataset.TestImages)
+	if !errors.Is(err, dataset.ErrNotFound) {
+		t.Fatalf("Locate = %v, want ErrNotFound", err)
+	}
+	wrapped := exitError{fmt.Errorf("open: %w; more", err), 3}
+	got := withHints(wrapped)
+	want := "open: " + err.Error() + "; run `zoo data fetch kmnist`; more"
+	if got.Error() != want || !strings.Contains(got.Error(), "zoo data fetch kmnist") {
+		t.Errorf("withHints = %q, want %q", got, want)
+	}
+	if again := withHints(got); again.Error() != want {
+		t.Errorf("withHints twice = %q", again)
+	}
+	var ee exitError
+	if !errors.As(got, &ee) || ee.ExitCode() != 3 || !errors.Is(got, dataset.ErrNotFound) {
+		t.Errorf("withHints loses the error's kinds: %#v", got)
+	}
+	if other := errors.New("x"); withHints(other) != other {
+		t.Error("withHints changes an error without hints")
 	}
 }

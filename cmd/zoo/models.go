@@ -46,58 +46,61 @@ Example:
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "params", Usage: "list every parameter tensor with its shape"},
 		},
-		Action: func(c *cli.Context) error {
-			m, err := modelArg(c)
-			if err != nil {
-				return err
-			}
-			steps, err := m.Steps()
-			if err != nil {
-				return err
-			}
-			fmt.Printf("%s: %s\nfamily %s, task %s, input %s, default data %s\n\n",
-				m.Name, m.Description, m.Family, m.Task, zoo.ShapeString(m.Input), m.Dataset)
-			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "LAYER\tKIND\tOUTPUT\tPARAMS\t")
-			for _, s := range steps {
-				n, b := 0, 0
-				for _, p := range s.Params {
-					if p.Buffer {
-						b += p.Size()
-					} else {
-						n += p.Size()
-					}
-				}
-				note := ""
-				if b > 0 {
-					note = fmt.Sprintf("+ %d in buffers", b)
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.Prefix, s.Layer, zoo.ShapeString(s.Out), n, note)
-			}
-			note := ""
-			if b := m.NumBuffers(); b > 0 {
-				note = fmt.Sprintf("+ %d in buffers (running statistics, not trained)", b)
-			}
-			fmt.Fprintf(w, "total\t\t\t%d\t%s\n", m.NumParams(), note)
-			if err := w.Flush(); err != nil {
-				return err
-			}
-			if c.Bool("params") {
-				fmt.Println()
-				for _, p := range m.Params() {
-					kind := ""
-					if p.Buffer {
-						kind = " (buffer)"
-					}
-					fmt.Printf("%-24s %v %s%s\n", p.Name, p.Shape, p.Init, kind)
-				}
-			}
-			recipe, err := json.Marshal(m.Recipe)
-			if err != nil {
-				return err
-			}
-			fmt.Printf("\nrecipe %s\n", recipe)
-			return nil
-		},
+		Action: runShow,
 	}
+}
+
+// runShow prints the layer table, the parameters and the recipe of a model.
+func runShow(c *cli.Context) error {
+	m, err := modelArg(c)
+	if err != nil {
+		return err
+	}
+	steps, err := m.Steps()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: %s\nfamily %s, task %s, input %s, default data %s\n\n",
+		m.Name, m.Description, m.Family, m.Task, zoo.ShapeString(m.Input), m.Dataset)
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "LAYER\tKIND\tOUTPUT\tPARAMS\t")
+	for _, s := range steps {
+		n, b := 0, 0
+		for _, p := range s.Params {
+			if p.Buffer {
+				b += p.Size()
+			} else {
+				n += p.Size()
+			}
+		}
+		note := ""
+		if b > 0 {
+			note = fmt.Sprintf("+ %d in buffers", b)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.Prefix, s.Layer, zoo.ShapeString(s.Out), n, note)
+	}
+	note := ""
+	if b := m.NumBuffers(); b > 0 {
+		note = fmt.Sprintf("+ %d in buffers (running statistics, not trained)", b)
+	}
+	fmt.Fprintf(w, "total\t\t\t%d\t%s\n", m.NumParams(), note)
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if c.Bool("params") {
+		fmt.Println()
+		for _, p := range m.Params() {
+			kind := ""
+			if p.Buffer {
+				kind = " (buffer)"
+			}
+			fmt.Printf("%-24s %v %s%s\n", p.Name, p.Shape, p.Init, kind)
+		}
+	}
+	recipe, err := json.Marshal(m.Recipe)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nrecipe %s\n", recipe)
+	return nil
 }

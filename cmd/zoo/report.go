@@ -175,7 +175,7 @@ func reportEvaluation(res *evalResult) *report.Evaluation {
 func reportPCA(rep *compareReport) (*report.PCA, error) {
 	p := &report.PCA{PCAComparison: rep.PCAComparison, Train: rep.Train.Data, Test: rep.Test.Data,
 		TrainImages: rep.Train.Images, TestImages: rep.Test.Images}
-	f, err := figure.ComparePCA(rep.Test.x, rep.Test.Dims, rep.PCAComparison)
+	f, err := figure.ComparePCA(rep.Test.Set.X, rep.Test.Dims, rep.PCAComparison)
 	switch {
 	case err == nil:
 		p.Figure = f

@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,12 +88,12 @@ func runTrain(c *cli.Context) error {
 			}
 		}
 	}
-	args := map[string]string{"data": c.String("data"), "val-data": c.String("val-data"), "limit": strconv.Itoa(c.Int("limit")),
-		"labels": c.String("labels"), "val-labels": c.String("val-labels")}
-	if args["data"] == "" {
-		args["data"] = m.Dataset
+	spec := train.DataSpec{Data: c.String("data"), ValData: c.String("val-data"), Labels: c.String("labels"),
+		ValLabels: c.String("val-labels"), Limit: c.Int("limit")}
+	if spec.Data == "" {
+		spec.Data = m.Dataset
 	}
-	tr, val, err := loadTrainData(args, m)
+	tr, val, err := loadTrainData(&spec, m)
 	if err != nil {
 		return err
 	}
@@ -104,7 +102,7 @@ func runTrain(c *cli.Context) error {
 		name = time.Now().Format("20060102-150405")
 	}
 	dir := filepath.Join(c.String("out"), m.Name, name)
-	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Args: args})
+	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Args: spec.Args()})
 }
 
 func resumeTrain(c *cli.Context, dir string, a []string) error {
@@ -128,9 +126,13 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("resume %s: %w", dir, err)
 	}
-	tr, val, err := loadTrainData(info.Args, m)
+	spec := train.SpecOf(info.Args)
+	tr, val, err := loadTrainData(&spec, m)
 	if err != nil {
 		return err
+	}
+	if spec.Data != info.Args["data"] {
+		info.Args["data"] = spec.Data // mnist-mini stands in
 	}
 	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Resume: true, Args: info.Args})
 }
@@ -173,189 +175,25 @@ func valN(opt train.Options) int {
 	return opt.Model.Recipe.ValSplit
 }
 
-// loadTrainData loads the training and validation images that args name:
-// "data" a data set or an IDX file, "val-data" an IDX file, "limit" a cap on
-// the training images. Without a validation file or split, a data set
-// validates on its test images; a data set whose files are not found falls
-// back to the embedded mnist-mini set with a hold-out of 500 images. val is
-// nil when the recipe's hold-out split applies. For classifiers (labels)
-// the labels come with the data set, or from "labels" and "val-labels".
-func loadTrainData(args map[string]string, m *zoo.Model) (tr, val *train.Data, err error) {
-	labels := m.Task == zoo.Classify
-	tr, val, err = loadImages(args, m)
-	if err != nil {
-		return nil, nil, err
-	}
-	limit, _ := strconv.Atoi(args["limit"])
-	if !labels {
-		tr.Limit(limit)
-		return tr, val, nil
-	}
-	for _, c := range []struct {
-		d    *train.Data
-		role string
-	}{{tr, dataset.TrainImages}, {val, dataset.TestImages}} {
-		if c.d == nil {
-			continue
-		}
-		if err := attachLabels(c.d, args, c.role); err != nil {
-			return nil, nil, err
-		}
-	}
-	tr.Limit(limit)
-	return tr, val, nil
-}
-
-// attachLabels reads the labels of d, whose images have the given role:
-// from the file args names ("labels" for the training images, "val-labels"
-// for the validation images), or from the label file of the data set that
-// d's images came from.
-func attachLabels(d *train.Data, args map[string]string, imageRole string) error {
-	file := args["labels"]
-	if imageRole != dataset.TrainImages {
-		file = args["val-labels"]
-	}
-	if file != "" {
-		l, err := dataset.ReadLabels(file)
-		if err != nil {
-			return err
-		}
-		sum, err := dataset.FileSHA256(file)
-		if err != nil {
-			return err
-		}
-		return d.SetLabels(l, file, sum)
-	}
-	set := args["data"]
-	if imageRole != dataset.TrainImages && args["val-data"] != "" {
-		set = args["val-data"]
-	}
-	if strings.ContainsRune(set, os.PathSeparator) || fileExists(set) {
-		// CIFAR-10 files carry their labels; IDX images need a label file.
-		if dataset.HoldsLabels(set) {
-			role := dataset.TrainLabels
-			if imageRole != dataset.TrainImages {
-				role = dataset.TestLabels
-			}
-			return readFileLabels(d, set, role)
-		}
-		if imageRole == dataset.TrainImages {
-			return usagef("a classifier trained on the file %s needs its labels: --labels FILE", set)
-		}
-		return usagef("a classifier validated on %s needs its labels: --val-labels FILE", args["val-data"])
-	}
-	role := dataset.TrainLabels
-	if imageRole != dataset.TrainImages || set == dataset.MiniName {
-		role = dataset.TestLabels
-	}
-	r, src, err := dataset.Open(set, role)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	sum := "embedded"
-	if !src.Embedded {
-		if sum, err = dataset.FileSHA256(src.Path); err != nil {
-			return err
-		}
-	}
-	return setLabels(d, r, src.Path, sum)
-}
-
-// setLabels reads every label of r and attaches them to d, with the name
-// and digest of where they came from.
-func setLabels(d *train.Data, r *dataset.Reader, name, sum string) error {
-	l := make([]uint8, r.Remaining())
-	if _, err := r.ReadUint8(l); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	return d.SetLabels(l, name, sum)
-}
-
-// readFileLabels attaches the labels of the given role of the CIFAR-10
-// data at path to d.
-func readFileLabels(d *train.Data, path, role string) error {
-	r, err := dataset.OpenFile(path, role)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	sum, err := dataset.FileSHA256(path)
-	if err != nil {
-		return err
-	}
-	return setLabels(d, r, r.Name(), sum)
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-// loadImages loads the training and validation images (see loadTrainData).
-func loadImages(args map[string]string, m *zoo.Model) (tr, val *train.Data, err error) {
-	r := &m.Recipe
-	data := args["data"]
-	if _, serr := os.Stat(data); serr == nil || strings.ContainsRune(data, os.PathSeparator) {
-		if tr, err = readFile(data, dataset.TrainImages); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		if data != dataset.MiniName {
-			tr, err = readSet(data, dataset.TrainImages)
-			if errors.Is(err, dataset.ErrNotFound) && zoo.Numel(m.Input) != 28*28 {
-				return nil, nil, fmt.Errorf("%w; fetch it with: zoo data fetch %s (or give --data FILE)", err, data)
-			}
-			if errors.Is(err, dataset.ErrNotFound) {
-				fmt.Fprintf(os.Stderr, "zoo: %v\nzoo: training on the embedded %s set instead (2,000 MNIST test images); fetch the real data with: zoo data fetch %s\n", err, dataset.MiniName, data)
-				data = dataset.MiniName
-				args["data"] = data
-			} else if err != nil {
-				return nil, nil, err
-			}
-		}
-		if data == dataset.MiniName {
-			if tr, err = readSet(data, dataset.TestImages); err != nil {
-				return nil, nil, err
-			}
-			if r.ValSplit == 0 && args["val-data"] == "" {
-				r.ValSplit, r.SplitSeed = 500, 1
-			}
-		}
-	}
+// loadTrainData loads the data of a run (see train.LoadData), saying when
+// mnist-mini stands in for a data set, and gives the errors of the spec
+// with their flags.
+func loadTrainData(spec *train.DataSpec, m *zoo.Model) (tr, val *train.Data, err error) {
+	tr, val, err = train.LoadData(spec, m, func(n dataset.Notice) {
+		fmt.Fprintf(os.Stderr, "zoo: %v\nzoo: training on the embedded %s set instead (2,000 MNIST test images); fetch the real data with: zoo data fetch %s\n",
+			withHints(n.Err), dataset.MiniName, n.Set)
+	})
+	var se *train.SpecError
+	var md *train.MissingDataError
 	switch {
-	case args["val-data"] != "":
-		val, err = readFile(args["val-data"], dataset.TestImages)
-	case r.ValSplit > 0:
-		// the trainer takes the hold-out
-	case data != "" && !strings.ContainsRune(data, os.PathSeparator):
-		val, err = readSet(data, dataset.TestImages)
-	default:
-		err = usagef("training on a file needs --val-data FILE or --val-split N")
+	case errors.As(err, &se) && se.Field == "labels":
+		return nil, nil, usagef("a classifier trained on the file %s needs its labels: --labels FILE", se.File)
+	case errors.As(err, &se) && se.Field == "val-labels":
+		return nil, nil, usagef("a classifier validated on %s needs its labels: --val-labels FILE", se.File)
+	case errors.As(err, &se):
+		return nil, nil, usagef("training on a file needs --val-data FILE or --val-split N")
+	case errors.As(err, &md):
+		return nil, nil, fmt.Errorf("%w; fetch it with: zoo data fetch %s (or give --data FILE)", err, md.Set)
 	}
 	return tr, val, err
-}
-
-// readFile reads the images at path: an IDX file, or the images of the
-// given role of CIFAR-10 data.
-func readFile(path, role string) (*train.Data, error) {
-	r, err := dataset.OpenFile(path, role)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return train.ReadData(r, path)
-}
-
-func readSet(name, role string) (*train.Data, error) {
-	r, src, err := dataset.Open(name, role)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	path := src.Path
-	if src.Embedded {
-		path = ""
-	}
-	return train.ReadData(r, path)
 }

@@ -30,56 +30,59 @@ Example:
 			&cli.StringFlag{Name: "json", Usage: "also write the reports as JSON to `FILE`"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --json file"},
 		},
-		Action: func(c *cli.Context) error {
-			dirs, err := args(c, 1, 1<<20)
-			if err != nil {
-				return err
-			}
-			if c.Float64("rtol") < 0 || c.Float64("atol") < 0 {
-				return usagef("--rtol and --atol must not be negative")
-			}
-			opt := verify.Options{RTol: c.Float64("rtol"), ATol: c.Float64("atol")}
-			var reports []*verify.Report
-			failed := 0
-			for _, dir := range dirs {
-				r, err := verify.Dir(dir, opt)
-				if err != nil {
-					return err
-				}
-				reports = append(reports, r)
-				fmt.Printf("%s\n", dir)
-				for _, ch := range r.Checks {
-					status := "ok  "
-					if !ch.OK() {
-						status = "FAIL"
-					}
-					detail := ""
-					if ch.N > 0 {
-						detail = fmt.Sprintf("  %d examples, max |diff| %.3g", ch.N, ch.MaxAbsDiff)
-					}
-					if !ch.OK() {
-						detail += "  " + ch.Err
-					}
-					fmt.Printf("  %s %-10s %s%s\n", status, ch.What, ch.File, detail)
-				}
-				if !r.OK() {
-					failed++
-				}
-			}
-			if f := c.String("json"); f != "" {
-				b, err := json.MarshalIndent(reports, "", "  ")
-				if err != nil {
-					return err
-				}
-				if err := atomicfile.WriteFile(f, append(b, '\n'), c.Bool("force")); err != nil {
-					return fmt.Errorf("write %s: %w", f, err)
-				}
-			}
-			if failed > 0 {
-				return fmt.Errorf("verify: %d of %d folders failed (rtol %g, atol %g)", failed, len(dirs), opt.RTol, opt.ATol)
-			}
-			fmt.Printf("all %d folders verified (rtol %g, atol %g)\n", len(dirs), opt.RTol, opt.ATol)
-			return nil
-		},
+		Action: runVerify,
 	}
+}
+
+// runVerify checks each export folder and prints every check.
+func runVerify(c *cli.Context) error {
+	dirs, err := args(c, 1, 1<<20)
+	if err != nil {
+		return err
+	}
+	if c.Float64("rtol") < 0 || c.Float64("atol") < 0 {
+		return usagef("--rtol and --atol must not be negative")
+	}
+	opt := verify.Options{RTol: c.Float64("rtol"), ATol: c.Float64("atol")}
+	var reports []*verify.Report
+	failed := 0
+	for _, dir := range dirs {
+		r, err := verify.Dir(dir, opt)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+		fmt.Printf("%s\n", dir)
+		for _, ch := range r.Checks {
+			status := "ok  "
+			if !ch.OK() {
+				status = "FAIL"
+			}
+			detail := ""
+			if ch.N > 0 {
+				detail = fmt.Sprintf("  %d examples, max |diff| %.3g", ch.N, ch.MaxAbsDiff)
+			}
+			if !ch.OK() {
+				detail += "  " + ch.Err
+			}
+			fmt.Printf("  %s %-10s %s%s\n", status, ch.What, ch.File, detail)
+		}
+		if !r.OK() {
+			failed++
+		}
+	}
+	if f := c.String("json"); f != "" {
+		b, err := json.MarshalIndent(reports, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(f, append(b, '\n'), c.Bool("force")); err != nil {
+			return fmt.Errorf("write %s: %w", f, err)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("verify: %d of %d folders failed (rtol %g, atol %g)", failed, len(dirs), opt.RTol, opt.ATol)
+	}
+	fmt.Printf("all %d folders verified (rtol %g, atol %g)\n", len(dirs), opt.RTol, opt.ATol)
+	return nil
 }

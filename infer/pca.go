@@ -1,0 +1,193 @@
+package infer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/zoo-ml/zoo/analysis"
+	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// PCAOptions are the settings of ComparePCA.
+type PCAOptions struct {
+	// Model is the autoencoder's file.
+	Model string
+	// Train names the images to fit PCA to (their training split, for a
+	// data set), Test those to reconstruct (the test split), as
+	// dataset.Resolve reads them; mnist-mini does not stand in for them.
+	// Labels is a file of the test labels, "" for those the test data
+	// carries.
+	Train, Test, Labels string
+	// Ks are the numbers of PCA components.
+	Ks []int
+	// Index chooses the test images to show among the n there are.
+	Index func(n int) ([]int, error)
+	// Batch is the number of examples per run of the autoencoder.
+	Batch int
+	// Session holds the options of the autoencoder's session.
+	Session Options
+	// Notice, when not nil, is told when the labels of the test data set
+	// are not found; the comparison then has no MSE per class.
+	Notice func(dataset.Notice)
+}
+
+// An ImageSet is a set of images read whole for a comparison, as its report
+// describes it: the data as named, the file read, the number of images,
+// their shape, and the labels file when there are labels.
+type ImageSet struct {
+	Data   string `json:"data"`
+	Path   string `json:"path,omitempty"`
+	Images int    `json:"images"`
+	Dims   []int  `json:"dims"`
+	Labels string `json:"labels,omitempty"`
+	// Set holds the images and labels.
+	Set *dataset.Images `json:"-"`
+}
+
+// A PCAReport compares an autoencoder's reconstructions of the test images
+// with those of PCA fitted to the training images. Its JSON form is zoo
+// compare pca's compare-pca.json.
+type PCAReport struct {
+	Model struct {
+		Name     string `json:"name,omitempty"`
+		File     string `json:"file"`
+		Provider string `json:"provider"`
+	} `json:"model"`
+	Train       *ImageSet `json:"train"`
+	Test        *ImageSet `json:"test"`
+	Autoencoder struct {
+		analysis.ReconError
+		Seconds float64 `json:"seconds"`
+	} `json:"autoencoder"`
+	*analysis.PCAComparison
+	// Files names the files the caller wrote with the report, by kind.
+	Files map[string]string `json:"files,omitempty"`
+
+	// Reconstructions are the autoencoder's outputs for the test images.
+	Reconstructions []float32 `json:"-"`
+}
+
+// A ComponentsError says that a comparison asks for more PCA components
+// (K) than the images have values (Dim) or the training set Data has
+// images.
+type ComponentsError struct {
+	K, Dim, Images int
+	Data           string
+}
+
+func (e *ComponentsError) Error() string {
+	return fmt.Sprintf("%d components: more than the dimension %d of the images or the %d training images of %s", e.K, e.Dim, e.Images, e.Data)
+}
+
+// A NotAutoencoderError says that the model of a comparison with PCA
+// performs Task, not zoo.Reconstruct.
+type NotAutoencoderError struct {
+	Model string
+	Task  zoo.Task
+}
+
+func (e *NotAutoencoderError) Error() string {
+	return fmt.Sprintf("model %s: task %s; the comparison with PCA needs an autoencoder (task %s)", e.Model, e.Task, zoo.Reconstruct)
+}
+
+// ComparePCA reads the test images (with their labels when known) and the
+// training images, runs the autoencoder over the test images and compares
+// its reconstructions with PCA's (see analysis.ComparePCA). The session is
+// closed before the PCA fit, whose time onnxruntime's idle threads would
+// otherwise take. An interrupted comparison returns an error wrapping
+// ctx's error.
+func ComparePCA(ctx context.Context, opt PCAOptions) (*PCAReport, error) {
+	test, err := readImageSet(opt.Test, dataset.TestImages, opt.Labels, true, opt.Notice)
+	if err != nil {
+		return nil, err
+	}
+	train, err := readImageSet(opt.Train, dataset.TrainImages, "", false, nil)
+	if err != nil {
+		return nil, err
+	}
+	d := test.Set.ItemLen()
+	if train.Set.ItemLen() != d {
+		return nil, fmt.Errorf("training images %s have %d values each (%v), test images %s have %d (%v)",
+			train.Data, train.Set.ItemLen(), train.Dims, test.Data, d, test.Dims)
+	}
+	if kmax := slices.Max(opt.Ks); kmax > d || kmax > train.Images {
+		return nil, &ComponentsError{K: kmax, Dim: d, Images: train.Images, Data: train.Data}
+	}
+	index, err := opt.Index(test.Images)
+	if err != nil {
+		return nil, err
+	}
+	rep := &PCAReport{Train: train, Test: test}
+	if err := rep.reconstruct(ctx, opt); err != nil {
+		return nil, err
+	}
+	rep.PCAComparison, err = analysis.ComparePCA(analysis.PCAInput{
+		Train: train.Set.X, Test: test.Set.X, Autoencoder: rep.Reconstructions, D: d,
+		Labels: test.Set.Labels, Ks: opt.Ks, Index: index,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("compare with PCA fitted to %s: %w", train.Data, err)
+	}
+	rep.Autoencoder.ReconError = rep.PCAComparison.Autoencoder
+	return rep, nil
+}
+
+// reconstruct runs the autoencoder over the test images.
+func (rep *PCAReport) reconstruct(ctx context.Context, opt PCAOptions) error {
+	sess, err := Open(opt.Model, opt.Session)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	if t := sess.Task(); t != "" && t != zoo.Reconstruct {
+		return &NotAutoencoderError{Model: opt.Model, Task: t}
+	}
+	test := rep.Test
+	if sess.InputLen() != test.Set.ItemLen() || sess.OutputLen() != test.Set.ItemLen() {
+		return fmt.Errorf("model %s maps %v to %v, the test images %s are %v", opt.Model, sess.InputShape(), sess.OutputShape(), test.Data, test.Dims)
+	}
+	rep.Model.Name, rep.Model.File, rep.Model.Provider = sess.ModelName(), opt.Model, sess.Provider()
+	start := time.Now()
+	if rep.Reconstructions, err = sess.RunAll(ctx, test.Set.X, test.Images, opt.Batch); err != nil {
+		return err
+	}
+	rep.Autoencoder.Seconds = time.Since(start).Seconds()
+	return nil
+}
+
+// readImageSet reads the images the data string arg names for role, and,
+// withLabels, their labels: from the file labels, else those the data
+// carries, when found.
+func readImageSet(arg, role, labels string, withLabels bool, notice func(dataset.Notice)) (*ImageSet, error) {
+	ref, err := dataset.Resolve(arg, role)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ref.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	d, err := dataset.ReadImages(r, 0)
+	if err != nil {
+		return nil, err
+	}
+	d.Name = arg
+	s := &ImageSet{Data: arg, Path: r.Name(), Images: d.N, Dims: d.Shape, Set: d}
+	if !withLabels {
+		return s, nil
+	}
+	lr, err := ref.OpenLabels(labels, notice)
+	if err != nil || lr == nil {
+		return s, err
+	}
+	defer lr.Close()
+	if err := d.ReadLabels(lr); err != nil {
+		return nil, err
+	}
+	s.Labels = lr.Name()
+	return s, nil
+}
