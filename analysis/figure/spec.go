@@ -127,6 +127,7 @@ type ParamError struct {
 	Param, Reason string
 }
 
+// Error returns the param name and the reason, such as "n 0 must be positive".
 func (e *ParamError) Error() string { return e.Param + " " + e.Reason }
 
 // Specs returns the table of figures, in the order a report shows them.
