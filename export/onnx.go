@@ -309,37 +309,13 @@ func Tensor(name string, t *zoo.Tensor) *onnxpb.TensorProto {
 }
 
 // FromTensorProto decodes a float32 TensorProto, stored as raw_data or as
-// float_data, into a zoo tensor.
+// float_data, into a zoo tensor (see [onnxpb.DecodeFloats]).
 func FromTensorProto(tp *onnxpb.TensorProto) (*zoo.Tensor, error) {
-	if tp.GetDataType() != int32(onnxpb.TensorProto_FLOAT) {
-		return nil, fmt.Errorf("tensor %q: data type %s, want FLOAT", tp.GetName(), onnxpb.TensorProto_DataType(tp.GetDataType()))
+	data, shape, err := onnxpb.DecodeFloats(tp)
+	if err != nil {
+		return nil, err
 	}
-	n := 1
-	shape := make([]int, len(tp.Dims))
-	for i, d := range tp.Dims {
-		if d < 0 || (d > 0 && n > math.MaxInt32/int(d)) {
-			return nil, fmt.Errorf("tensor %q: bad dims %v", tp.GetName(), tp.Dims)
-		}
-		shape[i] = int(d)
-		n *= int(d)
-	}
-	t := &zoo.Tensor{Shape: shape}
-	switch {
-	case tp.RawData != nil:
-		if len(tp.RawData) != 4*n {
-			return nil, fmt.Errorf("tensor %q: raw data holds %d bytes, dims %v need %d", tp.GetName(), len(tp.RawData), tp.Dims, 4*n)
-		}
-		t.Data = make([]float32, n)
-		for i := range t.Data {
-			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(tp.RawData[4*i:]))
-		}
-	default:
-		if len(tp.FloatData) != n {
-			return nil, fmt.Errorf("tensor %q: holds %d floats, dims %v need %d", tp.GetName(), len(tp.FloatData), tp.Dims, n)
-		}
-		t.Data = append([]float32(nil), tp.FloatData...)
-	}
-	return t, nil
+	return &zoo.Tensor{Shape: shape, Data: data}, nil
 }
 
 func valueInfo(name string, shape []int) *onnxpb.ValueInfoProto {

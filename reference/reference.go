@@ -10,8 +10,10 @@
 // within its input plane (h*W + w), as PyTorch's return_indices=True does,
 // and MaxUnpool2d scatters with the indices of the pool it names.
 //
-// The layer functions (Conv2d, ConvTranspose2d, MaxPool2d, MaxUnpool2d,
-// BatchNorm2d) are exported for tests of other lowerings.
+// The layer functions (Linear, Conv2d, ConvTranspose2d, MaxPool2d,
+// MaxUnpool2d, BatchNorm2d) are exported for tests of other lowerings.
+// Package analysis/figure runs a model's first layer, read from its ONNX
+// initializers, through Forward.
 package reference
 
 import (
@@ -53,7 +55,7 @@ func step(s zoo.Step, w zoo.Weights, x []float32, n int, indices map[string][]in
 	weight := func(name string) []float32 { return w[s.Prefix+"."+name].Data }
 	switch l := s.Layer.(type) {
 	case zoo.Linear:
-		return linear(x, n, l.In, l.Out, weight("weight"), weight("bias")), nil
+		return Linear(x, n, l.In, l.Out, weight("weight"), weight("bias")), nil
 	case zoo.Conv2d:
 		return Conv2d(x, n, s.In, l, weight("weight"), weight("bias")), nil
 	case zoo.ConvTranspose2d:
@@ -86,8 +88,9 @@ func step(s zoo.Step, w zoo.Weights, x []float32, n int, indices map[string][]in
 	}
 }
 
-// linear computes y = x W^T + b for x [n, in], W [out, in], b [out].
-func linear(x []float32, n, in, out int, wt, b []float32) []float32 {
+// Linear computes the Linear layer y = x W^T + b for x [n, in], W [out, in]
+// and b [out], accumulating in float64.
+func Linear(x []float32, n, in, out int, wt, b []float32) []float32 {
 	y := make([]float32, n*out)
 	for i := 0; i < n; i++ {
 		xi := x[i*in : (i+1)*in]

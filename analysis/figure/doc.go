@@ -11,10 +11,13 @@
 // legend where colours carry meaning.
 //
 // Each figure is made by its own function ([Recon], [Montage], ...) or by
-// name with [Make]; [Applicable] lists the figures that apply to a model,
-// and [Names] all of them. A figure that does not apply to a model (a
-// latent grid of a 30-D code, say) fails with an error wrapping
-// [ErrNotApplicable] that says why and what to use instead.
+// name with [Make]. [Specs] describes every figure: what it needs (data,
+// labels, the model's parts, a classifier, runs) and the settings it reads,
+// so that a command or a report can offer each one; [Applicable] lists the
+// figures that apply to a model, and [Names] all of them. A figure that
+// does not apply to a model (a latent grid of a 30-D code, say) fails with
+// an error wrapping [ErrNotApplicable] that says why and what to use
+// instead.
 package figure
 
 import (
@@ -97,7 +100,8 @@ type Data struct {
 }
 
 // Options are the settings of the figures; the zero value gives each
-// figure its defaults, which are those of the notebooks.
+// figure its defaults, which are those of the notebooks. Each figure reads
+// the fields its [Spec] names (see [Specs]).
 type Options struct {
 	// Title replaces the figure's default title.
 	Title string
@@ -107,16 +111,22 @@ type Options struct {
 	// show them (default the first 8).
 	Index []int
 	// Seed seeds montage's choice of images and the random numbers of
-	// sample and noise.
+	// sample, noise and ood.
 	Seed int64
 	// Range is the interval [Range[0], Range[1]] of both code axes of
-	// latent-grid and class-map. Zero means the 1st to 99th percentile of
-	// the data's codes, or [-1, 1] without data.
+	// latent-grid and class-map (zero: the 1st to 99th percentile of the
+	// data's codes, or [-1, 1] without data), of sample's uniform codes,
+	// and of latent-pca's steps in standard deviations (zero: [-2, 2]).
 	Range [2]float64
-	// N is the side of latent-grid (default 32) and class-map (default
-	// 64), the number of images of sample (default 64) and of
-	// interpolation steps (default 10).
-	N int
+	// Side is the number of codes along each axis of latent-grid (default
+	// 32) and class-map (default 64).
+	Side int
+	// Samples is the number of codes sample decodes (default 64).
+	Samples int
+	// Steps is the number of blends interpolate draws (default 10).
+	Steps int
+	// Filters is the most weight images filters draws (default 64).
+	Filters int
 	// Dist is sample's distribution of codes: "normal" (default: the
 	// Gaussian fitted to the data's codes, or N(0, 1) without data) or
 	// "uniform" (over Range).
@@ -130,7 +140,7 @@ type Options struct {
 	Levels []float64
 	// LatentLevels are the standard deviations of the Gaussian noise added
 	// to the codes in noise, as multiples of the codes' standard deviation
-	// (default 0.5, 1, 2).
+	// (default 0.5, 1, 2; empty, not nil, for none).
 	LatentLevels []float64
 	// Other is ood's out-of-distribution data; nil means uniform noise.
 	Other *Data
@@ -156,9 +166,3 @@ type Figure struct {
 // ErrNotApplicable is wrapped by the error of a figure that does not apply
 // to the model or data given, such as a latent grid of a 30-D code.
 var ErrNotApplicable = errors.New("figure does not apply")
-
-// Names lists every figure, in the order a report shows them.
-func Names() []string {
-	return []string{"recon", "montage", "latent-scatter", "latent-grid", "class-map", "interpolate",
-		"latent-pca", "class-means", "sample", "decode", "filters", "activations", "noise", "ood", "curves"}
-}

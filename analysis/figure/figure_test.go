@@ -197,7 +197,7 @@ func TestFigures(t *testing.T) {
 	blob, lin := blobModel(), linearModel(30)
 	runs := t.TempDir()
 	opt := Options{Classifier: quadrantClassifier(), Codes: [][]float32{{0.5, -0.5}, {-1, 1}},
-		Runs: []string{writeMetrics(t, runs, "a", true), filepath.Join(writeMetrics(t, runs, "b", true), "metrics.csv")}, N: 0}
+		Runs: []string{writeMetrics(t, runs, "a", true), filepath.Join(writeMetrics(t, runs, "b", true), "metrics.csv")}}
 	tests := []struct {
 		name   string
 		models []*Model
@@ -334,8 +334,10 @@ func TestGolden(t *testing.T) {
 		make func() (*Figure, error)
 	}{
 		{"recon", func() (*Figure, error) { return Recon(blobModel(), d, Options{}) }},
-		{"latent-grid", func() (*Figure, error) { return LatentGrid(blobModel(), nil, Options{N: 12}) }},
-		{"latent-grid-rgb", func() (*Figure, error) { return LatentGrid(rgbModel(), nil, Options{N: 6, Range: [2]float64{-1, 1}}) }},
+		{"latent-grid", func() (*Figure, error) { return LatentGrid(blobModel(), nil, Options{Side: 12}) }},
+		{"latent-grid-rgb", func() (*Figure, error) {
+			return LatentGrid(rgbModel(), nil, Options{Side: 6, Range: [2]float64{-1, 1}})
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := tc.make()

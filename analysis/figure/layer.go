@@ -2,14 +2,13 @@ package figure
 
 import (
 	"fmt"
-	"image"
-	"math"
 	"os"
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/onnxpb"
+	"github.com/zoo-ml/zoo/reference"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // ReadFirstLayer reads the first Gemm or Conv node of the ONNX model at
@@ -34,72 +33,105 @@ func ReadFirstLayer(path string) (*Layer, error) {
 		if (op != "Gemm" && op != "Conv") || len(n.Input) < 2 || inits[n.Input[1]] == nil {
 			continue
 		}
-		w, err := export.FromTensorProto(inits[n.Input[1]])
+		l, err := readLayer(n, inits)
 		if err != nil {
 			return nil, fmt.Errorf("read first layer of %s: %w", path, err)
 		}
-		l := &Layer{Name: n.Input[1], Op: op, Weight: w.Data, Shape: w.Shape, Stride: 1}
-		if op == "Gemm" {
-			transB := false
-			for _, a := range n.Attribute {
-				switch {
-				case a.GetName() == "transB":
-					transB = a.GetI() == 1
-				case a.GetName() == "transA" && a.GetI() != 0, (a.GetName() == "alpha" || a.GetName() == "beta") && a.GetF() != 1:
-					return nil, fmt.Errorf("read first layer of %s: Gemm %s has %s set; zoo reads Gemm with transB only", path, n.GetName(), a.GetName())
-				}
-			}
-			if len(w.Shape) != 2 {
-				return nil, fmt.Errorf("read first layer of %s: Gemm weight %s has shape %v", path, l.Name, w.Shape)
-			}
-			if !transB { // [in, out] -> [out, in]
-				l.Weight, l.Shape = transpose(w.Data, w.Shape[0], w.Shape[1]), []int{w.Shape[1], w.Shape[0]}
-			}
-		} else {
-			if len(w.Shape) != 4 {
-				return nil, fmt.Errorf("read first layer of %s: Conv weight %s has shape %v", path, l.Name, w.Shape)
-			}
-			for _, a := range n.Attribute {
-				switch a.GetName() {
-				case "strides":
-					if len(a.Ints) > 0 {
-						l.Stride = int(a.Ints[0])
-					}
-				case "pads":
-					if len(a.Ints) > 0 {
-						l.Pad = int(a.Ints[0])
-					}
-				case "group":
-					if a.GetI() != 1 {
-						return nil, fmt.Errorf("read first layer of %s: grouped Conv %s", path, n.GetName())
-					}
-				}
-			}
-		}
-		if len(n.Input) > 2 && inits[n.Input[2]] != nil {
-			bias, err := export.FromTensorProto(inits[n.Input[2]])
-			if err != nil {
-				return nil, fmt.Errorf("read first layer of %s: %w", path, err)
-			}
-			if len(bias.Data) != l.Shape[0] {
-				return nil, fmt.Errorf("read first layer of %s: bias %s has %d values for %d outputs", path, n.Input[2], len(bias.Data), l.Shape[0])
-			}
-			l.Bias = bias.Data
-		}
-		if len(n.Output) > 0 {
-			for _, next := range g.GetNode()[i+1:] {
-				if len(next.Input) > 0 && next.Input[0] == n.Output[0] {
-					switch next.GetOpType() {
-					case "Relu", "Tanh", "Sigmoid":
-						l.Activation = next.GetOpType()
-					}
-					break
-				}
-			}
-		}
+		l.Activation = activation(n, g.GetNode()[i+1:])
 		return l, nil
 	}
 	return nil, fmt.Errorf("read first layer of %s: no Gemm or Conv node with an initializer weight", path)
+}
+
+// readLayer reads the Gemm or Conv node n, its weight and bias from inits.
+func readLayer(n *onnxpb.NodeProto, inits map[string]*onnxpb.TensorProto) (*Layer, error) {
+	data, shape, err := onnxpb.DecodeFloats(inits[n.Input[1]])
+	if err != nil {
+		return nil, err
+	}
+	l := &Layer{Name: n.Input[1], Op: n.GetOpType(), Weight: data, Shape: shape, Stride: 1}
+	if l.Op == "Gemm" {
+		err = l.gemm(n)
+	} else {
+		err = l.conv(n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(n.Input) > 2 && inits[n.Input[2]] != nil {
+		bias, _, err := onnxpb.DecodeFloats(inits[n.Input[2]])
+		if err != nil {
+			return nil, err
+		}
+		if len(bias) != l.Shape[0] {
+			return nil, fmt.Errorf("bias %s has %d values for %d outputs", n.Input[2], len(bias), l.Shape[0])
+		}
+		l.Bias = bias
+	}
+	return l, nil
+}
+
+// gemm reads the attributes of the Gemm node n and puts l's weight in the
+// layout [out, in].
+func (l *Layer) gemm(n *onnxpb.NodeProto) error {
+	transB := false
+	for _, a := range n.Attribute {
+		switch {
+		case a.GetName() == "transB":
+			transB = a.GetI() == 1
+		case a.GetName() == "transA" && a.GetI() != 0, (a.GetName() == "alpha" || a.GetName() == "beta") && a.GetF() != 1:
+			return fmt.Errorf("Gemm %s has %s set; zoo reads Gemm with transB only", n.GetName(), a.GetName())
+		}
+	}
+	if len(l.Shape) != 2 {
+		return fmt.Errorf("Gemm weight %s has shape %v", l.Name, l.Shape)
+	}
+	if !transB { // [in, out] -> [out, in]
+		l.Weight, l.Shape = transpose(l.Weight, l.Shape[0], l.Shape[1]), []int{l.Shape[1], l.Shape[0]}
+	}
+	return nil
+}
+
+// conv reads the stride and padding of the Conv node n.
+func (l *Layer) conv(n *onnxpb.NodeProto) error {
+	if len(l.Shape) != 4 {
+		return fmt.Errorf("Conv weight %s has shape %v", l.Name, l.Shape)
+	}
+	for _, a := range n.Attribute {
+		switch a.GetName() {
+		case "strides":
+			if len(a.Ints) > 0 {
+				l.Stride = int(a.Ints[0])
+			}
+		case "pads":
+			if len(a.Ints) > 0 {
+				l.Pad = int(a.Ints[0])
+			}
+		case "group":
+			if a.GetI() != 1 {
+				return fmt.Errorf("grouped Conv %s", n.GetName())
+			}
+		}
+	}
+	return nil
+}
+
+// activation returns the op of the first of the nodes after n that takes
+// n's output when it is Relu, Tanh or Sigmoid, else "".
+func activation(n *onnxpb.NodeProto, after []*onnxpb.NodeProto) string {
+	if len(n.Output) == 0 {
+		return ""
+	}
+	for _, next := range after {
+		if len(next.Input) > 0 && next.Input[0] == n.Output[0] {
+			switch op := next.GetOpType(); op {
+			case "Relu", "Tanh", "Sigmoid":
+				return op
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 func transpose(v []float32, r, c int) []float32 {
@@ -112,274 +144,60 @@ func transpose(v []float32, r, c int) []float32 {
 	return out
 }
 
-// maxFilters is the most filters (or kernels) the filters figure draws.
-const maxFilters = 256
-
-// Filters draws the weights of m.First: a Linear layer's rows as images
-// of the input's shape (up to 256; opt.N sets how many), or a
-// convolution's kernels (one image per output channel, in colour for RGB
-// inputs, else one per input channel). Each is scaled from its own minimum
-// (black) to its maximum (white).
-func Filters(m *Model, opt Options) (*Figure, error) {
-	const fig = "filters"
-	if m == nil || m.First == nil {
-		return nil, notApplicable(fig, "no first layer weights (read from the model's ONNX initializers)")
-	}
-	l := m.First
-	n := opt.N
-	if n == 0 {
-		n = 64
-	}
-	if n < 1 || n > maxFilters {
-		return nil, fmt.Errorf("%s: %d filters; want 1 to %d", fig, n, maxFilters)
-	}
-	var ims []image.Image
-	var what string
-	switch l.Op {
-	case "Gemm":
-		out, in := l.Shape[0], l.Shape[1]
-		shape := m.Input
-		if prod(shape) != in {
-			shape = []int{in}
-		}
-		c, h, w, err := checkImages(fig+": inputs of "+l.Name, shape)
-		if err != nil {
-			return nil, err
-		}
-		n = min(n, out)
-		for k := range n {
-			ims = append(ims, toImage(normalized(l.Weight[k*in:(k+1)*in]), c, h, w))
-		}
-		what = fmt.Sprintf("first %d of the %d rows of %s [%d, %d] as %dx%d images", n, out, l.Name, out, in, h, w)
-	case "Conv":
-		out, in, kh, kw := l.Shape[0], l.Shape[1], l.Shape[2], l.Shape[3]
-		d := in * kh * kw
-		n = min(n, out*max(1, in*btoi(in != 3)))
-		for k := 0; k < out && len(ims) < n; k++ {
-			v := l.Weight[k*d : (k+1)*d]
-			if in == 3 {
-				ims = append(ims, toImage(normalized(v), 3, kh, kw))
-				continue
-			}
-			for ch := 0; ch < in && len(ims) < n; ch++ {
-				ims = append(ims, toImage(normalized(v[ch*kh*kw:(ch+1)*kh*kw]), 1, kh, kw))
-			}
-		}
-		what = fmt.Sprintf("%d kernels %dx%d of %s [%d, %d, %d, %d]", len(ims), kh, kw, l.Name, out, in, kh, kw)
-	default:
-		return nil, fmt.Errorf("%s: layer op %q; want Gemm or Conv", fig, l.Op)
-	}
-	side := isqrt(len(ims))
-	if side*side != len(ims) {
-		side = perRow
-	}
-	title := opt.title(fmt.Sprintf("%s: first-layer weights, %s", m.name(), what))
-	return done(fig, title, grid(title, []section{gridRows(ims, side)}), what), nil
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// firstLayer computes m.First on the n inputs of x in float64: the Linear
-// map (or convolution, with its stride and padding) plus bias and the
-// activation. It returns the n outputs and their per-example shape.
+// firstLayer computes l on the n inputs of x with package reference: the
+// Linear map (or convolution, with its stride and padding) plus bias and
+// the activation. It returns the n outputs and their per-example shape.
 func firstLayer(l *Layer, x []float32, n int, input []int) ([]float32, []int, error) {
-	act := func(v float64) float32 {
-		switch l.Activation {
-		case "Relu":
-			v = math.Max(0, v)
-		case "Tanh":
-			v = math.Tanh(v)
-		case "Sigmoid":
-			v = 1 / (1 + math.Exp(-v))
-		}
-		return float32(v)
+	m, w, err := l.model(input)
+	if err != nil {
+		return nil, nil, err
 	}
-	bias := func(k int) float64 {
-		if l.Bias == nil {
-			return 0
-		}
-		return float64(l.Bias[k])
+	if len(x) != n*zoo.Numel(m.Input) {
+		return nil, nil, fmt.Errorf("first layer %s takes %d values, inputs have %d", l.Name, zoo.Numel(m.Input), len(x)/max(n, 1))
 	}
-	switch l.Op {
-	case "Gemm":
-		out, in := l.Shape[0], l.Shape[1]
-		if len(x) != n*in {
-			return nil, nil, fmt.Errorf("first layer %s takes %d values, inputs have %d", l.Name, in, len(x)/max(n, 1))
-		}
-		y := make([]float32, n*out)
-		for i := range n {
-			xi := x[i*in : (i+1)*in]
-			for k := range out {
-				s := bias(k)
-				for j, wv := range l.Weight[k*in : (k+1)*in] {
-					s += float64(wv) * float64(xi[j])
-				}
-				y[i*out+k] = act(s)
-			}
-		}
-		return y, []int{out}, nil
-	case "Conv":
+	y, shape, err := reference.Forward(m, w, x, n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("first layer %s: %w", l.Name, err)
+	}
+	return y, shape, nil
+}
+
+// model returns l as a one-layer zoo model (with its activation) on inputs
+// of shape input (a Linear layer's input is flat), and its weights.
+func (l *Layer) model(input []int) (*zoo.Model, zoo.Weights, error) {
+	var layer zoo.Layer
+	switch {
+	case l.Op == "Gemm" && len(l.Shape) == 2:
+		layer, input = zoo.Linear{In: l.Shape[1], Out: l.Shape[0]}, []int{l.Shape[1]}
+	case l.Op == "Conv" && len(l.Shape) == 4:
 		out, in, kh, kw := l.Shape[0], l.Shape[1], l.Shape[2], l.Shape[3]
 		if len(input) != 3 || input[0] != in {
 			return nil, nil, fmt.Errorf("first layer %s takes %d channels, inputs have shape %v", l.Name, in, input)
 		}
-		h, w := input[1], input[2]
-		oh, ow := (h+2*l.Pad-kh)/l.Stride+1, (w+2*l.Pad-kw)/l.Stride+1
-		y := make([]float32, n*out*oh*ow)
-		for i := range n {
-			xi := x[i*in*h*w : (i+1)*in*h*w]
-			for k := range out {
-				wk := l.Weight[k*in*kh*kw : (k+1)*in*kh*kw]
-				for oy := range oh {
-					for ox := range ow {
-						s := bias(k)
-						for c := range in {
-							for dy := range kh {
-								iy := oy*l.Stride - l.Pad + dy
-								if iy < 0 || iy >= h {
-									continue
-								}
-								for dx := range kw {
-									ix := ox*l.Stride - l.Pad + dx
-									if ix < 0 || ix >= w {
-										continue
-									}
-									s += float64(wk[(c*kh+dy)*kw+dx]) * float64(xi[(c*h+iy)*w+ix])
-								}
-							}
-						}
-						y[((i*out+k)*oh+oy)*ow+ox] = act(s)
-					}
-				}
-			}
+		if kh != kw {
+			return nil, nil, fmt.Errorf("first layer %s: kernel %dx%d is not square", l.Name, kh, kw)
 		}
-		return y, []int{out, oh, ow}, nil
-	}
-	return nil, nil, fmt.Errorf("first layer %s: op %q; want Gemm or Conv", l.Name, l.Op)
-}
-
-// mapSize returns the height and width of the square-ish map that shows n
-// activations: a square when n is one (1156 is 34x34), else the narrowest
-// rectangle of width ceil(sqrt(n)).
-func mapSize(n int) (h, w int) {
-	w = isqrt(n)
-	if w*w == n {
-		return w, w
-	}
-	w++
-	return (n + w - 1) / w, w
-}
-
-// actImage renders activations v as an h x w map, values divided by scale
-// (black 0, white scale and above; negative values black too).
-func actImage(v []float32, h, w int, scale float64) image.Image {
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	for i, x := range v {
-		f := 0.0
-		if scale > 0 {
-			f = float64(x) / scale
-		}
-		img.Pix[i] = byteOf(float32(f))
-	}
-	return img
-}
-
-// Activations draws the hidden activation maps of the images opt.Index of
-// d (default the first 8) under the images, and the mean activation of each
-// unit over all of d. The hidden layer is the encoder's output (for
-// sparse-ae, its 1156 ReLU units, drawn as 34x34) when m has an encoder,
-// else m.First computed in Go from the ONNX initializers (for a
-// convolution, the maps of its first channels). Maps are scaled by the
-// largest activation shown (white), 0 and below black.
-func Activations(m *Model, d *Data, opt Options) (*Figure, error) {
-	const fig = "activations"
-	if m == nil {
-		return nil, fmt.Errorf("%s: no model", fig)
-	}
-	c, h, w, err := d.check(fig, m, false)
-	if err != nil {
-		return nil, err
-	}
-	index, err := d.index(fig, opt, 8)
-	if err != nil {
-		return nil, err
-	}
-	var hidden []float32
-	var units int
-	var layer string
-	switch {
-	case m.Encoder != nil && m.Code > 0:
-		if hidden, err = m.codes(d); err != nil {
-			return nil, err
-		}
-		units, layer = m.Code, "encoder output"
-	case m.First != nil:
-		shape := m.Input
-		if m.First.Op == "Conv" && len(shape) != 3 {
-			shape = []int{c, h, w}
-		}
-		var out []int
-		if hidden, out, err = firstLayer(m.First, d.X, d.N, shape); err != nil {
-			return nil, fmt.Errorf("%s: %w", fig, err)
-		}
-		units = prod(out)
-		layer = fmt.Sprintf("first layer %s (%s)", m.First.Name, m.First.Op)
-		if m.First.Activation != "" {
-			layer = fmt.Sprintf("first layer %s (%s, %s)", m.First.Name, m.First.Op, m.First.Activation)
-		}
-		if len(out) == 3 { // show the first channel of a convolution
-			layer += fmt.Sprintf(", channel 0 of %d", out[0])
-			ch := out[1] * out[2]
-			first := make([]float32, 0, d.N*ch)
-			for i := range d.N {
-				first = append(first, hidden[i*units:i*units+ch]...)
-			}
-			hidden, units = first, ch
-		}
+		layer = zoo.Conv2d{In: in, Out: out, Kernel: kh, Stride: l.Stride, Padding: l.Pad}
 	default:
-		return nil, notApplicable(fig, "model %s has neither an encoder nor first-layer weights", m.name())
+		return nil, nil, fmt.Errorf("first layer %s: op %q of shape %v; want Gemm or Conv", l.Name, l.Op, l.Shape)
 	}
-	mh, mw := mapSize(units)
-	pad := func(v []float32) []float32 {
-		return append(append([]float32(nil), v...), make([]float32, mh*mw-units)...)
+	layers := []zoo.Layer{layer}
+	switch l.Activation {
+	case "Relu":
+		layers = append(layers, zoo.ReLU{})
+	case "Tanh":
+		layers = append(layers, zoo.Tanh{})
+	case "Sigmoid":
+		layers = append(layers, zoo.Sigmoid{})
 	}
-	var peak float64
-	for _, i := range index {
-		for _, v := range hidden[i*units : (i+1)*units] {
-			peak = math.Max(peak, float64(v))
-		}
+	bias := l.Bias
+	if bias == nil {
+		bias = make([]float32, l.Shape[0])
 	}
-	mean := make([]float32, units)
-	var active float64
-	for i := range d.N {
-		for j, v := range hidden[i*units : (i+1)*units] {
-			mean[j] += v / float32(d.N)
-			if v > 0 {
-				active++
-			}
-		}
+	m := &zoo.Model{Name: "first layer " + l.Name, Input: input, Parts: []zoo.Part{{Name: "first", Layers: layers}}}
+	w := zoo.Weights{
+		"first.0.weight": {Shape: l.Shape, Data: l.Weight},
+		"first.0.bias":   {Shape: []int{l.Shape[0]}, Data: bias},
 	}
-	var meanPeak float64
-	for _, v := range mean {
-		meanPeak = math.Max(meanPeak, float64(v))
-	}
-	s := section{rows: []string{"input", "activations"}}
-	var ins, maps []image.Image
-	for _, i := range index {
-		ins = append(ins, toImage(d.row(i), c, h, w))
-		maps = append(maps, actImage(pad(hidden[i*units:(i+1)*units]), mh, mw, peak))
-		s.cols = append(s.cols, itemLabel(d, i))
-	}
-	s.cells = [][]image.Image{ins, maps}
-	meanSec := section{title: fmt.Sprintf("mean activation of each unit over the %d images of %s (white: %.3g)", d.N, d.Name, meanPeak),
-		rows: []string{"mean"}, cells: [][]image.Image{{actImage(pad(mean), mh, mw, meanPeak)}}}
-	frac := active / float64(d.N*units)
-	title := opt.title(fmt.Sprintf("%s: %s, %d units as %dx%d maps; %.1f%% of activations > 0", m.name(), layer, units, mh, mw, 100*frac))
-	return done(fig, title, grid(title, []section{s, meanSec}),
-		fmt.Sprintf("%s: %d units; %.2f%% of the activations over %s are positive; largest mean activation %.4g", layer, units, 100*frac, d.Name, meanPeak)), nil
+	return m, w, nil
 }

@@ -57,40 +57,37 @@ func notApplicable(fig string, format string, args ...any) error {
 	return fmt.Errorf("%s: %s: %w", fig, fmt.Sprintf(format, args...), ErrNotApplicable)
 }
 
-// needs checks that m has the parts fig runs: any of "whole", "encoder",
-// "decoder", "code2" (a 2-D code), "code" (a code at all).
-func (m *Model) needs(fig string, parts ...string) error {
+// has checks that m has the parts of the model that n names (see Needs).
+func (m *Model) has(fig string, n Needs) error {
+	if !n.Model {
+		return nil
+	}
 	if m == nil {
 		return fmt.Errorf("%s: no model", fig)
 	}
-	for _, p := range parts {
-		switch p {
-		case "whole":
-			if m.Whole == nil {
-				return notApplicable(fig, "model %s has no whole model (model.onnx)", m.name())
-			}
-			if m.Task == zoo.Classify {
-				return notApplicable(fig, "model %s is a classifier; %s needs an autoencoder", m.name(), fig)
-			}
-		case "encoder":
-			if m.Encoder == nil {
-				return notApplicable(fig, "model %s has no encoder (encoder.onnx)", m.name())
-			}
-		case "decoder":
-			if m.Decoder == nil {
-				return notApplicable(fig, "model %s has no decoder (decoder.onnx)", m.name())
-			}
-		case "code", "code2":
-			if m.Code <= 0 {
-				return notApplicable(fig, "model %s has no code size", m.name())
-			}
-			if p == "code2" && m.Code != 2 {
-				return notApplicable(fig, "model %s has a %d-D code, %s needs a 2-D one (latent-scatter projects larger codes on two principal components; latent-pca traverses them)", m.name(), m.Code, fig)
-			}
-		}
+	switch {
+	case n.Whole && m.Whole == nil:
+		return notApplicable(fig, "model %s has no whole model (model.onnx)", m.name())
+	case n.Whole && m.Task == zoo.Classify:
+		return notApplicable(fig, "model %s is a classifier; %s needs an autoencoder", m.name(), fig)
+	case n.Encoder && m.Encoder == nil:
+		return notApplicable(fig, "model %s has no encoder (encoder.onnx)", m.name())
+	case n.Decoder && m.Decoder == nil:
+		return notApplicable(fig, "model %s has no decoder (decoder.onnx)", m.name())
+	case (n.Code || n.Code2) && m.Code <= 0:
+		return notApplicable(fig, "model %s has no code size", m.name())
+	case n.Code2 && m.Code != 2:
+		return notApplicable(fig, "model %s has a %d-D code, %s needs a 2-D one (latent-scatter projects larger codes on two principal components; latent-pca traverses them)", m.name(), m.Code, fig)
+	case n.FirstLayer && m.First == nil:
+		return notApplicable(fig, "no first layer weights (read from the model's ONNX initializers)")
+	case n.Hidden && !m.hasEncoder() && m.First == nil:
+		return notApplicable(fig, "model %s has neither an encoder nor first-layer weights", m.name())
 	}
 	return nil
 }
+
+// hasEncoder reports whether m has an encoder of known code size.
+func (m *Model) hasEncoder() bool { return m.Encoder != nil && m.Code > 0 }
 
 // check checks that d holds images that are inputs of m.
 func (d *Data) check(fig string, m *Model, labels bool) (c, h, w int, err error) {
@@ -229,3 +226,11 @@ func linspace(lo, hi float64, n int) []float64 {
 	}
 	return out
 }
+
+// dims returns the image dims of m's inputs.
+func (m *Model) dims(fig string) (c, h, w int, err error) {
+	return checkImages(fig+": model "+m.name(), m.Input)
+}
+
+// codes encodes all of d.
+func (m *Model) codes(d *Data) ([]float32, error) { return m.encode(d.X, d.N) }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -89,7 +90,7 @@ func TestLatentPCAGrid(t *testing.T) {
 func TestInterpolateCodes(t *testing.T) {
 	d := fixture(t, 8)
 	m := blobModel()
-	if _, err := Interpolate(m, d, Options{Index: []int{5, 2}, N: 5}); err != nil {
+	if _, err := Interpolate(m, d, Options{Index: []int{5, 2}, Steps: 5}); err != nil {
 		t.Fatal(err)
 	}
 	z0, z1 := blobEncode(d.row(5)), blobEncode(d.row(2))
@@ -229,4 +230,27 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestFirstLayerErrors checks the errors of layers and inputs that do not
+// fit.
+func TestFirstLayerErrors(t *testing.T) {
+	gemm := &Layer{Name: "w", Op: "Gemm", Shape: []int{2, 3}, Weight: make([]float32, 6)}
+	conv := &Layer{Name: "k", Op: "Conv", Shape: []int{1, 1, 2, 3}, Weight: make([]float32, 6), Stride: 1}
+	for _, tc := range []struct {
+		name  string
+		l     *Layer
+		x     []float32
+		input []int
+		want  string
+	}{
+		{"gemm input", gemm, make([]float32, 8), []int{4}, "first layer w takes 3 values, inputs have 4"},
+		{"conv channels", conv, make([]float32, 18), []int{2, 3, 3}, "first layer k takes 1 channels, inputs have shape [2 3 3]"},
+		{"conv kernel", conv, make([]float32, 9), []int{1, 3, 3}, "kernel 2x3 is not square"},
+		{"op", &Layer{Name: "p", Op: "MaxPool", Shape: []int{2}}, nil, []int{1}, `op "MaxPool" of shape [2]; want Gemm or Conv`},
+	} {
+		if _, _, err := firstLayer(tc.l, tc.x, 2, tc.input); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
 }

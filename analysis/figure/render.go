@@ -307,3 +307,38 @@ func className(names []string, k int) string {
 	}
 	return fmt.Sprint(k)
 }
+
+// perRow is the most images in one row of a grid figure.
+const perRow = 16
+
+// gridRows lays out images in rows of perRow (or side, when given) cells.
+func gridRows(ims []image.Image, side int) section {
+	if side <= 0 {
+		side = perRow
+	}
+	var s section
+	for lo := 0; lo < len(ims); lo += side {
+		s.rows = append(s.rows, "")
+		s.cells = append(s.cells, ims[lo:min(lo+side, len(ims))])
+	}
+	return s
+}
+
+// Sizes of the plot figures, in pixels.
+const (
+	scatterW, scatterH = 900, 800
+	mapW, mapH         = 900, 800
+	curveW, curveH     = 800, 500
+	// maxScatter is the most codes a class map draws over its colours.
+	maxScatter = 2000
+)
+
+// newPlot returns a plot with a title and axis labels.
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	return p
+}

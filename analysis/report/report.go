@@ -3,9 +3,12 @@
 // images embedded as base64 data URIs so that the page is a single file
 // that opens anywhere.
 //
-// The package knows nothing of models or engines: a caller fills a [Page]
-// with what it measured and drew, and [Page.WriteHTML] or [Page.WriteFile]
-// lays it out.
+// A caller fills a [Page] with what it measured and drew, and
+// [Page.WriteHTML] or [Page.WriteFile] lays it out. [Build] makes the page
+// of zoo report (model card, training, evaluation, comparison with PCA,
+// figures) from [Inputs] whose steps are function values: the package runs
+// no engine and imports neither infer nor export, which sit upstream of
+// package analysis (infer imports it).
 package report
 
 import (

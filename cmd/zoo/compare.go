@@ -5,25 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	imagedraw "image/draw"
 	"image/png"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/zoo-ml/zoo/analysis"
+	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
@@ -236,114 +227,17 @@ func comparePCA(ctx context.Context, o compareOptions) (*compareReport, error) {
 	return &compareReport{rep}, nil
 }
 
-// imageSize returns the height and width of items of the given shape:
-// HxW or 1xHxW.
-func imageSize(dims []int) (h, w int, ok bool) {
-	switch {
-	case len(dims) == 2:
-		return dims[0], dims[1], true
-	case len(dims) == 3 && dims[0] == 1:
-		return dims[1], dims[2], true
-	}
-	return 0, 0, false
-}
-
-// Figure layout, in pixels.
-const (
-	figScale  = 3   // each image pixel becomes figScale x figScale
-	figGap    = 4   // between cells
-	figLabelW = 110 // row labels on the left
-	figHeadH  = 22  // column titles on top
-)
-
-// figureSize returns the size of the figure for rows x cols images of
-// h x w pixels.
-func figureSize(rows, cols, h, w int) (int, int) {
-	return figLabelW + cols*(w*figScale+figGap) + figGap, figHeadH + rows*(h*figScale+figGap) + figGap
-}
-
-// writeFigure draws the figure of rep (rows: original, autoencoder, PCA
-// for each k; one column per chosen image) as PNG to w. It reports false,
-// writing nothing, when the test items are not images.
+// writeFigure draws the figure of rep (see figure.ComparePCA) as PNG to w.
+// It reports false, writing nothing, when the test items are not images.
 func (rep *compareReport) writeFigure(w io.Writer) (bool, error) {
-	h, wd, ok := imageSize(rep.Test.Dims)
-	if !ok {
+	f, err := figure.ComparePCA(rep.Test.Set.X, rep.Test.Dims, rep.PCAComparison)
+	if errors.Is(err, figure.ErrNotApplicable) {
 		return false, nil
 	}
-	rows := [][]float32{analysis.Rows(rep.Test.Set.X, rep.Index, rep.Test.Set.ItemLen()), rep.Autoencoder.Shown}
-	names := []string{"original", "autoencoder"}
-	for _, r := range rep.PCA {
-		rows = append(rows, r.Shown)
-		names = append(names, fmt.Sprintf("PCA (k=%d)", r.K))
-	}
-	return true, drawRows(w, rows, names, rep.Index, rep.IndexLabels, h, wd)
-}
-
-// drawRows draws one row of images per entry of rows (each holds the
-// chosen images, h*w values each, clamped to [0, 1], white on black), named
-// on the left, with the test index (and label) above each column, and
-// writes it as PNG to out.
-func drawRows(out io.Writer, rows [][]float32, names []string, index, labels []int, h, w int) error {
-	img, err := rowsImage(rows, names, index, labels, h, w)
 	if err != nil {
-		return err
+		return true, err
 	}
-	return png.Encode(out, img)
-}
-
-// rowsImage draws the figure of drawRows.
-func rowsImage(rows [][]float32, names []string, index, labels []int, h, w int) (image.Image, error) {
-	cols := len(index)
-	width, height := figureSize(len(rows), cols, h, w)
-	// Text first, on a white canvas of one point per pixel; then the
-	// images, pixel for pixel, into the canvas's image.
-	cv := vgimg.NewWith(vgimg.UseWH(vg.Length(width), vg.Length(height)), vgimg.UseDPI(72))
-	dc := draw.New(cv)
-	sty := draw.TextStyle{
-		Color:   color.Black,
-		Font:    font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(12)},
-		Handler: plot.DefaultTextHandler,
-		XAlign:  draw.XCenter,
-		YAlign:  draw.YCenter,
-	}
-	pt := func(x, y int) vg.Point { return vg.Point{X: vg.Length(x), Y: vg.Length(height - y)} }
-	for c, i := range index {
-		title := strconv.Itoa(i)
-		if labels != nil {
-			title += fmt.Sprintf(" (%d)", labels[c])
-		}
-		dc.FillText(sty, pt(figLabelW+c*(w*figScale+figGap)+w*figScale/2, figHeadH/2+1), title)
-	}
-	sty.XAlign = draw.XLeft
-	corner := "index"
-	if labels != nil {
-		corner = "index (label)"
-	}
-	dc.FillText(sty, pt(6, figHeadH/2+1), corner)
-	for r, name := range names {
-		dc.FillText(sty, pt(6, figHeadH+r*(h*figScale+figGap)+h*figScale/2), name)
-	}
-	img, ok := cv.Image().(imagedraw.Image)
-	if !ok || img.Bounds() != image.Rect(0, 0, width, height) {
-		return nil, fmt.Errorf("canvas is %v, want %dx%d", cv.Image().Bounds(), width, height)
-	}
-	for r, row := range rows {
-		for c := range cols {
-			x0 := figLabelW + c*(w*figScale+figGap)
-			y0 := figHeadH + r*(h*figScale+figGap)
-			for y := range h * figScale {
-				for x := range w * figScale {
-					v := float64(row[c*h*w+(y/figScale)*w+x/figScale])
-					g := uint8(0) // NaN as black
-					if v == v {
-						g = uint8(math.Round(255 * math.Min(1, math.Max(0, v))))
-					}
-					img.Set(x0+x, y0+y, color.Gray{g})
-				}
-			}
-		}
-	}
-	return img, nil
+	return true, png.Encode(w, f.Image)
 }
 
 // printComparison prints the numbers of rep as tables.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/safetensors"
@@ -198,15 +199,17 @@ func TestComparePCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w, h := figureSize(3, 4, 28, 28); img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+	if w, h := figure.RowsSize(3, 4, 28, 28); img.Bounds().Dx() != w || img.Bounds().Dy() != h {
 		t.Errorf("figure is %v, want %dx%d", img.Bounds(), w, h)
 	}
 	_, x, err := dataset.ReadAllFloat32(pcaImages)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cell := figure.RowsCell(0, 0, 28, 28)
+	scale := cell.Dx() / 28
 	for _, px := range [][2]int{{14, 14}, {10, 20}, {0, 0}} { // row, column of image 3
-		g, _, _, _ := img.At(figLabelW+px[1]*figScale+1, figHeadH+px[0]*figScale+1).RGBA()
+		g, _, _, _ := img.At(cell.Min.X+px[1]*scale+1, cell.Min.Y+px[0]*scale+1).RGBA()
 		if want := math.Round(255 * float64(x[3*784+px[0]*28+px[1]])); float64(g>>8) != want {
 			t.Errorf("figure pixel %v of image 3: %d, want %g", px, g>>8, want)
 		}
@@ -264,7 +267,7 @@ func TestComparePCASweep(t *testing.T) {
 	}
 	defer f.Close()
 	cfg, err := png.DecodeConfig(f)
-	if w, h := figureSize(5, 10, 28, 28); err != nil || cfg.Width != w || cfg.Height != h {
+	if w, h := figure.RowsSize(5, 10, 28, 28); err != nil || cfg.Width != w || cfg.Height != h {
 		t.Errorf("figure %+v, %v; want %dx%d", cfg, err, w, h)
 	}
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
@@ -198,41 +197,13 @@ func (res *evalResult) figures(o evalOptions) map[string]*figure.Figure {
 		}
 	}
 	if ev := res.Reconstruction; ev != nil && len(ev.Worst) > 0 {
-		if f, err := res.worstFigure(); err == nil {
+		if f, err := figure.Worst(res.data, res.Reconstructions, ev.Worst, res.modelName()); err == nil {
 			out["worst"] = f
 		} else {
 			fmt.Fprintf(os.Stderr, "zoo: no figure of the worst reconstructions: %v\n", err)
 		}
 	}
 	return out
-}
-
-// worstFigure draws the worst reconstructions: originals over
-// reconstructions, each column headed by the image's index (and label).
-func (res *evalResult) worstFigure() (*figure.Figure, error) {
-	d := res.data
-	h, w, ok := imageSize(d.Shape)
-	if !ok {
-		return nil, fmt.Errorf("items of shape %v are not grey images", d.Shape)
-	}
-	var index, labels []int
-	for _, e := range res.Reconstruction.Worst {
-		index = append(index, e.Index)
-		if d.Labels != nil {
-			labels = append(labels, e.Label)
-		}
-	}
-	rows := [][]float32{analysis.Rows(d.X, index, h*w), analysis.Rows(res.Reconstructions, index, h*w)}
-	img, err := rowsImage(rows, []string{"original", "reconstruction"}, index, labels, h, w)
-	if err != nil {
-		return nil, err
-	}
-	title := fmt.Sprintf("the %d worst reconstructions of %s by %s", len(index), d.Name, res.modelName())
-	notes := []string{}
-	for _, e := range res.Reconstruction.Worst {
-		notes = append(notes, fmt.Sprintf("image %d: MSE %.6f", e.Index, e.MSE))
-	}
-	return &figure.Figure{Name: "worst", Title: title, Image: img, Notes: notes}, nil
 }
 
 func (res *evalResult) modelName() string { return res.ModelName() }

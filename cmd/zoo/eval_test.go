@@ -201,7 +201,7 @@ func TestEvalAutoencoder(t *testing.T) {
 			}
 		}
 	}
-	if w, h := pngSize(t, filepath.Join(out, "worst.png")); [2]int{w, h} != func() [2]int { a, b := figureSize(2, 5, 28, 28); return [2]int{a, b} }() {
+	if w, h := pngSize(t, filepath.Join(out, "worst.png")); [2]int{w, h} != func() [2]int { a, b := figure.RowsSize(2, 5, 28, 28); return [2]int{a, b} }() {
 		t.Errorf("worst.png is %dx%d", w, h)
 	}
 	if _, err := os.Stat(filepath.Join(out, "confusion.png")); err == nil {

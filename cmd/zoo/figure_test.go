@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/testenv"
 )
@@ -162,9 +163,9 @@ func TestFigureCommands(t *testing.T) {
 			decodePNG(t, out)
 		})
 	}
-	for _, s := range figureSpecs() {
-		if !seen[s.name] {
-			t.Errorf("figure %s is not tested", s.name)
+	for _, s := range figure.Specs() {
+		if !seen[s.Name] {
+			t.Errorf("figure %s is not tested", s.Name)
 		}
 	}
 }

@@ -2,13 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -80,96 +79,138 @@ func runReport(c *cli.Context) error {
 	if _, err := os.Stat(outPath); err == nil && !c.Bool("force") {
 		return fmt.Errorf("%s already exists (use --force to replace it)", outPath)
 	}
-
 	start := time.Now()
-	modelDir, run := a[0], c.String("run")
-	if rundir.IsFolder(modelDir) {
-		if run != "" {
-			return usagef("%s is a run folder; --run applies to export folders", modelDir)
-		}
-		run = modelDir
-		tmp, err := os.MkdirTemp("", "zoo-report-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		if modelDir, err = exportRun(run, tmp); err != nil {
-			return err
-		}
-	} else if fi, err := os.Stat(filepath.Join(modelDir, zoo.ModelFile)); err != nil || fi.IsDir() {
-		return fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", modelDir, rundir.RunFile, zoo.ModelFile)
-	}
-
-	page := &report.Page{}
-	card, err := os.ReadFile(filepath.Join(modelDir, "README.md"))
-	if err == nil {
-		page.Section("card", "Model card").Pre = string(card)
-	}
-	var info *rundir.Info
-	if run != "" {
-		if info, err = rundir.ReadInfo(run); err != nil {
-			return err
-		}
-		trainingSection(page.Section("training", "Training"), run, info)
-	}
-
-	// Evaluation.
-	evalStart := time.Now()
-	res, err := evaluate(c.Context, evalOptions{model: filepath.Join(modelDir, zoo.ModelFile), data: c.String("data"),
-		labels: c.String("labels"), worst: 16, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
+	modelDir, run, cleanup, err := reportModel(a[0], c.String("run"))
+	defer cleanup()
 	if err != nil {
 		return err
 	}
-	name := res.modelName()
-	page.Title = "zoo report: " + name
-	page.Lines = append(page.Lines, fmt.Sprintf("model %s (%s), data %s (%d images), written by zoo %s on %s",
-		name, res.Model.Task, res.Data, res.Images, zoo.Version, time.Now().Format("2006-01-02 15:04")))
-	if err := evalSection(page.Section("eval", "Evaluation"), res); err != nil {
-		return err
-	}
-	evalSec := time.Since(evalStart).Seconds()
-
-	// PCA comparison (autoencoders).
-	var pcaSec float64
-	if res.Reconstruction != nil {
-		s := page.Section("pca", "Autoencoder against PCA")
-		if tr := c.String("train"); tr == "" {
-			s.Text = []string{"Not run: give --train (the training images) to fit PCA to."}
-		} else {
-			t0 := time.Now()
-			cmp, err := comparePCA(c.Context, compareOptions{model: filepath.Join(modelDir, zoo.ModelFile), train: tr,
-				test: c.String("data"), labels: c.String("labels"), ks: ks, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
-			if err != nil {
-				return err
-			}
-			if err := pcaSection(s, cmp); err != nil {
-				return err
-			}
-			pcaSec = time.Since(t0).Seconds()
-		}
-	}
-
-	// Figures.
-	figStart := time.Now()
-	made, skipped, err := figuresSection(c, page.Section("figures", "Figures"), modelDir, run, res, dev)
+	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, ks, dev, start))
 	if err != nil {
 		return err
 	}
-	figSec := time.Since(figStart).Seconds()
-	page.Lines = append(page.Lines, fmt.Sprintf("made in %.1f s: evaluation %.1f s, PCA comparison %.1f s, %d figures %.1f s",
-		time.Since(start).Seconds(), evalSec, pcaSec, made, figSec))
-
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	if err := page.WriteFile(outPath, c.Bool("force")); err != nil {
+	if err := rep.Page.WriteFile(outPath, c.Bool("force")); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s: %s on %s, %d figures (%d not applicable) in %.1f s\n", outPath, name, res.Data, made, len(skipped), time.Since(start).Seconds())
-	for _, s := range skipped {
+	fmt.Printf("wrote %s: %s on %s, %d figures (%d not applicable) in %.1f s\n", outPath, rep.Model, rep.Data, rep.Figures, len(rep.Skipped), time.Since(start).Seconds())
+	for _, s := range rep.Skipped {
 		fmt.Printf("  %s\n", s)
 	}
 	return nil
+}
+
+// reportModel returns the export folder of arg and the run it came from:
+// a run folder is exported into a temporary folder that cleanup removes;
+// an export folder comes with run, its --run.
+func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err error) {
+	cleanup = func() {}
+	if !rundir.IsFolder(arg) {
+		if fi, err := os.Stat(filepath.Join(arg, zoo.ModelFile)); err != nil || fi.IsDir() {
+			return "", "", cleanup, fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", arg, rundir.RunFile, zoo.ModelFile)
+		}
+		return arg, run, cleanup, nil
+	}
+	if run != "" {
+		return "", "", cleanup, usagef("%s is a run folder; --run applies to export folders", arg)
+	}
+	tmp, err := os.MkdirTemp("", "zoo-report-")
+	if err != nil {
+		return "", "", cleanup, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	modelDir, err = exportRun(arg, tmp)
+	return modelDir, arg, cleanup, err
+}
+
+// reportInputs maps the flags of zoo report to the steps of report.Build:
+// zoo eval's evaluation, zoo compare pca's comparison (with --train), and
+// the models and data of zoo figure.
+func reportInputs(c *cli.Context, modelDir, run string, ks []int, dev infer.Device, start time.Time) report.Inputs {
+	model := filepath.Join(modelDir, zoo.ModelFile)
+	in := report.Inputs{Dir: modelDir, Run: run, Start: start}
+	in.Evaluate = func(ctx context.Context) (*report.Evaluation, error) {
+		res, err := evaluate(ctx, evalOptions{model: model, data: c.String("data"), labels: c.String("labels"),
+			worst: 16, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
+		if err != nil {
+			return nil, err
+		}
+		return reportEvaluation(res), nil
+	}
+	if tr := c.String("train"); tr != "" {
+		in.ComparePCA = func(ctx context.Context) (*report.PCA, error) {
+			cmp, err := comparePCA(ctx, compareOptions{model: model, train: tr, test: c.String("data"), labels: c.String("labels"),
+				ks: ks, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
+			if err != nil {
+				return nil, err
+			}
+			return reportPCA(cmp)
+		}
+	}
+	in.Figures = func(ev *report.Evaluation) (*report.Figures, error) {
+		return reportFigures(c, modelDir, ev, infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr})
+	}
+	return in
+}
+
+// reportEvaluation is the evaluation res as the report shows it: the
+// numbers as zoo eval prints them, and its figures.
+func reportEvaluation(res *evalResult) *report.Evaluation {
+	var text bytes.Buffer
+	printEval(&text, res)
+	ev := &report.Evaluation{Model: res.modelName(), Data: res.Data, Task: res.Model.Task, Images: res.Images,
+		Text: text.String(), Set: res.data}
+	figs := res.figures(evalOptions{})
+	for _, name := range []string{"confusion", "worst"} {
+		if f := figs[name]; f != nil {
+			ev.Figures = append(ev.Figures, f)
+		}
+	}
+	return ev
+}
+
+// reportPCA is the comparison rep as the report shows it.
+func reportPCA(rep *compareReport) (*report.PCA, error) {
+	p := &report.PCA{PCAComparison: rep.PCAComparison, Train: rep.Train.Data, Test: rep.Test.Data,
+		TrainImages: rep.Train.Images, TestImages: rep.Test.Images}
+	f, err := figure.ComparePCA(rep.Test.Set.X, rep.Test.Dims, rep.PCAComparison)
+	switch {
+	case err == nil:
+		p.Figure = f
+	case !errors.Is(err, figure.ErrNotApplicable):
+		return nil, err
+	}
+	return p, nil
+}
+
+// reportFigures opens the model in modelDir for the figures (with its
+// first layer), the classifier of --classifier, and the test data when the
+// evaluation ev streamed it.
+func reportFigures(c *cli.Context, modelDir string, ev *report.Evaluation, opt infer.Options) (*report.Figures, error) {
+	var closers []io.Closer
+	fs := &report.Figures{Data: ev.Set, Close: func() { closeAll(closers) }}
+	m, cl, err := openFigureModel(modelDir, opt, true)
+	closers = append(closers, cl...)
+	if err != nil {
+		return fs, err
+	}
+	fs.Model = m
+	if dir := c.String("classifier"); dir != "" {
+		cm, cl, err := openFigureModel(dir, opt, false)
+		closers = append(closers, cl...)
+		if err != nil {
+			return fs, err
+		}
+		fs.Options.Classifier = cm
+	}
+	if fs.Data == nil { // a classifier: the data was streamed, read it whole
+		if fs.Data, err = loadFigureData(c.String("data"), c.String("labels"), 0, false); err != nil {
+			return fs, err
+		}
+	}
+	return fs, nil
 }
 
 // exportRun exports the weights of a run folder under dir and returns the
@@ -188,147 +229,4 @@ func exportRun(run, dir string) (string, error) {
 		return "", fmt.Errorf("export %s: %w", run, err)
 	}
 	return out, nil
-}
-
-// trainingSection fills s with the epochs of a run and its curves.
-func trainingSection(s *report.Section, run string, info *rundir.Info) {
-	s.Text = append(s.Text, fmt.Sprintf("Run %s: %s on %s (%d images), validated on %s (%d images); status %s after %d epochs.",
-		run, info.Model, info.Train.Name, info.Train.N, info.Val.Name, info.Val.N, info.Status, info.Epoch))
-	cls := info.Recipe.Loss.Task() == zoo.Classify
-	t := &report.Table{Caption: "metrics per epoch (metrics.csv)", Head: []string{"epoch", "train loss", "validation loss"}}
-	if cls {
-		t.Head = append(t.Head, "train accuracy", "validation accuracy")
-	}
-	t.Head = append(t.Head, "seconds", "images/s")
-	for _, e := range info.Epochs {
-		row := []string{strconv.Itoa(e.Epoch), fmt.Sprintf("%.6f", e.TrainLoss), fmt.Sprintf("%.6f", e.ValLoss)}
-		if cls {
-			row = append(row, fmt.Sprintf("%.2f%%", 100*e.TrainAccuracy), fmt.Sprintf("%.2f%%", 100*e.ValAccuracy))
-		}
-		row = append(row, fmt.Sprintf("%.1f", e.Seconds), fmt.Sprintf("%.0f", e.PerSecond))
-		t.Rows = append(t.Rows, row)
-	}
-	s.Tables = append(s.Tables, t)
-}
-
-// evalSection fills s with the numbers and figures of zoo eval.
-func evalSection(s *report.Section, res *evalResult) error {
-	var text bytes.Buffer
-	printEval(&text, res)
-	s.Pre = text.String()
-	for _, name := range []string{"confusion", "worst"} {
-		if f := res.figures(evalOptions{})[name]; f != nil {
-			im, err := report.NewImage("eval-"+name, f.Title, f.Image, f.Notes...)
-			if err != nil {
-				return err
-			}
-			s.Images = append(s.Images, im)
-		}
-	}
-	return nil
-}
-
-// pcaSection fills s with the comparison of the autoencoder with PCA.
-func pcaSection(s *report.Section, rep *compareReport) error {
-	s.Text = append(s.Text, fmt.Sprintf("PCA fitted to the %d images of %s (%.2f s); %d test images of %s reconstructed by both.",
-		rep.Train.Images, rep.Train.Data, rep.FitSeconds, rep.Test.Images, rep.Test.Data))
-	t := &report.Table{Caption: "mean squared error per pixel", Head: []string{"reconstruction", "MSE", "explained variance"}}
-	t.Rows = append(t.Rows, []string{"autoencoder", fmt.Sprintf("%.6f", rep.Autoencoder.MSE), ""})
-	for _, r := range rep.PCA {
-		t.Rows = append(t.Rows, []string{fmt.Sprintf("PCA k=%d", r.K), fmt.Sprintf("%.6f", r.MSE), fmt.Sprintf("%.4f", r.ExplainedVarianceRatio)})
-	}
-	s.Tables = append(s.Tables, t)
-	if rep.Autoencoder.ClassMSE != nil {
-		ct := &report.Table{Caption: "MSE per pixel by class", Head: []string{"class", "images", "autoencoder"}}
-		for _, r := range rep.PCA {
-			ct.Head = append(ct.Head, fmt.Sprintf("PCA k=%d", r.K))
-		}
-		for c, n := range rep.ClassCounts {
-			if n == 0 {
-				continue
-			}
-			row := []string{strconv.Itoa(c), strconv.Itoa(n), fmt.Sprintf("%.6f", *rep.Autoencoder.ClassMSE[c])}
-			for _, r := range rep.PCA {
-				row = append(row, fmt.Sprintf("%.6f", *r.ClassMSE[c]))
-			}
-			ct.Rows = append(ct.Rows, row)
-		}
-		s.Tables = append(s.Tables, ct)
-	}
-	var b bytes.Buffer
-	if ok, err := rep.writeFigure(&b); err != nil {
-		return err
-	} else if ok {
-		im, err := report.PNGImage("pca-figure", "originals, autoencoder and PCA reconstructions of the chosen test images", b.Bytes())
-		if err != nil {
-			return err
-		}
-		s.Images = append(s.Images, im)
-	}
-	return nil
-}
-
-// figuresSection draws every figure of package figure that applies to the
-// model in modelDir on the evaluation's data, and says why each other one
-// does not apply. It returns the number drawn and the reasons.
-func figuresSection(c *cli.Context, s *report.Section, modelDir, run string, res *evalResult, dev infer.Device) (int, []string, error) {
-	opt := infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr}
-	m, closers, err := openFigureModel(modelDir, opt, true)
-	defer closeAll(closers)
-	if err != nil {
-		return 0, nil, err
-	}
-	fopt := figure.Options{}
-	if run != "" {
-		fopt.Runs = []string{run}
-	}
-	if dir := c.String("classifier"); dir != "" {
-		cm, closers, err := openFigureModel(dir, opt, false)
-		defer closeAll(closers)
-		if err != nil {
-			return 0, nil, err
-		}
-		fopt.Classifier = cm
-	}
-	d := res.data
-	if d == nil { // a classifier: the data was streamed, read it whole
-		if d, err = loadFigureData(c.String("data"), c.String("labels"), 0, false); err != nil {
-			return 0, nil, err
-		}
-	}
-	if m.ClassNames == nil && len(d.ClassNames) == m.Classes {
-		m.ClassNames = d.ClassNames
-	}
-	var skipped []string
-	made := 0
-	for _, name := range figure.Names() {
-		f, err := figure.Make(name, []*figure.Model{m}, d, fopt)
-		switch {
-		case errors.Is(err, figure.ErrNotApplicable):
-			skipped = append(skipped, err.Error())
-			continue
-		case err != nil:
-			skipped = append(skipped, fmt.Sprintf("%s: failed: %v", name, err))
-			continue
-		}
-		im, err := report.NewImage("figure-"+name, fmt.Sprintf("%s: %s", name, f.Title), f.Image, f.Notes...)
-		if err != nil {
-			return 0, nil, err
-		}
-		s.Images = append(s.Images, im)
-		made++
-	}
-	s.Text = append(s.Text, fmt.Sprintf("%d of the %d figures of zoo figure apply to this model and data.", made, len(figure.Names())))
-	if len(skipped) > 0 {
-		s.Text = append(s.Text, "Not shown:")
-		s.Pre = strings.Join(skipped, "\n")
-	}
-	return made, skipped, nil
-}
-
-// closeAll closes what openFigureModel opened.
-func closeAll(closers []io.Closer) {
-	for _, c := range closers {
-		c.Close()
-	}
 }
