@@ -67,16 +67,6 @@ var importRules = []importRule{
 		Why: "test helpers are for tests only"},
 }
 
-// pendingImports are direct imports (From imports a package in the tree To)
-// that break a rule today and that work in progress removes. The rules are
-// checked on the import graph without them, so that a package that reaches
-// a forbidden one only through them (train -> analysis/figure -> export)
-// passes too. The lead deletes this list once that work has landed.
-var pendingImports = []struct{ From, To, Why string }{
-	{"cmd/zoo", plotTree, "pending: the drawing in cmd/zoo/compare.go and eval.go moves into analysis/figure (i13-figs)"},
-	{"analysis/figure", "export", "pending: analysis/figure reads initializers through onnxpb, not export (i13-figs)"},
-}
-
 // TestImportRules checks importRules against go list. For each package
 // that breaks a rule it names, per forbidden tree, a shortest import chain
 // that leads into it.
@@ -112,8 +102,7 @@ func TestImportRules(t *testing.T) {
 }
 
 // TestImportRuleHelpers checks the helpers of TestImportRules on a made-up
-// graph: the dependencies, the chain a failure names, tree matching, and
-// that pendingImports excuses only its own imports.
+// graph: the dependencies, the chain a failure names, and tree matching.
 func TestImportRuleHelpers(t *testing.T) {
 	imports := map[string][]string{
 		module + "/infer":       {module + "/analysis", "fmt"},
@@ -144,13 +133,10 @@ func TestImportRuleHelpers(t *testing.T) {
 			t.Errorf("%s in %s: %v, want %v", tc.path, tc.tree, got, tc.in)
 		}
 	}
-	if !pending(module+"/cmd/zoo", plotTree+"/vg") || pending(module+"/train", plotTree) || pending(module+"/analysis/figure", module+"/train") {
-		t.Error("pendingImports excuses the wrong imports")
-	}
 }
 
 // importGraph returns the imports of every package that ours depend on,
-// less pendingImports, and our packages, from go list.
+// and our packages, from go list.
 func importGraph(t *testing.T) (map[string][]string, []string) {
 	t.Helper()
 	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}", module+"/...")
@@ -164,7 +150,7 @@ func importGraph(t *testing.T) (map[string][]string, []string) {
 	var ours []string
 	for line := range strings.Lines(string(out)) {
 		path, imp, _ := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
-		imports[path] = slices.DeleteFunc(strings.Fields(imp), func(q string) bool { return pending(path, q) })
+		imports[path] = strings.Fields(imp)
 		if path == module || strings.HasPrefix(path, module+"/") {
 			ours = append(ours, path)
 		}
@@ -264,14 +250,4 @@ func matching(ours []string, pattern string) []string {
 		}
 	}
 	return m
-}
-
-// pending reports whether pendingImports excuses p importing q.
-func pending(p, q string) bool {
-	for _, e := range pendingImports {
-		if rel(p) == e.From && inAny(q, []string{e.To}) {
-			return true
-		}
-	}
-	return false
 }
