@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -155,34 +154,20 @@ func reportInputs(c *cli.Context, modelDir, run string, ks []int, dev infer.Devi
 	return in
 }
 
-// reportEvaluation is the evaluation res as the report shows it: the
+// reportEvaluation is the evaluation ev as the report shows it: the
 // numbers as zoo eval prints them, and its figures.
-func reportEvaluation(res *evalResult) *report.Evaluation {
+func reportEvaluation(ev *infer.Evaluation) *report.Evaluation {
 	var text bytes.Buffer
-	printEval(&text, res)
-	ev := &report.Evaluation{Model: res.modelName(), Data: res.Data, Task: res.Model.Task, Images: res.Images,
-		Text: text.String(), Set: res.data}
-	figs := res.figures(evalOptions{})
-	for _, name := range []string{"confusion", "worst"} {
-		if f := figs[name]; f != nil {
-			ev.Figures = append(ev.Figures, f)
-		}
-	}
-	return ev
+	ev.WriteText(&text)
+	return &report.Evaluation{Model: ev.ModelName(), Data: ev.Data, Task: ev.Model.Task, Images: ev.Images,
+		Text: text.String(), Set: (*figure.Data)(ev.Examples), Figures: evalFigures(ev)}
 }
 
 // reportPCA is the comparison rep as the report shows it.
-func reportPCA(rep *compareReport) (*report.PCA, error) {
-	p := &report.PCA{PCAComparison: rep.PCAComparison, Train: rep.Train.Data, Test: rep.Test.Data,
-		TrainImages: rep.Train.Images, TestImages: rep.Test.Images}
-	f, err := figure.ComparePCA(rep.Test.Set.X, rep.Test.Dims, rep.PCAComparison)
-	switch {
-	case err == nil:
-		p.Figure = f
-	case !errors.Is(err, figure.ErrNotApplicable):
-		return nil, err
-	}
-	return p, nil
+func reportPCA(rep *infer.PCAReport) (*report.PCA, error) {
+	f, err := pcaFigure(rep)
+	return &report.PCA{PCAComparison: rep.PCAComparison, Train: rep.Train.Data, Test: rep.Test.Data,
+		TrainImages: rep.Train.Images, TestImages: rep.Test.Images, Figure: f}, err
 }
 
 // reportFigures opens the model in modelDir for the figures (with its
@@ -191,19 +176,14 @@ func reportPCA(rep *compareReport) (*report.PCA, error) {
 func reportFigures(c *cli.Context, modelDir string, ev *report.Evaluation, opt infer.Options) (*report.Figures, error) {
 	var closers []io.Closer
 	fs := &report.Figures{Data: ev.Set, Close: func() { closeAll(closers) }}
-	m, cl, err := openFigureModel(modelDir, opt, true)
-	closers = append(closers, cl...)
-	if err != nil {
+	var err error
+	if fs.Model, err = openFigureModel(modelDir, opt, true, &closers); err != nil {
 		return fs, err
 	}
-	fs.Model = m
 	if dir := c.String("classifier"); dir != "" {
-		cm, cl, err := openFigureModel(dir, opt, false)
-		closers = append(closers, cl...)
-		if err != nil {
+		if fs.Options.Classifier, err = openFigureModel(dir, opt, false, &closers); err != nil {
 			return fs, err
 		}
-		fs.Options.Classifier = cm
 	}
 	if fs.Data == nil { // a classifier: the data was streamed, read it whole
 		if fs.Data, err = loadFigureData(c.String("data"), c.String("labels"), 0, false); err != nil {
