@@ -66,28 +66,21 @@ Example:
 	}
 }
 
-// compareOptions are the inputs of comparePCA, read from the flags.
-type compareOptions struct {
-	model, train, test, labels string
-	ks                         []int
-	index                      string
-	batch, threads             int
-	dev                        infer.Device
-}
-
-// pcaRunFlags reads the flags that zoo compare pca and zoo report share:
-// the PCA sizes --k, --device and --batch.
-func pcaRunFlags(c *cli.Context) (ks []int, dev infer.Device, err error) {
-	if ks, err = parseKs(c.String("k")); err != nil {
-		return nil, dev, usageError{err}
+// pcaRunFlags reads the flags that zoo compare pca and zoo report share
+// into a comparison of model with PCA: the PCA sizes --k, --labels, the
+// session options and --batch.
+func pcaRunFlags(c *cli.Context, model string) (o infer.PCAOptions, err error) {
+	o = infer.PCAOptions{Model: model, Labels: c.String("labels"), Batch: c.Int("batch")}
+	if o.Ks, err = parseKs(c.String("k")); err != nil {
+		return o, usageError{err}
 	}
-	if dev, err = infer.ParseDevice(c.String("device")); err != nil {
-		return nil, dev, usageError{err}
+	if o.Session, err = sessionFlags(c); err != nil {
+		return o, err
 	}
-	if c.Int("batch") <= 0 {
-		return nil, dev, usagef("--batch %d must be positive", c.Int("batch"))
+	if o.Batch <= 0 {
+		return o, usagef("--batch %d must be positive", o.Batch)
 	}
-	return ks, dev, nil
+	return o, nil
 }
 
 func runComparePCA(c *cli.Context) error {
@@ -98,20 +91,18 @@ func runComparePCA(c *cli.Context) error {
 	if model == "" {
 		return usagef("compare pca: --model is required (an export folder or an .onnx file)")
 	}
-	ks, dev, err := pcaRunFlags(c)
+	o, err := pcaRunFlags(c, infer.ModelFile(model, ""))
 	if err != nil {
 		return err
 	}
+	o.Train, o.Test = c.String("train"), c.String("test")
 	// Check the output names first, so that an existing file stops the
 	// run before any work.
 	dir, force := c.String("out"), c.Bool("force")
 	if err := checkOut(dir, force, infer.PCAFile, infer.PCAFigureFile); err != nil {
 		return err
 	}
-	rep, err := comparePCA(c.Context, compareOptions{
-		model: infer.ModelFile(model, ""), train: c.String("train"), test: c.String("test"), labels: c.String("labels"),
-		ks: ks, index: c.String("index"), batch: c.Int("batch"), threads: c.Int("threads"), dev: dev,
-	})
+	rep, err := comparePCA(c.Context, o, c.String("index"))
 	if err != nil {
 		return err
 	}
@@ -151,22 +142,19 @@ func pcaPNG(rep *infer.PCAReport) ([]byte, error) {
 }
 
 // comparePCA reads the data, runs the autoencoder and compares it with PCA
-// (see infer.ComparePCA).
-func comparePCA(ctx context.Context, o compareOptions) (*infer.PCAReport, error) {
-	rep, err := infer.ComparePCA(ctx, infer.PCAOptions{
-		Model: o.model, Train: o.train, Test: o.test, Labels: o.labels, Ks: o.ks, Batch: o.batch,
-		Session: infer.Options{Device: o.dev, Threads: o.threads, Warn: os.Stderr},
-		Index: func(n int) ([]int, error) {
-			index, err := parseIndex(o.index, n)
-			if err != nil {
-				return nil, usageError{err}
-			}
-			return index, nil
-		},
-		Notice: func(n dataset.Notice) {
-			fmt.Fprintf(os.Stderr, "zoo: no labels for %s (%v); no MSE per class\n", n.Data, withHints(n.Err))
-		},
-	})
+// (see infer.ComparePCA), showing the images --index picks.
+func comparePCA(ctx context.Context, o infer.PCAOptions, index string) (*infer.PCAReport, error) {
+	o.Index = func(n int) ([]int, error) {
+		index, err := parseIndex(index, n)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return index, nil
+	}
+	o.Notice = func(n dataset.Notice) {
+		fmt.Fprintf(os.Stderr, "zoo: no labels for %s (%v); no MSE per class\n", n.Data, withHints(n.Err))
+	}
+	rep, err := infer.ComparePCA(ctx, o)
 	var ce *infer.ComponentsError
 	var ne *infer.NotAutoencoderError
 	var se *dataset.SplitError

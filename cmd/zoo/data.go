@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -106,25 +105,8 @@ func dataFetch(c *cli.Context) error {
 				return err
 			}
 		}
-		dir = filepath.Join(dir, d.Name)
-		last := time.Time{}
-		paths, err := dataset.Fetch(c.Context, d, dir, dataset.FetchOptions{
-			Force: c.Bool("force"),
-			Progress: func(file string, done, total int64) {
-				if done != total && time.Since(last) < 500*time.Millisecond {
-					return
-				}
-				last = time.Now()
-				if total > 0 {
-					fmt.Fprintf(os.Stderr, "\r%s: %d/%d kB (%.0f%%)", file, done>>10, total>>10, 100*float64(done)/float64(total))
-				} else {
-					fmt.Fprintf(os.Stderr, "\r%s: %d kB", file, done>>10)
-				}
-				if done == total {
-					fmt.Fprintln(os.Stderr)
-				}
-			},
-		})
+		paths, err := dataset.Fetch(c.Context, d, filepath.Join(dir, d.Name),
+			dataset.FetchOptions{Force: c.Bool("force"), Progress: dataset.ProgressLine(os.Stderr)})
 		if err != nil {
 			return err
 		}

@@ -49,14 +49,6 @@ Example:
 	}
 }
 
-// evalOptions are the inputs of evaluate.
-type evalOptions struct {
-	model, data, labels string
-	worst               int
-	batch, threads      int
-	dev                 infer.Device
-}
-
 // evalFiles are the files zoo eval may write to --out.
 var evalFiles = []string{infer.EvalFile, infer.ConfusionFile, "confusion.png", "worst.png"}
 
@@ -65,16 +57,15 @@ func runEval(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o := evalOptions{model: infer.ModelFile(a[0], ""), data: a[1], labels: c.String("labels"), worst: c.Int("worst"),
-		batch: c.Int("batch"), threads: c.Int("threads")}
-	if o.dev, err = infer.ParseDevice(c.String("device")); err != nil {
-		return usageError{err}
+	o := infer.EvalOptions{Model: infer.ModelFile(a[0], ""), Data: a[1], Labels: c.String("labels"), Worst: c.Int("worst"), Batch: c.Int("batch")}
+	if o.Session, err = sessionFlags(c); err != nil {
+		return err
 	}
-	if o.batch <= 0 {
-		return usagef("--batch %d must be positive", o.batch)
+	if o.Batch <= 0 {
+		return usagef("--batch %d must be positive", o.Batch)
 	}
-	if o.worst < 0 || o.worst > maxShown {
-		return usagef("--worst %d: want 0 to %d", o.worst, maxShown)
+	if o.Worst < 0 || o.Worst > maxShown {
+		return usagef("--worst %d: want 0 to %d", o.Worst, maxShown)
 	}
 	// Check the output names first, so that an existing file stops the
 	// run before any work. Which figures are written depends on the task.
@@ -100,6 +91,15 @@ func runEval(c *cli.Context) error {
 	return ev.WriteText(os.Stdout)
 }
 
+// sessionFlags reads the session options of --device and --threads.
+func sessionFlags(c *cli.Context) (infer.Options, error) {
+	dev, err := infer.ParseDevice(c.String("device"))
+	if err != nil {
+		return infer.Options{}, usageError{err}
+	}
+	return infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr}, nil
+}
+
 // checkOut creates the folder dir, unless it is "", and checks that none of
 // the files names is in it, unless force is set, so that an existing file
 // stops a command before any work.
@@ -120,10 +120,10 @@ func checkOut(dir string, force bool, names ...string) error {
 }
 
 // evaluate runs the model over the data and measures it (see
-// infer.Evaluate).
-func evaluate(ctx context.Context, o evalOptions) (*infer.Evaluation, error) {
-	ev, err := infer.Evaluate(ctx, infer.EvalOptions{Model: o.model, Data: o.data, Labels: o.labels, Worst: o.worst,
-		Batch: o.batch, Session: infer.Options{Device: o.dev, Threads: o.threads, Warn: os.Stderr}, Notice: dataNotice})
+// infer.Evaluate), with the notices of dataNotice.
+func evaluate(ctx context.Context, o infer.EvalOptions) (*infer.Evaluation, error) {
+	o.Notice = dataNotice
+	ev, err := infer.Evaluate(ctx, o)
 	var ee *infer.EvalError
 	var se *dataset.SplitError
 	switch {

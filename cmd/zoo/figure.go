@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -193,11 +192,10 @@ func openFigureModels(c *cli.Context, s figure.Spec, opt *figure.Options, closer
 	if len(paths) > 1 && !s.Needs.Several {
 		return nil, usagef("figure %s: one --model, not %d (montage takes several)", s.Name, len(paths))
 	}
-	dev, err := infer.ParseDevice(c.String("device"))
+	iopt, err := sessionFlags(c)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
-	iopt := infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr}
 	models := make([]*figure.Model, len(paths))
 	for i, p := range paths {
 		if models[i], err = openFigureModel(p, iopt, s.Needs.ReadsFirstLayer(), closers); err != nil {

@@ -70,7 +70,7 @@ func runReport(c *cli.Context) error {
 	if outDir == "" {
 		return usagef("report: --out DIR is required")
 	}
-	ks, dev, err := pcaRunFlags(c)
+	o, err := pcaRunFlags(c, "")
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func runReport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, ks, dev, start))
+	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, o, start))
 	if err != nil {
 		return err
 	}
@@ -120,36 +120,34 @@ func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err 
 		return "", "", cleanup, err
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
-	modelDir, err = exportRun(arg, tmp)
+	modelDir, err = export.WriteRun(arg, tmp)
 	return modelDir, arg, cleanup, err
 }
 
 // reportInputs maps the flags of zoo report to the steps of report.Build:
-// zoo eval's evaluation, zoo compare pca's comparison (with --train), and
-// the models and data of zoo figure.
-func reportInputs(c *cli.Context, modelDir, run string, ks []int, dev infer.Device, start time.Time) report.Inputs {
-	model := filepath.Join(modelDir, zoo.ModelFile)
+// zoo eval's evaluation, zoo compare pca's comparison (with --train, as o
+// has it), and the models and data of zoo figure.
+func reportInputs(c *cli.Context, modelDir, run string, o infer.PCAOptions, start time.Time) report.Inputs {
+	o.Model, o.Train, o.Test = filepath.Join(modelDir, zoo.ModelFile), c.String("train"), c.String("data")
 	in := report.Inputs{Dir: modelDir, Run: run, Start: start}
 	in.Evaluate = func(ctx context.Context) (*report.Evaluation, error) {
-		res, err := evaluate(ctx, evalOptions{model: model, data: c.String("data"), labels: c.String("labels"),
-			worst: 16, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
+		ev, err := evaluate(ctx, infer.EvalOptions{Model: o.Model, Data: o.Test, Labels: o.Labels, Worst: 16, Batch: o.Batch, Session: o.Session})
 		if err != nil {
 			return nil, err
 		}
-		return reportEvaluation(res), nil
+		return reportEvaluation(ev), nil
 	}
-	if tr := c.String("train"); tr != "" {
+	if o.Train != "" {
 		in.ComparePCA = func(ctx context.Context) (*report.PCA, error) {
-			cmp, err := comparePCA(ctx, compareOptions{model: model, train: tr, test: c.String("data"), labels: c.String("labels"),
-				ks: ks, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
+			rep, err := comparePCA(ctx, o, "")
 			if err != nil {
 				return nil, err
 			}
-			return reportPCA(cmp)
+			return reportPCA(rep)
 		}
 	}
 	in.Figures = func(ev *report.Evaluation) (*report.Figures, error) {
-		return reportFigures(c, modelDir, ev, infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr})
+		return reportFigures(c, modelDir, ev, o.Session)
 	}
 	return in
 }
@@ -191,22 +189,4 @@ func reportFigures(c *cli.Context, modelDir string, ev *report.Evaluation, opt i
 		}
 	}
 	return fs, nil
-}
-
-// exportRun exports the weights of a run folder under dir and returns the
-// export folder.
-func exportRun(run, dir string) (string, error) {
-	m, w, source, err := rundir.Weights(run)
-	if err != nil {
-		return "", err
-	}
-	sample, err := export.SampleInputs(m, 1)
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, m.Name)
-	if _, err := export.WriteDir(out, m, w, export.DirOptions{Weights: source, Sample: sample, SampleN: 1}); err != nil {
-		return "", fmt.Errorf("export %s: %w", run, err)
-	}
-	return out, nil
 }
