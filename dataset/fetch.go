@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FetchOptions configures Fetch.
@@ -23,6 +24,28 @@ type FetchOptions struct {
 	Progress func(file string, done, total int64)
 	// Force downloads files even when a valid copy is present.
 	Force bool
+}
+
+// ProgressLine returns a FetchOptions.Progress that shows the download of
+// each file on one line of w, rewritten in place ("\r") at most every half
+// second: the kilobytes received, of the total with a percentage when the
+// total is known; the line ends when the file is complete.
+func ProgressLine(w io.Writer) func(file string, done, total int64) {
+	var last time.Time
+	return func(file string, done, total int64) {
+		if done != total && time.Since(last) < 500*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		if total > 0 {
+			fmt.Fprintf(w, "\r%s: %d/%d kB (%.0f%%)", file, done>>10, total>>10, 100*float64(done)/float64(total))
+		} else {
+			fmt.Fprintf(w, "\r%s: %d kB", file, done>>10)
+		}
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
 }
 
 // Fetch downloads the files of d into dir, creating it if needed, and

@@ -448,3 +448,24 @@ func TestFetchCancelResume(t *testing.T) {
 		t.Errorf("left behind: %v", l)
 	}
 }
+
+// TestProgressLine checks the progress line of zoo data fetch: rewritten
+// in place, at most every half second until the file completes, with a
+// percentage when the total is known.
+func TestProgressLine(t *testing.T) {
+	var b strings.Builder
+	p := ProgressLine(&b)
+	p("a.gz", 0, 4096)
+	p("a.gz", 1024, 4096) // within half a second: not shown
+	p("a.gz", 4096, 4096)
+	p("b.gz", 3072, -1)
+	want := "\ra.gz: 0/4 kB (0%)\ra.gz: 4/4 kB (100%)\n"
+	if b.String() != want {
+		t.Errorf("progress %q, want %q", b.String(), want)
+	}
+	time.Sleep(600 * time.Millisecond)
+	p("b.gz", 3072, -1)
+	if got := strings.TrimPrefix(b.String(), want); got != "\rb.gz: 3 kB" {
+		t.Errorf("unknown total: %q", got)
+	}
+}

@@ -215,3 +215,35 @@ func (r Ref) Read(limit int) (*Images, error) {
 	im.Name, im.ClassNames = r.Name(), r.ClassNames()
 	return im, nil
 }
+
+// ReadLabelled reads the images whole, at most limit of them when limit >
+// 0, as OpenOrMini opens them (notice is told when mnist-mini stands in),
+// named by the Name of the Ref opened and with its class names, and their
+// labels when there are any (see OpenLabels: from the file labels, else
+// those the data carries). The Images have no Labels when none are found.
+func (r Ref) ReadLabelled(labels string, limit int, notice func(Notice)) (*Images, error) {
+	rd, r, err := r.OpenOrMini(notice)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	im, err := ReadImages(rd, limit)
+	if err != nil {
+		return nil, err
+	}
+	im.Name, im.ClassNames = r.Name(), r.ClassNames()
+	lr, err := r.OpenLabels(labels, notice)
+	if err != nil || lr == nil {
+		return im, err
+	}
+	defer lr.Close()
+	if lr.Remaining() > im.N { // the labels of the images read
+		if err := lr.Range(0, im.N); err != nil {
+			return nil, err
+		}
+	}
+	if err := im.ReadLabels(lr); err != nil {
+		return nil, err
+	}
+	return im, nil
+}

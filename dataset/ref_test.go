@@ -209,3 +209,46 @@ func TestImagesLimit(t *testing.T) {
 		t.Errorf("SetLabels: %v", err)
 	}
 }
+
+// TestReadLabelled checks images read whole with their labels: from a
+// file given, limited, from a data set (mnist-mini standing in, with a
+// notice), and none for an IDX file alone.
+func TestReadLabelled(t *testing.T) {
+	isolate(t)
+	ref, err := Resolve(fixtureImages, TestImages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := ref.ReadLabelled(fixtureLabels, 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr, err := OpenIDX(fixtureLabels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lr.Close()
+	all, err := lr.ReadAllLabels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.N != 100 || len(im.X) != 100*784 || im.Name != "t10k-images-idx3-ubyte.gz" || !slices.Equal(im.Labels, all[:100]) || im.ClassNames != nil {
+		t.Errorf("file with labels: %d images %q, labels %v", im.N, im.Name, im.Labels[:5])
+	}
+	if im, err := ref.ReadLabelled("", 0, nil); err != nil || im.N != 512 || im.Labels != nil {
+		t.Errorf("file alone: %v, %v", im, err)
+	}
+
+	ref, err = Resolve("mnist", TestImages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notices []Notice
+	im, err = ref.ReadLabelled("", 10, func(n Notice) { notices = append(notices, n) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.N != 10 || im.Name != MiniName || len(im.Labels) != 10 || len(im.ClassNames) != 10 || len(notices) != 1 || notices[0].N == 0 {
+		t.Errorf("mnist standing in: %d images %q, %d labels, notices %+v", im.N, im.Name, len(im.Labels), notices)
+	}
+}

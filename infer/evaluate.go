@@ -1,13 +1,17 @@
 package infer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"time"
 
 	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -65,6 +69,42 @@ func (ev *Evaluation) ModelName() string {
 		return ev.Model.Name
 	}
 	return filepath.Base(ev.Model.File)
+}
+
+// The files of an evaluation that WriteFiles writes.
+const (
+	// EvalFile holds the evaluation's JSON form.
+	EvalFile = "eval.json"
+	// ConfusionFile holds a classifier's confusion matrix as text.
+	ConfusionFile = "confusion.txt"
+)
+
+// WriteFiles writes the evaluation into the folder dir: its JSON form to
+// EvalFile, a classifier's confusion matrix to ConfusionFile, and the files
+// extra (contents by name, such as figures), each through a temporary
+// file, all renamed into place once every one is written (see
+// atomicfile.WriteAll); an existing file is replaced only with force.
+// Files records them: EvalFile as "json", the others by name.
+func (ev *Evaluation) WriteFiles(dir string, force bool, extra map[string][]byte) error {
+	out := map[string][]byte{}
+	maps.Copy(out, extra)
+	if ev.Confusion != nil {
+		var txt bytes.Buffer
+		if err := ev.Confusion.WriteMatrix(&txt, ev.ClassNames); err != nil {
+			return err
+		}
+		out[ConfusionFile] = txt.Bytes()
+	}
+	ev.Files = map[string]string{"json": filepath.Join(dir, EvalFile)}
+	for name := range out {
+		ev.Files[name] = filepath.Join(dir, name)
+	}
+	b, err := json.MarshalIndent(ev, "", "  ")
+	if err != nil {
+		return err
+	}
+	out[EvalFile] = append(b, '\n')
+	return atomicfile.WriteAll(dir, out, force)
 }
 
 // An EvalError says why a model cannot be evaluated on the data: it is a

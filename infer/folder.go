@@ -77,6 +77,8 @@ type Folder struct {
 	// reconstructs or classifies); Encoder and Decoder run the parts. Each
 	// is nil when absent.
 	Whole, Encoder, Decoder *Session
+	// dir is set when Path is a folder.
+	dir bool
 }
 
 // OpenFolder opens the model at path, an export folder or one .onnx file,
@@ -88,7 +90,7 @@ func OpenFolder(path string, opt Options) (*Folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", path, err)
 	}
-	f := &Folder{Path: path, Name: filepath.Base(path)}
+	f := &Folder{Path: path, Name: filepath.Base(path), dir: fi.IsDir()}
 	files := []string{path}
 	if fi.IsDir() {
 		files = nil
@@ -175,6 +177,22 @@ func (f *Folder) CodeLen() int {
 		return f.Decoder.InputLen()
 	}
 	return 0
+}
+
+// WeightsFile returns the ONNX file whose initializers hold the model's
+// first weight layer: the file opened, when the Folder is one file; in a
+// folder, the whole model's file, else the encoder's; "" for a folder of a
+// decoder alone.
+func (f *Folder) WeightsFile() string {
+	switch {
+	case !f.dir:
+		return f.Path
+	case f.Whole != nil:
+		return f.Whole.Path()
+	case f.Encoder != nil:
+		return f.Encoder.Path()
+	}
+	return ""
 }
 
 // Close closes the sessions.

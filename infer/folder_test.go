@@ -108,31 +108,38 @@ func TestOpenFolder(t *testing.T) {
 		os.MkdirAll(parts, 0o755)
 		os.WriteFile(filepath.Join(parts, f), b, 0o644)
 	}
+	decOnly := filepath.Join(dir, "decoder-only")
+	b, _ := os.ReadFile(filepath.Join(aeDir, zoo.Decode.File()))
+	os.MkdirAll(decOnly, 0o755)
+	os.WriteFile(filepath.Join(decOnly, zoo.Decode.File()), b, 0o644)
+	clsDir, bare := exportModel(t, cls, cls.InitWeights(1)), writeBare(t, ae, zoo.WholeModel, filepath.Join(dir, "bare.onnx"))
 	type want struct {
 		name                    string
 		task                    zoo.Task
 		whole, encoder, decoder bool
 		input                   []int
 		code                    int
+		weights                 string
 	}
 	for _, tc := range []struct {
 		path string
 		want want
 	}{
-		{aeDir, want{"tiny-ae-2", zoo.Reconstruct, true, true, true, []int{784}, 2}},
-		{exportModel(t, cls, cls.InitWeights(1)), want{"test-classifier", zoo.Classify, true, false, false, []int{1, 28, 28}, 0}},
-		{parts, want{"tiny-ae-2", zoo.Reconstruct, false, true, true, []int{784}, 2}},
-		{filepath.Join(aeDir, zoo.Decode.File()), want{"tiny-ae-2", "", false, false, true, []int{784}, 2}},
-		{writeBare(t, ae, zoo.WholeModel, filepath.Join(dir, "bare.onnx")), want{"bare", zoo.Reconstruct, true, false, false, []int{784}, 0}},
+		{aeDir, want{"tiny-ae-2", zoo.Reconstruct, true, true, true, []int{784}, 2, filepath.Join(aeDir, zoo.ModelFile)}},
+		{clsDir, want{"test-classifier", zoo.Classify, true, false, false, []int{1, 28, 28}, 0, filepath.Join(clsDir, zoo.ModelFile)}},
+		{parts, want{"tiny-ae-2", zoo.Reconstruct, false, true, true, []int{784}, 2, filepath.Join(parts, zoo.Encode.File())}},
+		{decOnly, want{"tiny-ae-2", zoo.Reconstruct, false, false, true, []int{784}, 2, ""}},
+		{filepath.Join(aeDir, zoo.Decode.File()), want{"tiny-ae-2", "", false, false, true, []int{784}, 2, filepath.Join(aeDir, zoo.Decode.File())}},
+		{bare, want{"bare", zoo.Reconstruct, true, false, false, []int{784}, 0, bare}},
 	} {
 		f, err := OpenFolder(tc.path, Options{Threads: 1})
 		if err != nil {
 			t.Errorf("OpenFolder(%s): %v", tc.path, err)
 			continue
 		}
-		got := want{f.Name, f.Task, f.Whole != nil, f.Encoder != nil, f.Decoder != nil, f.InputShape(), f.CodeLen()}
+		got := want{f.Name, f.Task, f.Whole != nil, f.Encoder != nil, f.Decoder != nil, f.InputShape(), f.CodeLen(), f.WeightsFile()}
 		if got.name != tc.want.name || got.task != tc.want.task || got.whole != tc.want.whole || got.encoder != tc.want.encoder ||
-			got.decoder != tc.want.decoder || !slices.Equal(got.input, tc.want.input) || got.code != tc.want.code {
+			got.decoder != tc.want.decoder || !slices.Equal(got.input, tc.want.input) || got.code != tc.want.code || got.weights != tc.want.weights {
 			t.Errorf("OpenFolder(%s) = %+v, want %+v", tc.path, got, tc.want)
 		}
 		if err := f.Close(); err != nil {
@@ -142,7 +149,7 @@ func TestOpenFolder(t *testing.T) {
 
 	mixed := filepath.Join(dir, "mixed")
 	os.MkdirAll(mixed, 0o755)
-	b, _ := os.ReadFile(filepath.Join(aeDir, zoo.Encode.File()))
+	b, _ = os.ReadFile(filepath.Join(aeDir, zoo.Encode.File()))
 	os.WriteFile(filepath.Join(mixed, zoo.Encode.File()), b, 0o644)
 	b, _ = os.ReadFile(filepath.Join(exportModel(t, wide, wide.InitWeights(1)), zoo.Decode.File()))
 	os.WriteFile(filepath.Join(mixed, zoo.Decode.File()), b, 0o644)

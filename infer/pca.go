@@ -2,12 +2,15 @@ package infer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -68,6 +71,32 @@ type PCAReport struct {
 
 	// Reconstructions are the autoencoder's outputs for the test images.
 	Reconstructions []float32 `json:"-"`
+}
+
+// The files of a comparison that WriteFiles writes.
+const (
+	// PCAFile holds the comparison's JSON form.
+	PCAFile = "compare-pca.json"
+	// PCAFigureFile holds its figure.
+	PCAFigureFile = "compare-pca.png"
+)
+
+// WriteFiles writes the report into the folder dir: its JSON form to
+// PCAFile and, unless png is nil, the figure png to PCAFigureFile, as
+// Evaluation.WriteFiles does. Files records them as "json" and "png".
+func (rep *PCAReport) WriteFiles(dir string, force bool, png []byte) error {
+	out := map[string][]byte{}
+	rep.Files = map[string]string{"json": filepath.Join(dir, PCAFile)}
+	if png != nil {
+		out[PCAFigureFile] = png
+		rep.Files["png"] = filepath.Join(dir, PCAFigureFile)
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	out[PCAFile] = append(b, '\n')
+	return atomicfile.WriteAll(dir, out, force)
 }
 
 // A ComponentsError says that a comparison asks for more PCA components

@@ -106,6 +106,22 @@ type Info struct {
 	Epochs []Epoch `json:"epochs"`
 }
 
+// Summary says how the run ended: the model, its status after its epochs,
+// the last epoch's train and validation loss (and, for task zoo.Classify,
+// validation accuracy), and the best epoch.
+func (info *Info) Summary(task zoo.Task) string {
+	var last Epoch
+	if len(info.Epochs) > 0 {
+		last = info.Epochs[len(info.Epochs)-1]
+	}
+	acc := ""
+	if task == zoo.Classify {
+		acc = fmt.Sprintf(", validation accuracy %.2f%%", 100*last.ValAccuracy)
+	}
+	return fmt.Sprintf("%s: %s after %d epochs, train loss %.6f, validation loss %.6f%s (best epoch %d)",
+		info.Model, info.Status, info.Epoch, last.TrainLoss, last.ValLoss, acc, info.BestEpoch)
+}
+
 // ReadInfo reads the run.json of the run folder dir.
 func ReadInfo(dir string) (*Info, error) {
 	b, err := os.ReadFile(filepath.Join(dir, RunFile))

@@ -144,3 +144,17 @@ func TestStatusDone(t *testing.T) {
 		}
 	}
 }
+
+// TestSummary: the line zoo train ends with, with the validation accuracy
+// of classifiers.
+func TestSummary(t *testing.T) {
+	info := sampleInfo(t, "tiny-ae-2", 2, 8)
+	info.Status, info.BestEpoch = StatusFinished, 1
+	if got, want := info.Summary(zoo.Reconstruct), "tiny-ae-2: finished after 2 epochs, train loss 0.500000, validation loss 0.750000 (best epoch 1)"; got != want {
+		t.Errorf("autoencoder: %q, want %q", got, want)
+	}
+	info.Epochs[1].ValAccuracy = 0.5
+	if got, want := info.Summary(zoo.Classify), "tiny-ae-2: finished after 2 epochs, train loss 0.500000, validation loss 0.750000, validation accuracy 50.00% (best epoch 1)"; got != want {
+		t.Errorf("classifier: %q, want %q", got, want)
+	}
+}

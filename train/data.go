@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -160,6 +161,31 @@ func LoadData(spec *DataSpec, m *zoo.Model, notice func(dataset.Notice)) (tr, va
 	}
 	tr.Limit(spec.Limit)
 	return tr, val, nil
+}
+
+// ResumeOptions returns the options that continue the run in the folder
+// dir, which info (its run.json) describes: the run's model with its
+// recipe, its data loaded again as info.Args records it (see LoadData, and
+// notice there; Args then names mnist-mini when it stands in), Dir, Resume
+// and Args.
+func ResumeOptions(dir string, info *rundir.Info, notice func(dataset.Notice)) (Options, error) {
+	m, err := zoo.Lookup(info.Model)
+	if err != nil {
+		return Options{}, err
+	}
+	m.Recipe = info.Recipe
+	if err := m.Validate(); err != nil {
+		return Options{}, fmt.Errorf("resume %s: %w", dir, err)
+	}
+	spec := SpecOf(info.Args)
+	tr, val, err := LoadData(&spec, m, notice)
+	if err != nil {
+		return Options{}, err
+	}
+	if spec.Data != info.Args["data"] {
+		info.Args["data"] = spec.Data // mnist-mini stands in
+	}
+	return Options{Model: m, Train: tr, Val: val, Dir: dir, Resume: true, Args: info.Args}, nil
 }
 
 // loadImages loads the training and validation images (see LoadData).

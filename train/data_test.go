@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -127,5 +128,59 @@ func TestDataJSON(t *testing.T) {
 	var back Data
 	if err := json.Unmarshal(b, &back); err != nil || back.Name != "n" || back.N != 2 || back.LabelsSHA256 != "ls" {
 		t.Errorf("back %+v, %v", back, err)
+	}
+}
+
+// TestResumeOptions: a run's model, recipe and data come back from its
+// run.json, with mnist-mini recorded when it stands in; a recipe that no
+// longer validates is an error naming the folder.
+func TestResumeOptions(t *testing.T) {
+	t.Setenv("ZOO_DATA", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	m := lookup(t, "tiny-ae-2")
+	m.Recipe.Epochs = 3
+	info := &rundir.Info{Model: m.Name, Recipe: m.Recipe,
+		Args: DataSpec{Data: dataImages, ValData: dataImages, Limit: 100}.Args()}
+	opt, err := ResumeOptions("runs/r", info, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opt.Model.Name != m.Name || opt.Model.Recipe != m.Recipe || opt.Train.N != 100 || opt.Val.N != 512 ||
+		opt.Dir != "runs/r" || !opt.Resume || !maps.Equal(opt.Args, info.Args) {
+		t.Errorf("options %+v", opt)
+	}
+
+	var notices []dataset.Notice
+	info.Args = DataSpec{Data: "mnist"}.Args()
+	if opt, err = ResumeOptions("runs/r", info, func(n dataset.Notice) { notices = append(notices, n) }); err != nil {
+		t.Fatal(err)
+	}
+	if opt.Args["data"] != dataset.MiniName || opt.Train.N != 2000 || len(notices) != 1 {
+		t.Errorf("mnist-mini standing in: args %v, %d images, notices %v", opt.Args, opt.Train.N, notices)
+	}
+
+	info.Recipe.Epochs = 0
+	if _, err := ResumeOptions("runs/r", info, nil); err == nil || !strings.HasPrefix(err.Error(), "resume runs/r: ") {
+		t.Errorf("bad recipe: %v", err)
+	}
+	info.Model = "no-such-model"
+	if _, err := ResumeOptions("runs/r", info, nil); err == nil || !strings.Contains(err.Error(), "no-such-model") {
+		t.Errorf("unknown model: %v", err)
+	}
+}
+
+// TestDescribe: the line zoo train starts with, with validation data or a
+// hold-out.
+func TestDescribe(t *testing.T) {
+	m := lookup(t, "tiny-ae-2")
+	m.Recipe.ValSplit = 64
+	tr := &Data{Images: dataset.Images{Name: "train.idx", N: 448}}
+	opt := Options{Model: m, Train: tr, Dir: "runs/tiny-ae-2/r"}
+	if got, want := opt.Describe(), "training tiny-ae-2 on train.idx (448 images), validating on a hold-out of 64 (64 images); run folder runs/tiny-ae-2/r"; got != want {
+		t.Errorf("hold-out: %q, want %q", got, want)
+	}
+	opt.Val = &Data{Images: dataset.Images{Name: "val.idx", N: 32}}
+	if got, want := opt.Describe(), "training tiny-ae-2 on train.idx (448 images), validating on val.idx (32 images); run folder runs/tiny-ae-2/r"; got != want {
+		t.Errorf("validation data: %q, want %q", got, want)
 	}
 }

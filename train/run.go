@@ -85,6 +85,18 @@ type Options struct {
 	OnEpoch func(ep rundir.Epoch, info *rundir.Info)
 }
 
+// Describe says what the run trains: the model, the training data, the
+// validation data (or the hold-out the recipe takes from the training
+// data), with their numbers of images, and the run folder.
+func (o Options) Describe() string {
+	val, n := fmt.Sprintf("a hold-out of %d", o.Model.Recipe.ValSplit), o.Model.Recipe.ValSplit
+	if o.Val != nil {
+		val, n = o.Val.Name, o.Val.N
+	}
+	return fmt.Sprintf("training %s on %s (%d images), validating on %s (%d images); run folder %s",
+		o.Model.Name, o.Train.Name, o.Train.N, val, n, o.Dir)
+}
+
 // Run trains the model and keeps the run folder up to date: after every
 // epoch the weights, optimizer state, run.json, metrics.csv and loss.png
 // are written atomically. When ctx is cancelled, Run finishes the current

@@ -6,9 +6,11 @@
 package verify
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/onnxpb"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -84,6 +87,44 @@ func (r *Report) Failed() []Check {
 		}
 	}
 	return f
+}
+
+// WriteText writes the folder's name, then a line per check: ok or FAIL,
+// what was checked in which file, the examples compared with the largest
+// difference, and why a check failed.
+func (r *Report) WriteText(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\n", r.Dir)
+	for _, ch := range r.Checks {
+		status := "ok  "
+		if !ch.OK() {
+			status = "FAIL"
+		}
+		detail := ""
+		if ch.N > 0 {
+			detail = fmt.Sprintf("  %d examples, max |diff| %.3g", ch.N, ch.MaxAbsDiff)
+		}
+		if !ch.OK() {
+			detail += "  " + ch.Err
+		}
+		fmt.Fprintf(&b, "  %s %-10s %s%s\n", status, ch.What, ch.File, detail)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// WriteJSON writes the reports as an indented JSON array to path, through
+// a temporary file renamed into place; an existing path is replaced only
+// with force.
+func WriteJSON(path string, reports []*Report, force bool) error {
+	b, err := json.MarshalIndent(reports, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(path, append(b, '\n'), force); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 func (r *Report) add(file, what string, err error) *Check {

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"image"
 
+	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -84,20 +85,13 @@ type Layer struct {
 	Stride, Pad int
 }
 
-// Data is a set of images in memory, with their labels when known.
-type Data struct {
-	// Name labels the data in titles, such as "mnist test" or a file name.
-	Name string
-	// X holds N images of Shape one after another, values in [0, 1].
-	X []float32
-	N int
-	// Shape is the per-image shape: [H, W], [784], [C, H, W].
-	Shape []int
-	// Labels holds N labels, or is nil.
-	Labels []uint8
-	// ClassNames names the labels; nil for numbers.
-	ClassNames []string
-}
+// Data is a set of images in memory, with their labels when known: a
+// dataset.Images, as the figures take it ((*Data)(images) converts one).
+// Name labels the data in titles, such as "mnist test" or a file name; X
+// holds N images of Shape ([H, W], [784], [C, H, W]) one after another,
+// values in [0, 1]; Labels holds N labels or is nil, and ClassNames names
+// them (nil for numbers).
+type Data dataset.Images
 
 // Options are the settings of the figures; the zero value gives each
 // figure its defaults, which are those of the notebooks. Each figure reads

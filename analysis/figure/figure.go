@@ -1,6 +1,7 @@
 package figure
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/png"
@@ -16,6 +17,13 @@ func (f *Figure) EncodePNG(w io.Writer) error {
 		return fmt.Errorf("encode figure %s: %w", f.Name, err)
 	}
 	return nil
+}
+
+// PNG returns the figure encoded as PNG.
+func (f *Figure) PNG() ([]byte, error) {
+	var b bytes.Buffer
+	err := f.EncodePNG(&b)
+	return b.Bytes(), err
 }
 
 // WritePNG writes the figure as PNG to path, through a temporary file in

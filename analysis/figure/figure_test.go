@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"math"
@@ -411,4 +412,21 @@ func compare(a, b image.Image) (float64, float64) {
 	}
 	n := float64(r.Dx() * r.Dy())
 	return sum / (3 * n), float64(off) / n
+}
+
+// TestPNG checks that PNG encodes the figure's image.
+func TestPNG(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	img.Set(1, 1, color.RGBA{R: 200, A: 255})
+	b, err := (&Figure{Name: "x", Image: img}).PNG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Bounds() != img.Bounds() || color.RGBAModel.Convert(back.At(1, 1)) != img.At(1, 1) {
+		t.Errorf("decoded %v, %v", back.Bounds(), back.At(1, 1))
+	}
 }

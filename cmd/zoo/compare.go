@@ -2,22 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"image/png"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
-	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -72,32 +66,21 @@ Example:
 	}
 }
 
-// compareReport is what zoo compare pca measures and what --out writes to
-// compare-pca.json.
-type compareReport struct{ *infer.PCAReport }
-
-// compareOptions are the inputs of comparePCA, read from the flags.
-type compareOptions struct {
-	model, train, test, labels string
-	ks                         []int
-	index                      string
-	batch, threads             int
-	dev                        infer.Device
-}
-
-// pcaRunFlags reads the flags that zoo compare pca and zoo report share:
-// the PCA sizes --k, --device and --batch.
-func pcaRunFlags(c *cli.Context) (ks []int, dev infer.Device, err error) {
-	if ks, err = parseKs(c.String("k")); err != nil {
-		return nil, dev, usageError{err}
+// pcaRunFlags reads the flags that zoo compare pca and zoo report share
+// into a comparison of model with PCA: the PCA sizes --k, --labels, the
+// session options and --batch.
+func pcaRunFlags(c *cli.Context, model string) (o infer.PCAOptions, err error) {
+	o = infer.PCAOptions{Model: model, Labels: c.String("labels"), Batch: c.Int("batch")}
+	if o.Ks, err = parseKs(c.String("k")); err != nil {
+		return o, usageError{err}
 	}
-	if dev, err = infer.ParseDevice(c.String("device")); err != nil {
-		return nil, dev, usageError{err}
+	if o.Session, err = sessionFlags(c); err != nil {
+		return o, err
 	}
-	if c.Int("batch") <= 0 {
-		return nil, dev, usagef("--batch %d must be positive", c.Int("batch"))
+	if o.Batch <= 0 {
+		return o, usagef("--batch %d must be positive", o.Batch)
 	}
-	return ks, dev, nil
+	return o, nil
 }
 
 func runComparePCA(c *cli.Context) error {
@@ -108,107 +91,70 @@ func runComparePCA(c *cli.Context) error {
 	if model == "" {
 		return usagef("compare pca: --model is required (an export folder or an .onnx file)")
 	}
-	ks, dev, err := pcaRunFlags(c)
+	o, err := pcaRunFlags(c, infer.ModelFile(model, ""))
 	if err != nil {
 		return err
 	}
-	// Claim the output names first, so that an existing file stops the
+	o.Train, o.Test = c.String("train"), c.String("test")
+	// Check the output names first, so that an existing file stops the
 	// run before any work.
-	files, err := claimOut(c.String("out"), c.Bool("force"), "compare-pca.json", "compare-pca.png")
-	defer abortAll(files)
+	dir, force := c.String("out"), c.Bool("force")
+	if err := checkOut(dir, force, infer.PCAFile, infer.PCAFigureFile); err != nil {
+		return err
+	}
+	rep, err := comparePCA(c.Context, o, c.String("index"))
 	if err != nil {
 		return err
 	}
-	rep, err := comparePCA(c.Context, compareOptions{
-		model: infer.ModelFile(model, ""), train: c.String("train"), test: c.String("test"), labels: c.String("labels"),
-		ks: ks, index: c.String("index"), batch: c.Int("batch"), threads: c.Int("threads"), dev: dev,
-	})
-	if err != nil {
-		return err
-	}
-	if files != nil {
-		if err := rep.writeFiles(files[0], files[1]); err != nil {
+	if dir != "" {
+		png, err := pcaPNG(rep)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, infer.PCAFigureFile), err)
+		}
+		if err := rep.WriteFiles(dir, force, png); err != nil {
 			return err
 		}
 	}
-	printComparison(rep)
-	return nil
+	return rep.WriteText(os.Stdout)
 }
 
-// claimOut creates the folder dir and claims the files names in it (see
-// atomicfile.Create); nil when dir is "".
-func claimOut(dir string, force bool, names ...string) ([]*atomicfile.File, error) {
-	if dir == "" {
+// pcaFigure draws the figure of rep (see figure.ComparePCA); nil when the
+// test items are not images.
+func pcaFigure(rep *infer.PCAReport) (*figure.Figure, error) {
+	f, err := figure.ComparePCA(rep.Test.Set.X, rep.Test.Dims, rep.PCAComparison)
+	if errors.Is(err, figure.ErrNotApplicable) {
 		return nil, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("--out: %w", err)
-	}
-	var files []*atomicfile.File
-	for _, name := range names {
-		f, err := atomicfile.Create(filepath.Join(dir, name), force)
-		if err != nil {
-			return files, err
-		}
-		files = append(files, f)
-	}
-	return files, nil
+	return f, err
 }
 
-// abortAll removes the files not committed.
-func abortAll(files []*atomicfile.File) {
-	for _, f := range files {
-		f.Abort()
-	}
-}
-
-// writeFiles writes the figure to pngFile (unless the test items are not
-// images) and rep as JSON to jsonFile, and commits them.
-func (rep *compareReport) writeFiles(jsonFile, pngFile *atomicfile.File) error {
-	rep.Files = map[string]string{"json": jsonFile.Path()}
-	if ok, err := rep.writeFigure(pngFile); err != nil {
-		return fmt.Errorf("write %s: %w", pngFile.Path(), err)
-	} else if ok {
-		rep.Files["png"] = pngFile.Path()
-	} else {
-		fmt.Fprintf(os.Stderr, "zoo: test items of shape %v are not images; no figure written\n", rep.Test.Dims)
-		pngFile.Abort()
-		pngFile = nil
-	}
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if _, err := jsonFile.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("write %s: %w", jsonFile.Path(), err)
-	}
-	for _, f := range []*atomicfile.File{pngFile, jsonFile} {
-		if f != nil {
-			if err := f.Commit(); err != nil {
-				return err
-			}
+// pcaPNG returns the figure of rep as PNG; nil, with a notice, when the
+// test items are not images.
+func pcaPNG(rep *infer.PCAReport) ([]byte, error) {
+	f, err := pcaFigure(rep)
+	if f == nil || err != nil {
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "zoo: test items of shape %v are not images; no figure written\n", rep.Test.Dims)
 		}
+		return nil, err
 	}
-	return nil
+	return f.PNG()
 }
 
 // comparePCA reads the data, runs the autoencoder and compares it with PCA
-// (see infer.ComparePCA).
-func comparePCA(ctx context.Context, o compareOptions) (*compareReport, error) {
-	rep, err := infer.ComparePCA(ctx, infer.PCAOptions{
-		Model: o.model, Train: o.train, Test: o.test, Labels: o.labels, Ks: o.ks, Batch: o.batch,
-		Session: infer.Options{Device: o.dev, Threads: o.threads, Warn: os.Stderr},
-		Index: func(n int) ([]int, error) {
-			index, err := parseIndex(o.index, n)
-			if err != nil {
-				return nil, usageError{err}
-			}
-			return index, nil
-		},
-		Notice: func(n dataset.Notice) {
-			fmt.Fprintf(os.Stderr, "zoo: no labels for %s (%v); no MSE per class\n", n.Data, withHints(n.Err))
-		},
-	})
+// (see infer.ComparePCA), showing the images --index picks.
+func comparePCA(ctx context.Context, o infer.PCAOptions, index string) (*infer.PCAReport, error) {
+	o.Index = func(n int) ([]int, error) {
+		index, err := parseIndex(index, n)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return index, nil
+	}
+	o.Notice = func(n dataset.Notice) {
+		fmt.Fprintf(os.Stderr, "zoo: no labels for %s (%v); no MSE per class\n", n.Data, withHints(n.Err))
+	}
+	rep, err := infer.ComparePCA(ctx, o)
 	var ce *infer.ComponentsError
 	var ne *infer.NotAutoencoderError
 	var se *dataset.SplitError
@@ -221,81 +167,6 @@ func comparePCA(ctx context.Context, o compareOptions) (*compareReport, error) {
 		return nil, fmt.Errorf("model %s: task %s, compare pca needs an autoencoder (task %s)", ne.Model, ne.Task, zoo.Reconstruct)
 	case errors.As(err, &se):
 		return nil, usageError{err}
-	case err != nil:
-		return nil, err
 	}
-	return &compareReport{rep}, nil
-}
-
-// writeFigure draws the figure of rep (see figure.ComparePCA) as PNG to w.
-// It reports false, writing nothing, when the test items are not images.
-func (rep *compareReport) writeFigure(w io.Writer) (bool, error) {
-	f, err := figure.ComparePCA(rep.Test.Set.X, rep.Test.Dims, rep.PCAComparison)
-	if errors.Is(err, figure.ErrNotApplicable) {
-		return false, nil
-	}
-	if err != nil {
-		return true, err
-	}
-	return true, png.Encode(w, f.Image)
-}
-
-// printComparison prints the numbers of rep as tables.
-func printComparison(rep *compareReport) {
-	name := rep.Model.Name
-	if name == "" {
-		name = filepath.Base(rep.Model.File)
-	}
-	fmt.Printf("test: %d images %v from %s; PCA fitted to %d images from %s in %.2f s\n",
-		rep.Test.Images, rep.Test.Dims, rep.Test.Data, rep.Train.Images, rep.Train.Data, rep.FitSeconds)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "reconstruction\tMSE per pixel\texplained variance\n")
-	fmt.Fprintf(tw, "autoencoder %s\t%.6f\t\n", name, rep.Autoencoder.MSE)
-	for _, r := range rep.PCA {
-		fmt.Fprintf(tw, "PCA k=%d\t%.6f\t%.4f\n", r.K, r.MSE, r.ExplainedVarianceRatio)
-	}
-	tw.Flush()
-
-	header := func(first string) {
-		fmt.Fprintf(tw, "%s\tAE", first)
-		for _, r := range rep.PCA {
-			fmt.Fprintf(tw, "\tPCA k=%d", r.K)
-		}
-		fmt.Fprintln(tw)
-	}
-	if rep.Autoencoder.ClassMSE != nil {
-		fmt.Printf("\nMSE per pixel by class (labels %s)\n", rep.Test.Labels)
-		header("class\timages")
-		for c, n := range rep.ClassCounts {
-			if n == 0 {
-				continue
-			}
-			fmt.Fprintf(tw, "%d\t%d\t%.6f", c, n, *rep.Autoencoder.ClassMSE[c])
-			for _, r := range rep.PCA {
-				fmt.Fprintf(tw, "\t%.6f", *r.ClassMSE[c])
-			}
-			fmt.Fprintln(tw)
-		}
-		tw.Flush()
-	}
-
-	fmt.Printf("\nsquared error of the chosen images (summed over the %d pixels)\n", rep.Test.Set.ItemLen())
-	header("index\tlabel")
-	for j, i := range rep.Index {
-		label := "-"
-		if rep.IndexLabels != nil {
-			label = strconv.Itoa(rep.IndexLabels[j])
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%.4f", i, label, rep.Autoencoder.SquaredError[j])
-		for _, r := range rep.PCA {
-			fmt.Fprintf(tw, "\t%.4f", r.SquaredError[j])
-		}
-		fmt.Fprintln(tw)
-	}
-	tw.Flush()
-	for _, k := range []string{"json", "png"} {
-		if p := rep.Files[k]; p != "" {
-			fmt.Printf("wrote %s\n", p)
-		}
-	}
+	return rep, err
 }

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -89,21 +84,7 @@ func dataPath(c *cli.Context) error {
 	return nil
 }
 
-func dataList(c *cli.Context) error {
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tCLASSES\tFILES\tFOUND\tDESCRIPTION")
-	for _, d := range dataset.Catalogue() {
-		where := "embedded"
-		if !d.Embedded {
-			where = "not found (zoo data fetch " + d.Name + ")"
-			if p, err := dataset.Locate(d.Name, d.Files[0].Role); err == nil {
-				where = filepath.Dir(p)
-			}
-		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\n", d.Name, len(d.Classes), len(d.Files), where, d.Description)
-	}
-	return w.Flush()
-}
+func dataList(c *cli.Context) error { return dataset.WriteCatalogue(os.Stdout) }
 
 func dataFetch(c *cli.Context) error {
 	names, err := args(c, 1, 16)
@@ -124,25 +105,8 @@ func dataFetch(c *cli.Context) error {
 				return err
 			}
 		}
-		dir = filepath.Join(dir, d.Name)
-		last := time.Time{}
-		paths, err := dataset.Fetch(c.Context, d, dir, dataset.FetchOptions{
-			Force: c.Bool("force"),
-			Progress: func(file string, done, total int64) {
-				if done != total && time.Since(last) < 500*time.Millisecond {
-					return
-				}
-				last = time.Now()
-				if total > 0 {
-					fmt.Fprintf(os.Stderr, "\r%s: %d/%d kB (%.0f%%)", file, done>>10, total>>10, 100*float64(done)/float64(total))
-				} else {
-					fmt.Fprintf(os.Stderr, "\r%s: %d kB", file, done>>10)
-				}
-				if done == total {
-					fmt.Fprintln(os.Stderr)
-				}
-			},
-		})
+		paths, err := dataset.Fetch(c.Context, d, filepath.Join(dir, d.Name),
+			dataset.FetchOptions{Force: c.Bool("force"), Progress: dataset.ProgressLine(os.Stderr)})
 		if err != nil {
 			return err
 		}
@@ -154,62 +118,12 @@ func dataFetch(c *cli.Context) error {
 }
 
 func dataVerify(c *cli.Context) error {
-	names := c.Args().Slice()
-	explicit := len(names) > 0
-	if !explicit {
-		for _, d := range dataset.Catalogue() {
-			if !d.Embedded {
-				names = append(names, d.Name)
-			}
-		}
+	v, err := dataset.VerifySets(c.Args().Slice()...)
+	v.WriteText(os.Stdout)
+	if err != nil {
+		return err
 	}
-	failed, missing := 0, 0
-	checked := 0
-	var refetch []string
-	for _, name := range names {
-		d, err := dataset.Lookup(name)
-		if err != nil {
-			return err
-		}
-		if d.Embedded {
-			fmt.Printf("%s: embedded, nothing to verify\n", d.Name)
-			continue
-		}
-		for _, f := range d.Files {
-			p, err := dataset.Locate(d.Name, f.Role)
-			if errors.Is(err, dataset.ErrNotFound) {
-				if explicit {
-					fmt.Printf("MISSING %s %s\n", d.Name, f.Name)
-					failed++
-					missing++
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			checked++
-			if err := dataset.Verify(p, f); err != nil {
-				fmt.Printf("FAIL    %s: %v\n", p, err)
-				failed++
-				if !slices.Contains(refetch, d.Name) {
-					refetch = append(refetch, d.Name)
-				}
-				continue
-			}
-			fmt.Printf("OK      %s\n", p)
-		}
-	}
-	if failed > 0 {
-		if len(refetch) > 0 {
-			fmt.Printf("delete the failed files and download them again: zoo data fetch %s\n", strings.Join(refetch, " "))
-		}
-		return fmt.Errorf("%d of %d data files failed verification", failed, checked+missing)
-	}
-	if checked == 0 && !explicit {
-		fmt.Println("no data set found on the search path; run zoo data fetch NAME")
-	}
-	return nil
+	return v.Err()
 }
 
 // dataNotice says, for zoo infer, eval and figure, that a data set is not

@@ -1,23 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
-	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -55,118 +49,81 @@ Example:
 	}
 }
 
-// evalResult is what zoo eval measures, and what --out writes to eval.json.
-type evalResult struct {
-	*infer.Evaluation
-	data *figure.Data // autoencoders: the images and labels
-}
-
-// evalOptions are the inputs of evaluate.
-type evalOptions struct {
-	model, data, labels string
-	worst               int
-	batch, threads      int
-	dev                 infer.Device
-}
-
 // evalFiles are the files zoo eval may write to --out.
-var evalFiles = []string{"eval.json", "confusion.txt", "confusion.png", "worst.png"}
+var evalFiles = []string{infer.EvalFile, infer.ConfusionFile, "confusion.png", "worst.png"}
 
 func runEval(c *cli.Context) error {
 	a, err := args(c, 2, 2)
 	if err != nil {
 		return err
 	}
-	o := evalOptions{model: infer.ModelFile(a[0], ""), data: a[1], labels: c.String("labels"), worst: c.Int("worst"),
-		batch: c.Int("batch"), threads: c.Int("threads")}
-	if o.dev, err = infer.ParseDevice(c.String("device")); err != nil {
-		return usageError{err}
+	o := infer.EvalOptions{Model: infer.ModelFile(a[0], ""), Data: a[1], Labels: c.String("labels"), Worst: c.Int("worst"), Batch: c.Int("batch")}
+	if o.Session, err = sessionFlags(c); err != nil {
+		return err
 	}
-	if o.batch <= 0 {
-		return usagef("--batch %d must be positive", o.batch)
+	if o.Batch <= 0 {
+		return usagef("--batch %d must be positive", o.Batch)
 	}
-	if o.worst < 0 || o.worst > maxShown {
-		return usagef("--worst %d: want 0 to %d", o.worst, maxShown)
+	if o.Worst < 0 || o.Worst > maxShown {
+		return usagef("--worst %d: want 0 to %d", o.Worst, maxShown)
 	}
 	// Check the output names first, so that an existing file stops the
 	// run before any work. Which figures are written depends on the task.
 	dir, force := c.String("out"), c.Bool("force")
+	if err := checkOut(dir, force, evalFiles...); err != nil {
+		return err
+	}
+	ev, err := evaluate(c.Context, o)
+	if err != nil {
+		return err
+	}
 	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		for _, name := range evalFiles {
-			p := filepath.Join(dir, name)
-			if _, err := os.Stat(p); err == nil && !force {
-				return fmt.Errorf("%s already exists (use --force to replace it)", p)
+		figs := map[string][]byte{}
+		for _, f := range evalFigures(ev) {
+			if figs[f.Name+".png"], err = f.PNG(); err != nil {
+				return err
 			}
 		}
-	}
-	res, err := evaluate(c.Context, o)
-	if err != nil {
-		return err
-	}
-	if dir != "" {
-		if err := res.writeFiles(dir, force); err != nil {
+		if err := ev.WriteFiles(dir, force, figs); err != nil {
 			return err
 		}
 	}
-	printEval(os.Stdout, res)
-	return nil
+	return ev.WriteText(os.Stdout)
 }
 
-// writeFiles writes eval.json and the figures of res to dir, each to a
-// temporary name renamed when all are written.
-func (res *evalResult) writeFiles(dir string, force bool) error {
-	out := map[string][]byte{}
-	if res.Confusion != nil {
-		var txt bytes.Buffer
-		if err := res.Confusion.WriteMatrix(&txt, res.ClassNames); err != nil {
-			return err
-		}
-		out["confusion.txt"] = txt.Bytes()
-	}
-	for name, fig := range res.figures(evalOptions{}) {
-		var b bytes.Buffer
-		if err := fig.EncodePNG(&b); err != nil {
-			return err
-		}
-		out[name+".png"] = b.Bytes()
-	}
-	res.Files = map[string]string{"json": filepath.Join(dir, "eval.json")}
-	for name := range out {
-		res.Files[name] = filepath.Join(dir, name)
-	}
-	b, err := json.MarshalIndent(res, "", "  ")
+// sessionFlags reads the session options of --device and --threads.
+func sessionFlags(c *cli.Context) (infer.Options, error) {
+	dev, err := infer.ParseDevice(c.String("device"))
 	if err != nil {
-		return err
+		return infer.Options{}, usageError{err}
 	}
-	out["eval.json"] = append(b, '\n')
-	var files []*atomicfile.File
-	defer func() { abortAll(files) }()
-	for name, data := range out {
-		f, err := atomicfile.Create(filepath.Join(dir, name), force)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
-		if _, err := f.Write(data); err != nil {
-			return fmt.Errorf("write %s: %w", f.Path(), err)
-		}
+	return infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr}, nil
+}
+
+// checkOut creates the folder dir, unless it is "", and checks that none of
+// the files names is in it, unless force is set, so that an existing file
+// stops a command before any work.
+func checkOut(dir string, force bool, names ...string) error {
+	if dir == "" {
+		return nil
 	}
-	for _, f := range files {
-		if err := f.Commit(); err != nil {
-			return err
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	for _, name := range names {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil && !force {
+			return fmt.Errorf("%s already exists (use --force to replace it)", p)
 		}
 	}
 	return nil
 }
 
 // evaluate runs the model over the data and measures it (see
-// infer.Evaluate).
-func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
-	ev, err := infer.Evaluate(ctx, infer.EvalOptions{Model: o.model, Data: o.data, Labels: o.labels, Worst: o.worst,
-		Batch: o.batch, Session: infer.Options{Device: o.dev, Threads: o.threads, Warn: os.Stderr}, Notice: dataNotice})
+// infer.Evaluate), with the notices of dataNotice.
+func evaluate(ctx context.Context, o infer.EvalOptions) (*infer.Evaluation, error) {
+	o.Notice = dataNotice
+	ev, err := infer.Evaluate(ctx, o)
 	var ee *infer.EvalError
 	var se *dataset.SplitError
 	switch {
@@ -178,84 +135,28 @@ func evaluate(ctx context.Context, o evalOptions) (*evalResult, error) {
 		return nil, fmt.Errorf("%s performs %s: zoo eval takes a whole model (%s), a classifier or an autoencoder", ee.Model, ee.Task, zoo.ModelFile)
 	case errors.As(err, &se):
 		return nil, usageError{err}
-	case err != nil:
-		return nil, err
 	}
-	return &evalResult{Evaluation: ev, data: figureData(ev.Examples)}, nil
+	return ev, err
 }
 
-// figures returns the figures of the evaluation by file name: the
-// confusion matrix of a classifier, the worst reconstructions of an
-// autoencoder (none when they are not images).
-func (res *evalResult) figures(o evalOptions) map[string]*figure.Figure {
-	out := map[string]*figure.Figure{}
-	if res.Confusion != nil {
-		if f, err := figure.Confusion(res.Confusion, res.ClassNames, figure.Options{}); err == nil {
-			out["confusion"] = f
+// evalFigures returns the figures of the evaluation ev: the confusion
+// matrix of a classifier, the worst reconstructions of an autoencoder
+// (none, with a notice, when they cannot be drawn).
+func evalFigures(ev *infer.Evaluation) []*figure.Figure {
+	var figs []*figure.Figure
+	if ev.Confusion != nil {
+		if f, err := figure.Confusion(ev.Confusion, ev.ClassNames, figure.Options{}); err == nil {
+			figs = append(figs, f)
 		} else {
 			fmt.Fprintf(os.Stderr, "zoo: no confusion figure: %v\n", err)
 		}
 	}
-	if ev := res.Reconstruction; ev != nil && len(ev.Worst) > 0 {
-		if f, err := figure.Worst(res.data, res.Reconstructions, ev.Worst, res.modelName()); err == nil {
-			out["worst"] = f
+	if r := ev.Reconstruction; r != nil && len(r.Worst) > 0 {
+		if f, err := figure.Worst((*figure.Data)(ev.Examples), ev.Reconstructions, r.Worst, ev.ModelName()); err == nil {
+			figs = append(figs, f)
 		} else {
 			fmt.Fprintf(os.Stderr, "zoo: no figure of the worst reconstructions: %v\n", err)
 		}
 	}
-	return out
-}
-
-func (res *evalResult) modelName() string { return res.ModelName() }
-
-// printEval prints the numbers of res.
-func printEval(w io.Writer, res *evalResult) {
-	fmt.Fprintf(w, "%s (%s) on %d images of %s in %.2f s\n", res.modelName(), res.Model.Task, res.Images, res.Data, res.Seconds)
-	if res.Confusion != nil {
-		fmt.Fprintf(w, "accuracy %.2f%% (%d of %d)", 100*res.Confusion.Accuracy(), res.Confusion.Correct(), res.Confusion.Total())
-		if res.LogLoss != nil {
-			fmt.Fprintf(w, ", log loss %.4f", *res.LogLoss)
-		}
-		fmt.Fprintln(w)
-		fmt.Fprintln(w)
-		res.Confusion.WriteClassTable(w, res.ClassNames)
-		fmt.Fprintln(w, "\nconfusion matrix (rows true, columns predicted)")
-		res.Confusion.WriteMatrix(w, res.ClassNames)
-	}
-	if ev := res.Reconstruction; ev != nil {
-		fmt.Fprintf(w, "reconstruction MSE %.6f (mean per pixel)\n", ev.MSE)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		if ev.ClassMSE != nil {
-			fmt.Fprintf(tw, "\nclass\timages\tMSE\n")
-			for c, n := range ev.ClassCounts {
-				if n > 0 {
-					fmt.Fprintf(tw, "%s\t%d\t%.6f\n", classLabel(c, res.data.ClassNames), n, *ev.ClassMSE[c])
-				}
-			}
-		}
-		if len(ev.Worst) > 0 {
-			fmt.Fprintf(tw, "\nworst\tlabel\tMSE\n")
-			for _, e := range ev.Worst {
-				l := "-"
-				if e.Label >= 0 {
-					l = classLabel(e.Label, res.data.ClassNames)
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%.6f\n", e.Index, l, e.MSE)
-			}
-		}
-		tw.Flush()
-	}
-	for _, k := range []string{"json", "confusion.txt", "confusion.png", "worst.png"} {
-		if p := res.Files[k]; p != "" {
-			fmt.Fprintf(w, "wrote %s\n", p)
-		}
-	}
-}
-
-// classLabel returns "c" or "c name".
-func classLabel(c int, names []string) string {
-	if c < len(names) {
-		return strconv.Itoa(c) + " " + names[c]
-	}
-	return strconv.Itoa(c)
+	return figs
 }

@@ -6,10 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/rundir"
-	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -36,47 +34,51 @@ Example:
 			&cli.IntFlag{Name: "samples", Usage: "examples in test_data_set_0 (from the embedded mnist-mini set)", Value: 8},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing export folder"},
 		},
-		Action: func(c *cli.Context) error {
-			var m *zoo.Model
-			var w zoo.Weights
-			var source string
-			var err error
-			if a := c.Args().First(); rundir.IsFolder(a) {
-				if _, err := args(c, 1, 1); err != nil {
-					return err
-				}
-				if c.IsSet("weights") || c.IsSet("init") {
-					return usagef("%s is a run folder: its weights are exported; drop --weights and --init", a)
-				}
-				m, w, source, err = rundir.Weights(a)
-			} else if m, err = modelArg(c); err == nil {
-				w, source, err = loadWeights(c, m)
-			}
-			if err != nil {
-				return err
-			}
-			n := c.Int("samples")
-			if n < 0 {
-				return usagef("--samples %d is negative", n)
-			}
-			sample, err := export.SampleInputs(m, n)
-			if err != nil {
-				return err
-			}
-			dir := filepath.Join(c.String("out"), m.Name)
-			files, err := export.WriteDir(dir, m, w, export.DirOptions{
-				Weights: source, Sample: sample, SampleN: n, Force: c.Bool("force"),
-			})
-			if err != nil {
-				return err
-			}
-			fmt.Printf("exported %s (%d parameters, weights: %s)\n", m.Name, m.NumParams(), source)
-			for _, f := range files {
-				fmt.Println(" ", f)
-			}
-			return nil
-		},
+		Action: runExport,
 	}
+}
+
+// runExport exports a registered model with the weights the flags name, or
+// the weights of a run folder.
+func runExport(c *cli.Context) error {
+	var m *zoo.Model
+	var w zoo.Weights
+	var source string
+	var err error
+	if a := c.Args().First(); rundir.IsFolder(a) {
+		if _, err := args(c, 1, 1); err != nil {
+			return err
+		}
+		if c.IsSet("weights") || c.IsSet("init") {
+			return usagef("%s is a run folder: its weights are exported; drop --weights and --init", a)
+		}
+		m, w, source, err = rundir.Weights(a)
+	} else if m, err = modelArg(c); err == nil {
+		w, source, err = loadWeights(c, m)
+	}
+	if err != nil {
+		return err
+	}
+	n := c.Int("samples")
+	if n < 0 {
+		return usagef("--samples %d is negative", n)
+	}
+	sample, err := export.SampleInputs(m, n)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(c.String("out"), m.Name)
+	files, err := export.WriteDir(dir, m, w, export.DirOptions{
+		Weights: source, Sample: sample, SampleN: n, Force: c.Bool("force"),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("exported %s (%d parameters, weights: %s)\n", m.Name, m.NumParams(), source)
+	for _, f := range files {
+		fmt.Println(" ", f)
+	}
+	return nil
 }
 
 // loadWeights returns the weights the flags ask for and a description of
@@ -89,26 +91,8 @@ func loadWeights(c *cli.Context, m *zoo.Model) (zoo.Weights, string, error) {
 	case file == "" && !init:
 		return nil, "", usagef("give --weights FILE or --init [--seed N]")
 	case init:
-		seed := c.Uint64("seed")
-		return m.InitWeights(seed), fmt.Sprintf("initialised (%s, seed %d)", initName(m), seed), nil
+		w, source := export.InitWeights(m, c.Uint64("seed"))
+		return w, source, nil
 	}
-	w, _, err := safetensors.ReadFile(file)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := m.CheckWeights(w); err != nil {
-		return nil, "", fmt.Errorf("weights %s: %w", file, err)
-	}
-	sum, err := dataset.FileSHA256(file)
-	if err != nil {
-		return nil, "", err
-	}
-	return w, fmt.Sprintf("%s (sha256 %s)", filepath.Base(file), sum), nil
-}
-
-func initName(m *zoo.Model) string {
-	if ps := m.Params(); len(ps) > 0 {
-		return string(ps[0].Init)
-	}
-	return string(zoo.InitTorch)
+	return export.ReadWeights(m, file)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -193,69 +192,49 @@ func openFigureModels(c *cli.Context, s figure.Spec, opt *figure.Options, closer
 	if len(paths) > 1 && !s.Needs.Several {
 		return nil, usagef("figure %s: one --model, not %d (montage takes several)", s.Name, len(paths))
 	}
-	dev, err := infer.ParseDevice(c.String("device"))
+	iopt, err := sessionFlags(c)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
-	iopt := infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr}
-	var models []*figure.Model
-	for _, p := range paths {
-		m, cl, err := openFigureModel(p, iopt, s.Needs.ReadsFirstLayer())
-		*closers = append(*closers, cl...)
-		if err != nil {
+	models := make([]*figure.Model, len(paths))
+	for i, p := range paths {
+		if models[i], err = openFigureModel(p, iopt, s.Needs.ReadsFirstLayer(), closers); err != nil {
 			return nil, err
 		}
-		models = append(models, m)
 	}
 	if s.Needs.Classifier {
 		p := c.String("classifier")
 		if p == "" {
 			return nil, usagef("figure %s: --classifier is required (an export folder or .onnx file of a classifier)", s.Name)
 		}
-		m, cl, err := openFigureModel(p, iopt, false)
-		*closers = append(*closers, cl...)
-		if err != nil {
+		if opt.Classifier, err = openFigureModel(p, iopt, false, closers); err != nil {
 			return nil, err
 		}
-		opt.Classifier = m
 	}
 	return models, nil
 }
 
 // readFigureData reads the data of figure s (nil when it takes none), the
-// positions of its index params (into opt.Index) and its
-// out-of-distribution data (into opt.Other).
-func readFigureData(c *cli.Context, s figure.Spec, opt *figure.Options) (*figure.Data, error) {
+// positions of its index param (into opt.Index) and its out-of-distribution
+// data (into opt.Other).
+func readFigureData(c *cli.Context, s figure.Spec, opt *figure.Options) (d *figure.Data, err error) {
 	n := s.Needs
-	var d *figure.Data
 	if n.Data == figure.Required || (n.Data == figure.Optional && c.IsSet("data")) {
-		var err error
 		if d, err = loadFigureData(c.String("data"), c.String("labels"), c.Int("limit"), n.Labels); err != nil {
 			return nil, err
 		}
 		for _, p := range s.Params {
-			if p.Kind == figure.Index {
-				if opt.Index, err = figureIndex(c.String(p.Name), d.N); err != nil {
+			if v := c.String(p.Name); p.Kind == figure.Index && v != "" {
+				if opt.Index, err = parseIndex(v, d.N); err != nil {
 					return nil, usageError{err}
 				}
 			}
 		}
 	}
 	if n.Other && c.String("other") != "" {
-		var err error
-		if opt.Other, err = loadFigureData(c.String("other"), "", c.Int("limit"), false); err != nil {
-			return nil, err
-		}
+		opt.Other, err = loadFigureData(c.String("other"), "", c.Int("limit"), false)
 	}
-	return d, nil
-}
-
-// figureIndex parses --index (positions and ranges below n); "" is nil.
-func figureIndex(s string, n int) ([]int, error) {
-	if s == "" {
-		return nil, nil
-	}
-	return parseIndex(s, n)
+	return d, err
 }
 
 // closeAll closes what openFigureModel opened.
@@ -265,51 +244,37 @@ func closeAll(closers []io.Closer) {
 	}
 }
 
-// openFigureModel opens a model for the figures: an export folder (its
-// model.onnx, encoder.onnx and decoder.onnx, those that exist) or one .onnx
-// file, placed by its task (see infer.OpenFolder). With first, it also
-// reads the first layer's weights. The closers close what it opened.
-func openFigureModel(path string, opt infer.Options, first bool) (*figure.Model, []io.Closer, error) {
+// openFigureModel opens a model for the figures, an export folder or one
+// .onnx file (see infer.OpenFolder), and adds it to closers. With first, it
+// also reads the first layer's weights.
+func openFigureModel(path string, opt infer.Options, first bool, closers *[]io.Closer) (*figure.Model, error) {
 	f, err := infer.OpenFolder(path, opt)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	m := &figure.Model{Name: f.Name, Task: f.Task, Input: f.InputShape(), Code: f.CodeLen()}
-	if f.Whole != nil {
-		m.Whole = f.Whole
-		if f.Task == zoo.Classify {
-			m.Classes, m.ClassNames = f.Whole.Classes(), f.Whole.ClassNames()
-		}
+	*closers = append(*closers, f)
+	m := &figure.Model{Name: f.Name, Task: f.Task, Input: f.InputShape(), Code: f.CodeLen(),
+		Whole: runner(f.Whole), Encoder: runner(f.Encoder), Decoder: runner(f.Decoder)}
+	if f.Task == zoo.Classify {
+		m.Classes, m.ClassNames = f.Whole.Classes(), f.Whole.ClassNames()
 	}
-	if f.Encoder != nil {
-		m.Encoder = f.Encoder
+	if p := f.WeightsFile(); first && p != "" {
+		m.First, err = figure.ReadFirstLayer(p)
 	}
-	if f.Decoder != nil {
-		m.Decoder = f.Decoder
+	return m, err
+}
+
+// runner returns s as a figure.Runner: nil for nil.
+func runner(s *infer.Session) figure.Runner {
+	if s == nil {
+		return nil
 	}
-	if first {
-		// The whole model's file, else the encoder's, else a single file.
-		p := f.Path
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			p = ""
-			for _, s := range []*infer.Session{f.Encoder, f.Whole} {
-				if s != nil {
-					p = s.Path()
-				}
-			}
-		}
-		if p != "" {
-			if m.First, err = figure.ReadFirstLayer(p); err != nil {
-				return nil, []io.Closer{f}, err
-			}
-		}
-	}
-	return m, []io.Closer{f}, nil
+	return s
 }
 
 // loadFigureData reads up to limit images (0: all) of arg, a file or a
-// data set name, and their labels (from labels, the data set or the CIFAR
-// file) when found; needLabels makes missing labels an error.
+// data set name, with their labels (from labels, the data set or the
+// CIFAR file) when found; needLabels makes missing labels an error.
 func loadFigureData(arg, labels string, limit int, needLabels bool) (*figure.Data, error) {
 	ref, err := dataset.Resolve(arg, dataset.TestImages)
 	if errors.As(err, new(*dataset.SplitError)) {
@@ -318,42 +283,9 @@ func loadFigureData(arg, labels string, limit int, needLabels bool) (*figure.Dat
 	if err != nil {
 		return nil, err
 	}
-	r, ref, err := ref.OpenOrMini(dataNotice)
-	if err != nil {
-		return nil, err
+	d, err := ref.ReadLabelled(labels, limit, dataNotice)
+	if err == nil && d.Labels == nil && needLabels {
+		err = fmt.Errorf("%s: this figure needs labels; give --labels FILE", arg)
 	}
-	defer r.Close()
-	d, err := dataset.ReadImages(r, limit)
-	if err != nil {
-		return nil, err
-	}
-	d.Name, d.ClassNames = ref.Name(), ref.ClassNames()
-	lr, err := ref.OpenLabels(labels, dataNotice)
-	if err != nil {
-		return nil, err
-	}
-	if lr == nil {
-		if needLabels {
-			return nil, fmt.Errorf("%s: this figure needs labels; give --labels FILE", arg)
-		}
-		return figureData(d), nil
-	}
-	defer lr.Close()
-	if lr.Remaining() > d.N { // the labels of the images read
-		if err := lr.Range(0, d.N); err != nil {
-			return nil, err
-		}
-	}
-	if err := d.ReadLabels(lr); err != nil {
-		return nil, err
-	}
-	return figureData(d), nil
-}
-
-// figureData returns the images d as the figures take them; nil for nil.
-func figureData(d *dataset.Images) *figure.Data {
-	if d == nil {
-		return nil
-	}
-	return &figure.Data{Name: d.Name, X: d.X, N: d.N, Shape: d.Shape, Labels: d.Labels, ClassNames: d.ClassNames}
+	return (*figure.Data)(d), err
 }

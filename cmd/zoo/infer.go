@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -79,8 +78,7 @@ func runInfer(c *cli.Context) error {
 	if err != nil {
 		return inferError(c, err)
 	}
-	printReport(rep)
-	return nil
+	return rep.WriteText(os.Stdout)
 }
 
 // inferJob reads the arguments and flags of zoo infer into a job.
@@ -167,59 +165,4 @@ func checkClassifyFlags(c *cli.Context, task zoo.Task) error {
 		return usagef("--format csv applies to --task classify only, not %s", task)
 	}
 	return nil
-}
-
-func printReport(rep *infer.Report) {
-	verb := rep.Task.Verb()
-	name := rep.Model
-	if name == "" {
-		name = filepath.Base(rep.File)
-	}
-	fmt.Printf("%s %d examples of %s with %s (%s) in %.3f s: %.0f images/s\n",
-		verb, rep.Images, rep.Input, name, rep.Provider, rep.Seconds, rep.PerSecond)
-	if rep.MSE != nil {
-		fmt.Printf("reconstruction MSE %.6f (mean per pixel)\n", *rep.MSE)
-	}
-	if rep.Task == zoo.Classify {
-		printClassification(rep)
-	}
-	if rep.Predictions != "" {
-		fmt.Printf("wrote %s (predicted classes, %s)\n", rep.Predictions, rep.PredictionsFormat)
-	}
-	if rep.Probs != "" {
-		fmt.Printf("wrote %s (probabilities)\n", rep.Probs)
-	}
-	if rep.Output != "" {
-		what := ""
-		if rep.Task == zoo.Classify {
-			what = "logits, "
-		}
-		fmt.Printf("wrote %s (%s%s)\n", rep.Output, what, rep.Format)
-	}
-}
-
-// printClassification prints the accuracy, the per-class table and the
-// confusion matrix, or without labels how often each class was predicted.
-func printClassification(rep *infer.Report) {
-	names := rep.ClassNames
-	if rep.Confusion == nil {
-		var b strings.Builder
-		for k, n := range rep.PredictedCounts {
-			if names != nil {
-				fmt.Fprintf(&b, " %d %s: %d,", k, names[k], n)
-			} else {
-				fmt.Fprintf(&b, " %d: %d,", k, n)
-			}
-		}
-		fmt.Printf("predicted classes (no labels, no accuracy):%s\n", strings.TrimSuffix(b.String(), ","))
-		return
-	}
-	conf := rep.Confusion
-	fmt.Printf("accuracy %.2f%% (%d/%d correct), log loss %.4f, labels %s\n",
-		100*conf.Accuracy(), conf.Correct(), conf.Total(), *rep.LogLoss, rep.Labels)
-	fmt.Println()
-	conf.WriteClassTable(os.Stdout, names)
-	fmt.Println("\nconfusion matrix (rows: true class, columns: predicted class)")
-	conf.WriteMatrix(os.Stdout, names)
-	fmt.Println()
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -71,7 +70,7 @@ func runReport(c *cli.Context) error {
 	if outDir == "" {
 		return usagef("report: --out DIR is required")
 	}
-	ks, dev, err := pcaRunFlags(c)
+	o, err := pcaRunFlags(c, "")
 	if err != nil {
 		return err
 	}
@@ -85,7 +84,7 @@ func runReport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, ks, dev, start))
+	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, o, start))
 	if err != nil {
 		return err
 	}
@@ -121,68 +120,52 @@ func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err 
 		return "", "", cleanup, err
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
-	modelDir, err = exportRun(arg, tmp)
+	modelDir, err = export.WriteRun(arg, tmp)
 	return modelDir, arg, cleanup, err
 }
 
 // reportInputs maps the flags of zoo report to the steps of report.Build:
-// zoo eval's evaluation, zoo compare pca's comparison (with --train), and
-// the models and data of zoo figure.
-func reportInputs(c *cli.Context, modelDir, run string, ks []int, dev infer.Device, start time.Time) report.Inputs {
-	model := filepath.Join(modelDir, zoo.ModelFile)
+// zoo eval's evaluation, zoo compare pca's comparison (with --train, as o
+// has it), and the models and data of zoo figure.
+func reportInputs(c *cli.Context, modelDir, run string, o infer.PCAOptions, start time.Time) report.Inputs {
+	o.Model, o.Train, o.Test = filepath.Join(modelDir, zoo.ModelFile), c.String("train"), c.String("data")
 	in := report.Inputs{Dir: modelDir, Run: run, Start: start}
 	in.Evaluate = func(ctx context.Context) (*report.Evaluation, error) {
-		res, err := evaluate(ctx, evalOptions{model: model, data: c.String("data"), labels: c.String("labels"),
-			worst: 16, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
+		ev, err := evaluate(ctx, infer.EvalOptions{Model: o.Model, Data: o.Test, Labels: o.Labels, Worst: 16, Batch: o.Batch, Session: o.Session})
 		if err != nil {
 			return nil, err
 		}
-		return reportEvaluation(res), nil
+		return reportEvaluation(ev), nil
 	}
-	if tr := c.String("train"); tr != "" {
+	if o.Train != "" {
 		in.ComparePCA = func(ctx context.Context) (*report.PCA, error) {
-			cmp, err := comparePCA(ctx, compareOptions{model: model, train: tr, test: c.String("data"), labels: c.String("labels"),
-				ks: ks, batch: c.Int("batch"), threads: c.Int("threads"), dev: dev})
+			rep, err := comparePCA(ctx, o, "")
 			if err != nil {
 				return nil, err
 			}
-			return reportPCA(cmp)
+			return reportPCA(rep)
 		}
 	}
 	in.Figures = func(ev *report.Evaluation) (*report.Figures, error) {
-		return reportFigures(c, modelDir, ev, infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr})
+		return reportFigures(c, modelDir, ev, o.Session)
 	}
 	return in
 }
 
-// reportEvaluation is the evaluation res as the report shows it: the
+// reportEvaluation is the evaluation ev as the report shows it: the
 // numbers as zoo eval prints them, and its figures.
-func reportEvaluation(res *evalResult) *report.Evaluation {
+func reportEvaluation(ev *infer.Evaluation) *report.Evaluation {
 	var text bytes.Buffer
-	printEval(&text, res)
-	ev := &report.Evaluation{Model: res.modelName(), Data: res.Data, Task: res.Model.Task, Images: res.Images,
-		Text: text.String(), Set: res.data}
-	figs := res.figures(evalOptions{})
-	for _, name := range []string{"confusion", "worst"} {
-		if f := figs[name]; f != nil {
-			ev.Figures = append(ev.Figures, f)
-		}
-	}
-	return ev
+	ev.WriteText(&text)
+	return &report.Evaluation{Model: ev.ModelName(), Data: ev.Data, Task: ev.Model.Task, Images: ev.Images,
+		Text: text.String(), Set: (*figure.Data)(ev.Examples), Figures: evalFigures(ev)}
 }
 
 // reportPCA is the comparison rep as the report shows it.
-func reportPCA(rep *compareReport) (*report.PCA, error) {
-	p := &report.PCA{PCAComparison: rep.PCAComparison, Train: rep.Train.Data, Test: rep.Test.Data,
-		TrainImages: rep.Train.Images, TestImages: rep.Test.Images}
-	f, err := figure.ComparePCA(rep.Test.Set.X, rep.Test.Dims, rep.PCAComparison)
-	switch {
-	case err == nil:
-		p.Figure = f
-	case !errors.Is(err, figure.ErrNotApplicable):
-		return nil, err
-	}
-	return p, nil
+func reportPCA(rep *infer.PCAReport) (*report.PCA, error) {
+	f, err := pcaFigure(rep)
+	return &report.PCA{PCAComparison: rep.PCAComparison, Train: rep.Train.Data, Test: rep.Test.Data,
+		TrainImages: rep.Train.Images, TestImages: rep.Test.Images, Figure: f}, err
 }
 
 // reportFigures opens the model in modelDir for the figures (with its
@@ -191,19 +174,14 @@ func reportPCA(rep *compareReport) (*report.PCA, error) {
 func reportFigures(c *cli.Context, modelDir string, ev *report.Evaluation, opt infer.Options) (*report.Figures, error) {
 	var closers []io.Closer
 	fs := &report.Figures{Data: ev.Set, Close: func() { closeAll(closers) }}
-	m, cl, err := openFigureModel(modelDir, opt, true)
-	closers = append(closers, cl...)
-	if err != nil {
+	var err error
+	if fs.Model, err = openFigureModel(modelDir, opt, true, &closers); err != nil {
 		return fs, err
 	}
-	fs.Model = m
 	if dir := c.String("classifier"); dir != "" {
-		cm, cl, err := openFigureModel(dir, opt, false)
-		closers = append(closers, cl...)
-		if err != nil {
+		if fs.Options.Classifier, err = openFigureModel(dir, opt, false, &closers); err != nil {
 			return fs, err
 		}
-		fs.Options.Classifier = cm
 	}
 	if fs.Data == nil { // a classifier: the data was streamed, read it whole
 		if fs.Data, err = loadFigureData(c.String("data"), c.String("labels"), 0, false); err != nil {
@@ -211,22 +189,4 @@ func reportFigures(c *cli.Context, modelDir string, ev *report.Evaluation, opt i
 		}
 	}
 	return fs, nil
-}
-
-// exportRun exports the weights of a run folder under dir and returns the
-// export folder.
-func exportRun(run, dir string) (string, error) {
-	m, w, source, err := rundir.Weights(run)
-	if err != nil {
-		return "", err
-	}
-	sample, err := export.SampleInputs(m, 1)
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, m.Name)
-	if _, err := export.WriteDir(out, m, w, export.DirOptions{Weights: source, Sample: sample, SampleN: 1}); err != nil {
-		return "", fmt.Errorf("export %s: %w", run, err)
-	}
-	return out, nil
 }

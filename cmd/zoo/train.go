@@ -93,9 +93,9 @@ func runTrain(c *cli.Context) error {
 	if spec.Data == "" {
 		spec.Data = m.Dataset
 	}
-	tr, val, err := loadTrainData(&spec, m)
+	tr, val, err := train.LoadData(&spec, m, trainNotice)
 	if err != nil {
-		return err
+		return trainDataError(err)
 	}
 	name := c.String("name")
 	if name == "" {
@@ -118,23 +118,11 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 			return usagef("--resume takes the run's own settings; --%s cannot change them", f)
 		}
 	}
-	m, err := zoo.Lookup(info.Model)
+	opt, err := train.ResumeOptions(dir, info, trainNotice)
 	if err != nil {
-		return err
+		return trainDataError(err)
 	}
-	m.Recipe = info.Recipe
-	if err := m.Validate(); err != nil {
-		return fmt.Errorf("resume %s: %w", dir, err)
-	}
-	spec := train.SpecOf(info.Args)
-	tr, val, err := loadTrainData(&spec, m)
-	if err != nil {
-		return err
-	}
-	if spec.Data != info.Args["data"] {
-		info.Args["data"] = spec.Data // mnist-mini stands in
-	}
-	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Resume: true, Args: info.Args})
+	return doTrain(c, opt)
 }
 
 func doTrain(c *cli.Context, opt train.Options) error {
@@ -142,58 +130,37 @@ func doTrain(c *cli.Context, opt train.Options) error {
 	if !c.Bool("quiet") {
 		progress = newTrainProgress(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())), opt.Model.Name)
 		opt.OnStep, opt.OnEpoch = progress.step, progress.epoch
-		fmt.Fprintf(os.Stderr, "training %s on %s (%d images), validating on %s (%d images); run folder %s\n",
-			opt.Model.Name, opt.Train.Name, opt.Train.N, valName(opt), valN(opt), opt.Dir)
+		fmt.Fprintln(os.Stderr, opt.Describe())
 	}
 	info, err := train.Run(c.Context, opt)
 	progress.finish()
 	if err != nil {
 		return trainHint(err)
 	}
-	last := info.Epochs[len(info.Epochs)-1]
-	acc := ""
-	if opt.Model.Task == zoo.Classify {
-		acc = fmt.Sprintf(", validation accuracy %.2f%%", 100*last.ValAccuracy)
-	}
-	fmt.Printf("%s: %s after %d epochs, train loss %.6f, validation loss %.6f%s (best epoch %d)\n",
-		opt.Model.Name, info.Status, info.Epoch, last.TrainLoss, last.ValLoss, acc, info.BestEpoch)
+	fmt.Println(info.Summary(opt.Model.Task))
 	fmt.Printf("run folder %s; export with: zoo export %s --out models/\n", opt.Dir, opt.Dir)
 	return nil
 }
 
-func valName(opt train.Options) string {
-	if opt.Val != nil {
-		return opt.Val.Name
-	}
-	return fmt.Sprintf("a hold-out of %d", opt.Model.Recipe.ValSplit)
+// trainNotice says that mnist-mini stands in for a data set not found.
+func trainNotice(n dataset.Notice) {
+	fmt.Fprintf(os.Stderr, "zoo: %v\nzoo: training on the embedded %s set instead (2,000 MNIST test images); fetch the real data with: zoo data fetch %s\n",
+		withHints(n.Err), dataset.MiniName, n.Set)
 }
 
-func valN(opt train.Options) int {
-	if opt.Val != nil {
-		return opt.Val.N
-	}
-	return opt.Model.Recipe.ValSplit
-}
-
-// loadTrainData loads the data of a run (see train.LoadData), saying when
-// mnist-mini stands in for a data set, and gives the errors of the spec
-// with their flags.
-func loadTrainData(spec *train.DataSpec, m *zoo.Model) (tr, val *train.Data, err error) {
-	tr, val, err = train.LoadData(spec, m, func(n dataset.Notice) {
-		fmt.Fprintf(os.Stderr, "zoo: %v\nzoo: training on the embedded %s set instead (2,000 MNIST test images); fetch the real data with: zoo data fetch %s\n",
-			withHints(n.Err), dataset.MiniName, n.Set)
-	})
+// trainDataError gives the errors of train.LoadData's spec with their flags.
+func trainDataError(err error) error {
 	var se *train.SpecError
 	var md *train.MissingDataError
 	switch {
 	case errors.As(err, &se) && se.Field == "labels":
-		return nil, nil, usagef("a classifier trained on the file %s needs its labels: --labels FILE", se.File)
+		return usagef("a classifier trained on the file %s needs its labels: --labels FILE", se.File)
 	case errors.As(err, &se) && se.Field == "val-labels":
-		return nil, nil, usagef("a classifier validated on %s needs its labels: --val-labels FILE", se.File)
+		return usagef("a classifier validated on %s needs its labels: --val-labels FILE", se.File)
 	case errors.As(err, &se):
-		return nil, nil, usagef("training on a file needs --val-data FILE or --val-split N")
+		return usagef("training on a file needs --val-data FILE or --val-split N")
 	case errors.As(err, &md):
-		return nil, nil, fmt.Errorf("%w; fetch it with: zoo data fetch %s (or give --data FILE)", err, md.Set)
+		return fmt.Errorf("%w; fetch it with: zoo data fetch %s (or give --data FILE)", err, md.Set)
 	}
-	return tr, val, err
+	return err
 }

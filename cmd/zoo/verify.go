@@ -1,12 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/verify"
 )
 
@@ -52,32 +51,16 @@ func runVerify(c *cli.Context) error {
 			return err
 		}
 		reports = append(reports, r)
-		fmt.Printf("%s\n", dir)
-		for _, ch := range r.Checks {
-			status := "ok  "
-			if !ch.OK() {
-				status = "FAIL"
-			}
-			detail := ""
-			if ch.N > 0 {
-				detail = fmt.Sprintf("  %d examples, max |diff| %.3g", ch.N, ch.MaxAbsDiff)
-			}
-			if !ch.OK() {
-				detail += "  " + ch.Err
-			}
-			fmt.Printf("  %s %-10s %s%s\n", status, ch.What, ch.File, detail)
+		if err := r.WriteText(os.Stdout); err != nil {
+			return err
 		}
 		if !r.OK() {
 			failed++
 		}
 	}
 	if f := c.String("json"); f != "" {
-		b, err := json.MarshalIndent(reports, "", "  ")
-		if err != nil {
+		if err := verify.WriteJSON(f, reports, c.Bool("force")); err != nil {
 			return err
-		}
-		if err := atomicfile.WriteFile(f, append(b, '\n'), c.Bool("force")); err != nil {
-			return fmt.Errorf("write %s: %w", f, err)
 		}
 	}
 	if failed > 0 {

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // ErrExists is returned, wrapped, when the destination exists and replacing
@@ -93,6 +95,34 @@ func WriteFile(path string, data []byte, force bool) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Commit()
+}
+
+// WriteAll writes each of files (a name in the folder dir, and its
+// contents) as WriteFile does, but renames them into place only once every
+// one is written, in the order of their names.
+func WriteAll(dir string, files map[string][]byte, force bool) error {
+	var pending []*File
+	defer func() {
+		for _, f := range pending {
+			f.Abort()
+		}
+	}()
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		f, err := Create(filepath.Join(dir, name), force)
+		if err != nil {
+			return err
+		}
+		pending = append(pending, f)
+		if _, err := f.Write(files[name]); err != nil {
+			return fmt.Errorf("write %s: %w", f.Path(), err)
+		}
+	}
+	for _, f := range pending {
+		if err := f.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func check(path string, force bool) error {

@@ -58,3 +58,30 @@ func TestCommitRechecksDestination(t *testing.T) {
 		t.Fatalf("file replaced: %q", b)
 	}
 }
+
+// TestWriteAll checks that WriteAll writes every file, and that an
+// existing one stops it before any is renamed into place.
+func TestWriteAll(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "b"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"a": []byte("A"), "b": []byte("B"), "c": []byte("C")}
+	if err := WriteAll(dir, files, false); !errors.Is(err, ErrExists) {
+		t.Fatalf("over an existing file: got %v, want ErrExists", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("a failed WriteAll left %d files, want the 1 there before", len(ents))
+	}
+	if err := WriteAll(dir, files, true); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range files {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != string(want) {
+			t.Errorf("%s: %q, %v; want %q", name, b, err, want)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
+		t.Errorf("%d files left, want 3", len(ents))
+	}
+}
