@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -92,12 +93,22 @@ func loadWeights(c *cli.Context, m *zoo.Model) (zoo.Weights, string, error) {
 		seed := c.Uint64("seed")
 		return m.InitWeights(seed), fmt.Sprintf("initialised (%s, seed %d)", initName(m), seed), nil
 	}
-	w, _, err := safetensors.ReadFile(file)
+	w, meta, err := safetensors.ReadFile(file)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := m.CheckWeights(w); err != nil {
+	if meta[zoo.MetaModel] == m.Name {
+		// Written by zoo: by 0.1.0 when it records no version.
+		if err := zoo.CheckFormer(m.Name, meta[zoo.MetaVersion]); err != nil {
+			return nil, "", fmt.Errorf("weights %s: %w", file, err)
+		}
+	}
+	w, note, err := m.AdoptWeights(w)
+	if err != nil {
 		return nil, "", fmt.Errorf("weights %s: %w", file, err)
+	}
+	if note != "" {
+		fmt.Fprintf(os.Stderr, "zoo: %s holds %s\n", file, note)
 	}
 	sum, err := dataset.FileSHA256(file)
 	if err != nil {

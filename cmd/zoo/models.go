@@ -60,8 +60,8 @@ func runShow(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: %s\nfamily %s, task %s, input %s, default data %s\n\n",
-		m.Name, m.Description, m.Family, m.Task, zoo.ShapeString(m.Input), m.Dataset)
+	fmt.Printf("%s: %s\nnotebook class %s (family %s), task %s, input %s, default data %s\n\n",
+		m.Name, m.Description, m.Class, m.Family, m.Task, zoo.ShapeString(m.Input), m.Dataset)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "LAYER\tKIND\tOUTPUT\tPARAMS\t")
 	for _, s := range steps {
