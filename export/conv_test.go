@@ -70,27 +70,26 @@ func TestConvLowering(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"Conv(input,encoder.0.weight,encoder.0.bias)->encoder.0",
-		"Relu(encoder.0)->encoder.1",
-		"MaxPool(encoder.1)->encoder.2,encoder.2.indices",
-		"Conv(encoder.2,encoder.3.weight,encoder.3.bias)->encoder.3",
-		"Relu(encoder.3)->encoder.4",
-		"MaxPool(encoder.4)->encoder.5,encoder.5.indices",
-		"Conv(encoder.5,encoder.6.weight,encoder.6.bias)->encoder.6",
-		"Relu(encoder.6)->encoder.7",
-		"MaxPool(encoder.7)->encoder.8,encoder.8.indices",
-		"Shape(encoder.7)->decoder.0.output_shape",
-		"MaxUnpool(encoder.8,encoder.8.indices,decoder.0.output_shape)->decoder.0",
-		"Conv(decoder.0,decoder.1.weight,decoder.1.bias)->decoder.1",
-		"Relu(decoder.1)->decoder.2",
-		"Shape(encoder.4)->decoder.3.output_shape",
-		"MaxUnpool(decoder.2,encoder.5.indices,decoder.3.output_shape)->decoder.3",
-		"Conv(decoder.3,decoder.4.weight,decoder.4.bias)->decoder.4",
-		"Relu(decoder.4)->decoder.5",
-		"Shape(encoder.1)->decoder.6.output_shape",
-		"MaxUnpool(decoder.5,encoder.2.indices,decoder.6.output_shape)->decoder.6",
-		"Conv(decoder.6,decoder.7.weight,decoder.7.bias)->decoder.7",
-		"Sigmoid(decoder.7)->output",
+		"Conv(input,encoder_conv1.0.weight,encoder_conv1.0.bias)->encoder_conv1.0",
+		"Relu(encoder_conv1.0)->encoder_conv1.1",
+		"MaxPool(encoder_conv1.1)->pool1,pool1.indices",
+		"Conv(pool1,encoder_conv2.0.weight,encoder_conv2.0.bias)->encoder_conv2.0",
+		"Relu(encoder_conv2.0)->encoder_conv2.1",
+		"MaxPool(encoder_conv2.1)->pool2,pool2.indices",
+		"Conv(pool2,encoder_conv3.0.weight,encoder_conv3.0.bias)->encoder_conv3.0",
+		"Relu(encoder_conv3.0)->encoder_conv3.1",
+		"MaxPool(encoder_conv3.1)->pool3,pool3.indices",
+		"Shape(encoder_conv3.1)->unpool3.output_shape",
+		"MaxUnpool(pool3,pool3.indices,unpool3.output_shape)->unpool3",
+		"Identity(unpool3)->decoder_conv1",
+		"Shape(encoder_conv2.1)->unpool2.output_shape",
+		"MaxUnpool(decoder_conv1,pool2.indices,unpool2.output_shape)->unpool2",
+		"Conv(unpool2,decoder_conv2.0.weight,decoder_conv2.0.bias)->decoder_conv2.0",
+		"Relu(decoder_conv2.0)->decoder_conv2.1",
+		"Shape(encoder_conv1.1)->unpool1.output_shape",
+		"MaxUnpool(decoder_conv2.1,pool1.indices,unpool1.output_shape)->unpool1",
+		"Conv(unpool1,decoder_conv3.0.weight,decoder_conv3.0.bias)->decoder_conv3.0",
+		"Relu(decoder_conv3.0)->output",
 	}
 	if got := nodeSummary(mp.Graph); !slices.Equal(got, want) {
 		t.Errorf("nodes\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -117,7 +116,7 @@ func TestConvLowering(t *testing.T) {
 			t.Errorf("encoder alone: %s outputs %v", n.GetName(), n.Output)
 		}
 	}
-	if _, err := Model(m, w, Options{Part: "decoder"}); err == nil || !strings.Contains(err.Error(), "pool indices of encoder.8") {
+	if _, err := Model(m, w, Options{Part: "decoder"}); err == nil || !strings.Contains(err.Error(), "pool indices of pool3") {
 		t.Errorf("decoder alone: %v", err)
 	}
 }
@@ -132,14 +131,14 @@ func TestBatchNormLowering(t *testing.T) {
 	var ops []string
 	for _, n := range mp.Graph.Node {
 		ops = append(ops, n.GetOpType())
-		if n.GetName() == "features.2" {
+		if n.GetName() == "convBlock1.2" {
 			bn = n
 		}
 	}
 	if got := strings.Join(ops, " "); got != "Conv MaxPool BatchNormalization Relu Conv MaxPool BatchNormalization Relu Flatten Gemm" {
 		t.Errorf("ops %s", got)
 	}
-	if !slices.Equal(bn.Input, []string{"features.1", "features.2.weight", "features.2.bias", "features.2.running_mean", "features.2.running_var"}) {
+	if !slices.Equal(bn.Input, []string{"convBlock1.1", "convBlock1.2.weight", "convBlock1.2.bias", "convBlock1.2.running_mean", "convBlock1.2.running_var"}) {
 		t.Errorf("BatchNormalization inputs %v", bn.Input)
 	}
 	for _, a := range bn.Attribute {
@@ -171,7 +170,7 @@ func TestWriteDirUnpool(t *testing.T) {
 		{"conv-ae-deconv-unpool", []string{"model.onnx", "encoder.onnx", "README.md"},
 			[]string{"There is no `decoder.onnx`", "pool indices that the encoder computes", "`encoder.onnx` maps [N, 1, 28, 28] to [N, 16, 3, 3]"}},
 		{"cnn", []string{"model.onnx", "README.md"},
-			[]string{"| parameters | 14746 trained, and 64 in buffers", "| `features.2` | BatchNorm2d(16", "| 32 (and 32 in buffers) |"}},
+			[]string{"| parameters | 14746 trained, and 64 in buffers", "| `convBlock1.2` | BatchNorm2d(16", "| 32 (and 32 in buffers) |"}},
 		{"cnn-cifar", []string{"model.onnx", "README.md"}, []string{"| parameters | 109050 trained |", "cifar-10:test"}},
 	} {
 		t.Run(tc.model, func(t *testing.T) {

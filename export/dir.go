@@ -189,6 +189,7 @@ var cardTemplate = template.Must(template.New("card").Parse(`# {{.M.Name}}
 | | |
 | --- | --- |
 | family | {{.M.Family}} |
+| notebook class | ` + "`{{.M.Class}}`" + `: the layer names below are its state_dict keys |
 | task | {{.M.Task}} |
 | input | ` + "`input`" + ` float32 {{.In}} ({{if eq .InLen 784}}28x28 images scaled to [0, 1]{{else}}per-example shape {{.InShape}}{{end}}) |
 | output | ` + "`output`" + ` float32 {{.Out}} |
@@ -207,7 +208,9 @@ var cardTemplate = template.Must(template.New("card").Parse(`# {{.M.Name}}
 There is no ` + "`{{.File}}`" + `: the {{.Part}} runs only inside ` + "`" + zoo.ModelFile + "`" + `, as {{.Why}}.
 {{end}}
 ## Layers
-| layer | kind | output | parameters |
+{{if .M.Note}}{{.M.Note}}
+
+{{end}}| layer | kind | output | parameters |
 | --- | --- | --- | --- |
 {{range .Steps}}| ` + "`{{.Prefix}}`" + ` | {{.Layer}} | {{.OutS}} | {{.N}} |
 {{end}}

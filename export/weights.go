@@ -23,20 +23,30 @@ func InitWeights(m *zoo.Model, seed uint64) (zoo.Weights, string) {
 
 // ReadWeights reads the weights of m from the safetensors file path
 // (PyTorch state_dict names), checks them against m, and returns them with
-// their provenance for DirOptions.Weights: the file's name and SHA-256.
-func ReadWeights(m *zoo.Model, path string) (zoo.Weights, string, error) {
-	w, _, err := safetensors.ReadFile(path)
+// their provenance for DirOptions.Weights (the file's name and SHA-256) and,
+// when the file holds another layout that zoo reads (see
+// zoo.Model.AdoptWeights), a note naming it; "" for m's own names. Weights
+// that zoo 0.1.0 wrote for a network it built differently are refused
+// (zoo.CheckFormer).
+func ReadWeights(m *zoo.Model, path string) (w zoo.Weights, source, layout string, err error) {
+	w, meta, err := safetensors.ReadFile(path)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	if err := m.CheckWeights(w); err != nil {
-		return nil, "", fmt.Errorf("weights %s: %w", path, err)
+	if meta[zoo.MetaModel] == m.Name {
+		// Written by zoo: by 0.1.0 when it records no version.
+		if err := zoo.CheckFormer(m.Name, meta[zoo.MetaVersion]); err != nil {
+			return nil, "", "", fmt.Errorf("weights %s: %w", path, err)
+		}
+	}
+	if w, layout, err = m.AdoptWeights(w); err != nil {
+		return nil, "", "", fmt.Errorf("weights %s: %w", path, err)
 	}
 	sum, err := dataset.FileSHA256(path)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	return w, fmt.Sprintf("%s (sha256 %s)", filepath.Base(path), sum), nil
+	return w, fmt.Sprintf("%s (sha256 %s)", filepath.Base(path), sum), layout, nil
 }
 
 // WriteRun exports the weights of the training run folder run (see

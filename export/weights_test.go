@@ -44,15 +44,15 @@ func TestReadWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, src, err := ReadWeights(m, p)
+	w, src, _, err := ReadWeights(m, p)
 	if err != nil || src != "w.safetensors (sha256 "+sum+")" || m.CheckWeights(w) != nil {
 		t.Errorf("ReadWeights = %q, %v", src, err)
 	}
 	other, _ := zoo.Lookup("relu-ae-30")
-	if _, _, err := ReadWeights(other, p); err == nil || !strings.HasPrefix(err.Error(), "weights "+p+": ") {
+	if _, _, _, err := ReadWeights(other, p); err == nil || !strings.HasPrefix(err.Error(), "weights "+p+": ") {
 		t.Errorf("weights of another model: %v", err)
 	}
-	if _, _, err := ReadWeights(m, filepath.Join(t.TempDir(), "none")); err == nil {
+	if _, _, _, err := ReadWeights(m, filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Error("a missing file reads")
 	}
 }

@@ -64,14 +64,14 @@ func saveSteps(dir string, info *Info, s State, plot func(path string) error) []
 		}
 		return nil
 	}
-	meta := map[string]string{zoo.MetaModel: info.Model, metaEpoch: strconv.Itoa(info.Epoch), metaStep: strconv.Itoa(info.Step)}
+	meta := map[string]string{zoo.MetaModel: info.Model, zoo.MetaVersion: zoo.Version, metaEpoch: strconv.Itoa(info.Epoch), metaStep: strconv.Itoa(info.Step)}
 	steps := []func() error{
 		keep,
 		func() error { return safetensors.WriteFile(filepath.Join(dir, WeightsFile), s.Weights, meta) },
 		func() error { return safetensors.WriteFile(filepath.Join(dir, OptimizerFile), s.Optimizer, meta) },
 	}
 	if s.Best != nil {
-		bm := map[string]string{zoo.MetaModel: info.Model, metaEpoch: strconv.Itoa(info.BestEpoch)}
+		bm := map[string]string{zoo.MetaModel: info.Model, zoo.MetaVersion: zoo.Version, metaEpoch: strconv.Itoa(info.BestEpoch)}
 		steps = append(steps, func() error { return safetensors.WriteFile(filepath.Join(dir, BestFile), s.Best, bm) })
 	}
 	steps = append(steps, func() error {
@@ -102,6 +102,9 @@ type Checkpoint struct {
 // Load changes nothing in dir: a caller that rejects what it read leaves
 // the folder as it was. Call Repair once the checkpoint is accepted.
 func Load(dir string, info *Info, m *zoo.Model) (*Checkpoint, error) {
+	if err := zoo.CheckFormer(info.Model, info.Versions["zoo"]); err != nil {
+		return nil, fmt.Errorf("resume %s: %w", dir, err)
+	}
 	c := &Checkpoint{dir: dir}
 	step := strconv.Itoa(info.Step)
 	for _, f := range []struct {
@@ -180,6 +183,9 @@ func readStamped(path, key, model string, m *zoo.Model) (zoo.Weights, string, er
 	}
 	if !optimizer {
 		if err := m.CheckWeights(w); err != nil {
+			if _, note, aerr := m.AdoptWeights(w); aerr == nil {
+				return nil, "", fmt.Errorf("resume: %s holds %s, not the model's own names; a run with those names cannot be resumed (its optimizer state carries them too): export it, which renames them, or start a new run", path, note)
+			}
 			return nil, "", fmt.Errorf("resume: %s: %w", path, err)
 		}
 	}

@@ -25,13 +25,20 @@ func Weights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
 	}
 	m.Recipe = info.Recipe
+	if err := zoo.CheckFormer(m.Name, info.Versions["zoo"]); err != nil {
+		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
+	}
 	path := filepath.Join(dir, WeightsFile)
 	w, _, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if err := m.CheckWeights(w); err != nil {
+	w, note, err := m.AdoptWeights(w)
+	if err != nil {
 		return nil, nil, "", fmt.Errorf("weights %s: %w", path, err)
+	}
+	if note != "" {
+		note = "; names: " + note
 	}
 	ep, ok := info.weightsEpoch()
 	if !ok {
@@ -41,7 +48,7 @@ func Weights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 	if m.Task == zoo.Classify {
 		acc = fmt.Sprintf(", validation accuracy %.2f%%", 100*ep.ValAccuracy)
 	}
-	src := fmt.Sprintf("trained by zoo (run %s, %s after %d epochs on %s, validation loss %.6g%s)",
-		filepath.Base(dir), info.Status, info.Epoch, filepath.Base(info.Train.Name), ep.ValLoss, acc)
+	src := fmt.Sprintf("trained by zoo (run %s, %s after %d epochs on %s, validation loss %.6g%s%s)",
+		filepath.Base(dir), info.Status, info.Epoch, filepath.Base(info.Train.Name), ep.ValLoss, acc, note)
 	return m, w, src, nil
 }

@@ -52,6 +52,8 @@ func dtypeSize(dtype string) (int, bool) {
 		return 8, true
 	case "F16", "BF16":
 		return 2, true
+	case "I64":
+		return 8, true
 	}
 	return 0, false
 }
@@ -85,9 +87,11 @@ func ReadFile(path string) (zoo.Weights, map[string]string, error) {
 // converted to float32 and the header's metadata (nil if it has none); name
 // is the name of the file in error messages.
 //
-// Read accepts the dtypes F32, F64, F16 and BF16. F64 values are rounded to
-// the nearest float32 (overflowing to ±Inf); F16 and BF16 values convert
-// exactly. Any other dtype is an error, as is any malformation of the
+// Read accepts the dtypes F32, F64, F16, BF16 and I64. F64 values are
+// rounded to the nearest float32 (overflowing to ±Inf); F16 and BF16 values
+// convert exactly; I64 tensors (such as BatchNorm's num_batches_tracked) come
+// back with zoo.Tensor.Int64 set, and a value beyond ±2^24, which a float32
+// does not hold exactly, is an error. Any other dtype is an error, as is any malformation of the
 // header: a bad length, invalid UTF-8 or JSON, a first byte other than '{',
 // a repeated key, an empty name, a missing, unknown or ill-typed field, a
 // byte range outside the data buffer, a byte range whose length does not
@@ -127,7 +131,7 @@ func Read(r io.ReaderAt, size int64, name string) (zoo.Weights, map[string]strin
 	ws := make(zoo.Weights, len(entries))
 	var buf []byte
 	for _, e := range entries {
-		t := &zoo.Tensor{Shape: e.shape, Data: make([]float32, e.n)}
+		t := &zoo.Tensor{Shape: e.shape, Data: make([]float32, e.n), Int64: e.dtype == "I64"}
 		nbytes := e.end - e.begin
 		if buf == nil && nbytes > 0 {
 			buf = make([]byte, chunkSize) // a multiple of every element size
@@ -137,7 +141,13 @@ func Read(r io.ReaderAt, size int64, name string) (zoo.Weights, map[string]strin
 			if err := readFull(r, buf[:k], dataStart+int64(e.begin+done)); err != nil {
 				return nil, nil, fmt.Errorf("read %s: tensor %q: data: %w", name, e.name, err)
 			}
-			decode(t.Data[done/uint64(e.elemSize):], buf[:k], e.dtype)
+			if t.Int64 {
+				if err := decodeInt64(t.Data[done/uint64(e.elemSize):], buf[:k]); err != nil {
+					return nil, nil, fmt.Errorf("read %s: tensor %q: %w", name, e.name, err)
+				}
+			} else {
+				decode(t.Data[done/uint64(e.elemSize):], buf[:k], e.dtype)
+			}
 			done += k
 		}
 		ws[e.name] = t
@@ -178,6 +188,19 @@ func decode(dst []float32, src []byte, dtype string) {
 			dst[i] = bfloat16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	}
+}
+
+// decodeInt64 converts little-endian int64 elements into dst, failing on a
+// value a float32 does not hold exactly.
+func decodeInt64(dst []float32, src []byte) error {
+	for i := range len(src) / 8 {
+		v := int64(binary.LittleEndian.Uint64(src[8*i:]))
+		if v > zoo.MaxExactInt || v < -zoo.MaxExactInt {
+			return fmt.Errorf("I64 value %d is beyond ±2^24, which zoo holds exactly", v)
+		}
+		dst[i] = float32(v)
+	}
+	return nil
 }
 
 // parseHeader parses and validates the JSON header hdr for a data buffer
@@ -390,7 +413,7 @@ func parseEntry(dec *json.Decoder, name string, dataLen uint64) (entry, error) {
 	}
 	size, ok := dtypeSize(e.dtype)
 	if !ok {
-		return e, fmt.Errorf("dtype %q is not supported (want F32, F64, F16 or BF16)", e.dtype)
+		return e, fmt.Errorf("dtype %q is not supported (want F32, F64, F16, BF16 or I64)", e.dtype)
 	}
 	e.elemSize = size
 	e.begin, e.end = offsets[0], offsets[1]

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -415,5 +416,47 @@ func TestReadLarge(t *testing.T) {
 			}
 			testutil.SameWeights(t, ws, zoo.Weights{"x": {Shape: []int{n}, Data: want}})
 		})
+	}
+}
+
+// TestInt64 checks I64 tensors, as PyTorch writes BatchNorm's
+// num_batches_tracked: written and read back as integers, a scalar shape
+// kept, and values a float32 cannot hold exactly refused both ways.
+func TestInt64(t *testing.T) {
+	ws := zoo.Weights{
+		"bn.num_batches_tracked": {Shape: []int{}, Data: []float32{469}, Int64: true},
+		"bn.weight":              {Shape: []int{2}, Data: []float32{1, -0.5}},
+		"steps":                  {Shape: []int{3}, Data: []float32{0, -zoo.MaxExactInt, zoo.MaxExactInt}, Int64: true},
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"bn.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]}`)) {
+		t.Errorf("header does not store the counter as an I64 scalar: %.200s", buf.Bytes()[8:])
+	}
+	got, _, err := Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, w := range ws {
+		g := got[name]
+		if g.Int64 != w.Int64 || !slices.Equal(g.Shape, w.Shape) || !slices.Equal(g.Data, w.Data) {
+			t.Errorf("%s: read %+v, wrote %+v", name, g, w)
+		}
+	}
+	for _, v := range []float32{0.5, zoo.MaxExactInt * 2} {
+		bad := zoo.Weights{"c": {Shape: []int{}, Data: []float32{v}, Int64: true}}
+		if err := Write(io.Discard, bad, nil); err == nil || !strings.Contains(err.Error(), "not an integer within") {
+			t.Errorf("writing %v as I64: err %v", v, err)
+		}
+	}
+	// A file whose I64 value is beyond 2^24.
+	raw := buf.Bytes()
+	hlen := binary.LittleEndian.Uint64(raw)
+	data := slices.Clone(raw)
+	binary.LittleEndian.PutUint64(data[8+hlen:], zoo.MaxExactInt+1)
+	if _, _, err := Read(bytes.NewReader(data), int64(len(data)), "big.safetensors"); err == nil || !strings.Contains(err.Error(), `tensor "bn.num_batches_tracked": I64 value 16777217`) {
+		t.Errorf("reading a counter of 2^24+1: err %v", err)
 	}
 }

@@ -17,8 +17,9 @@ import (
 	"github.com/zoo-ml/zoo/zoo"
 )
 
-// Write writes ws to w in the safetensors format, every tensor as F32, with
-// meta as the header's "__metadata__" (left out when meta is empty).
+// Write writes ws to w in the safetensors format, every tensor as F32 (I64
+// where zoo.Tensor.Int64 is set), with meta as the header's "__metadata__"
+// (left out when meta is empty).
 //
 // The layout is that of the reference implementation: the metadata first,
 // then the tensors sorted by name, their data in the same order and
@@ -41,8 +42,15 @@ func Write(w io.Writer, ws zoo.Weights, meta map[string]string) error {
 	// A bufio.Writer keeps its first error and does nothing after it, so
 	// checking the final Flush is enough.
 	var v4 [4]byte
+	var v8 [8]byte
 	for _, name := range names {
-		for _, v := range ws[name].Data {
+		t := ws[name]
+		for _, v := range t.Data {
+			if t.Int64 {
+				binary.LittleEndian.PutUint64(v8[:], uint64(int64(v)))
+				bw.Write(v8[:])
+				continue
+			}
 			binary.LittleEndian.PutUint32(v4[:], math.Float32bits(v))
 			bw.Write(v4[:])
 		}
@@ -93,18 +101,27 @@ func header(ws zoo.Weights, names []string, meta map[string]string) ([]byte, err
 		if n != len(t.Data) {
 			return nil, fmt.Errorf("safetensors: tensor %q: shape %v needs %d values, has %d", name, t.Shape, n, len(t.Data))
 		}
+		dtype, size := "F32", uint64(4)
+		if t.Int64 {
+			dtype, size = "I64", 8
+			for _, v := range t.Data {
+				if v != float32(math.Trunc(float64(v))) || math.Abs(float64(v)) > zoo.MaxExactInt {
+					return nil, fmt.Errorf("safetensors: tensor %q: %v is not an integer within ±2^24", name, v)
+				}
+			}
+		}
 		if i > 0 || len(meta) > 0 {
 			b.WriteByte(',')
 		}
 		writeString(&b, name)
-		b.WriteString(`:{"dtype":"F32","shape":[`)
+		b.WriteString(`:{"dtype":"` + dtype + `","shape":[`)
 		for j, d := range t.Shape {
 			if j > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString(strconv.Itoa(d))
 		}
-		end := offset + 4*uint64(n)
+		end := offset + size*uint64(n)
 		fmt.Fprintf(&b, `],"data_offsets":[%d,%d]}`, offset, end)
 		offset = end
 	}

@@ -96,7 +96,10 @@ func (t *trainer) load() error {
 	if err := ck.Repair(); err != nil {
 		return err
 	}
-	t.w, t.best = ck.Weights, ck.Best
+	t.w = t.m.WithoutCounters(ck.Weights)
+	if ck.Best != nil {
+		t.best = t.m.WithoutCounters(ck.Best)
+	}
 	info.Status, info.Error = rundir.StatusRunning, ""
 	t.info = info
 	return nil
@@ -104,8 +107,18 @@ func (t *trainer) load() error {
 
 // checkpoint writes the run folder: weights, optimizer state, best weights,
 // metrics, plot, and run.json last, each file atomically (rundir.Save).
+//
+// The weight files carry BatchNorm's num_batches_tracked, as PyTorch's
+// state_dict does: the training steps done (for the best weights, the steps
+// at the end of the best epoch), so that they load into the notebook's class
+// with strict=True.
 func (t *trainer) checkpoint() error {
-	return rundir.Save(t.opt.Dir, t.info, rundir.State{Weights: t.w, Optimizer: t.optimizer.State(), Best: t.best}, t.plot)
+	st := rundir.State{Weights: t.m.WithCounters(t.w, int64(t.info.Step)), Optimizer: t.optimizer.State()}
+	if t.best != nil {
+		batches := (t.train.N + t.r.BatchSize - 1) / t.r.BatchSize
+		st.Best = t.m.WithCounters(t.best, int64(t.info.BestEpoch*batches))
+	}
+	return rundir.Save(t.opt.Dir, t.info, st, t.plot)
 }
 
 // interrupt saves a checkpoint in the middle of epoch e and returns the

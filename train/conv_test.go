@@ -302,18 +302,30 @@ func TestRegistryGradients(t *testing.T) {
 				}
 				grads[i] = slices.Clone(g.Data().([]float64))
 			}
-			const eps, noise = 1e-5, 1e-7
+			const noise = 1e-7
 			for i, p := range n.trainable {
 				vals := p.Value().Data().([]float64)
 				for _, j := range []int{0, rng.IntN(len(vals)), len(vals) - 1} {
-					orig := vals[j]
-					vals[j] = orig + eps
-					lp := run()
-					vals[j] = orig - eps
-					lm := run()
-					vals[j] = orig
-					num, ana := (lp-lm)/(2*eps), grads[i][j]
-					if d := math.Abs(num - ana); d > noise && d > 1e-4*(math.Abs(num)+math.Abs(ana)) {
+					// A step that moves a pool's maximum to another element
+					// of its window (or a ReLU across 0) jumps the loss; the
+					// same gradient seen with a 10 or 100 times smaller step
+					// is not a jump but the derivative.
+					var num float64
+					ana, ok := grads[i][j], false
+					for _, eps := range []float64{1e-5, 1e-6, 1e-7} {
+						orig := vals[j]
+						vals[j] = orig + eps
+						lp := run()
+						vals[j] = orig - eps
+						lm := run()
+						vals[j] = orig
+						num = (lp - lm) / (2 * eps)
+						if d := math.Abs(num - ana); d <= noise || d <= 1e-4*(math.Abs(num)+math.Abs(ana)) {
+							ok = true
+							break
+						}
+					}
+					if !ok {
 						t.Errorf("%s[%d]: analytic %.9g, numeric %.9g", n.trainNames[i], j, ana, num)
 					}
 				}

@@ -17,7 +17,7 @@ func TestConvModels(t *testing.T) {
 		{"cnn", 14746, []int{16, 7, 7}, []int{10}, true},
 		{"conv-ae", 412731, []int{10}, []int{1, 28, 28}, true},
 		{"conv-ae-deconv", 8073, []int{16, 3, 3}, []int{1, 28, 28}, true},
-		{"conv-ae-unpool", 7121, []int{16, 3, 3}, []int{1, 28, 28}, false},
+		{"conv-ae-unpool", 4801, []int{16, 3, 3}, []int{1, 28, 28}, false},
 		{"conv-ae-deconv-unpool", 7121, []int{16, 3, 3}, []int{1, 28, 28}, false},
 		{"mlp-cifar", 813398, []int{10}, []int{10}, true},
 		{"cnn-cifar", 109050, []int{16, 5, 5}, []int{10}, true},
@@ -48,7 +48,7 @@ func TestConvModels(t *testing.T) {
 			if tc.split && err != nil {
 				t.Errorf("second part: %v", err)
 			}
-			if !tc.split && (err == nil || !strings.Contains(err.Error(), "pool indices of encoder.8")) {
+			if !tc.split && (err == nil || !strings.Contains(err.Error(), "pool indices of pool3")) {
 				t.Errorf("second part of an unpooling model: err %v, want one naming the pool", err)
 			}
 		})
@@ -100,11 +100,11 @@ func TestUnpoolLinks(t *testing.T) {
 		want   string
 	}{
 		{"ok", func(*Model) {}, ""},
-		{"unknown pool", func(m *Model) { m.Parts[1].Layers[0] = unpool("encoder.9", 7, 7) }, `names no earlier layer "encoder.9"`},
-		{"not a pool", func(m *Model) { m.Parts[1].Layers[0] = unpool("encoder.7", 7, 7) }, "is a ReLU"},
+		{"unknown pool", func(m *Model) { m.Parts[1].Layers[0] = unpool("pool9", 7, 7) }, `names no earlier layer "pool9"`},
+		{"not a pool", func(m *Model) { m.Parts[1].Layers[0] = unpool("encoder_conv3.1", 7, 7) }, "is a ReLU"},
 		{"no indices", func(m *Model) { m.Parts[0].Layers[8] = MaxPool2d{Kernel: 2} }, "does not keep its indices"},
-		{"wrong pool", func(m *Model) { m.Parts[1].Layers[0] = unpool("encoder.5", 7, 7) }, "but pool encoder.5 took"},
-		{"default size", func(m *Model) { m.Parts[1].Layers[0] = MaxUnpool2d{Kernel: 2, Pool: "encoder.8"} }, "does not fit input [16 6 6]"},
+		{"wrong pool", func(m *Model) { m.Parts[1].Layers[0] = unpool("pool2", 7, 7) }, "but pool pool2 took"},
+		{"default size", func(m *Model) { m.Parts[1].Layers[0] = MaxUnpool2d{Kernel: 2, Pool: "pool3"} }, "does not fit input [16 6 6]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := base.Clone()
@@ -121,7 +121,8 @@ func TestBatchNormParams(t *testing.T) {
 	m, _ := Lookup("cnn")
 	w := m.InitWeights(1)
 	for name, want := range map[string]float32{
-		"features.2.weight": 1, "features.2.bias": 0, "features.2.running_mean": 0, "features.2.running_var": 1,
+		"convBlock1.2.weight": 1, "convBlock1.2.bias": 0, "convBlock1.2.running_mean": 0, "convBlock1.2.running_var": 1,
+		"convBlock2.2.weight": 1, "convBlock2.2.running_var": 1,
 	} {
 		for _, v := range w[name].Data {
 			if v != want {

@@ -20,6 +20,13 @@ type Model struct {
 	Name string
 	// Family names the notebook the architecture comes from.
 	Family string
+	// Class names the notebook's PyTorch class whose state_dict keys the
+	// parameters carry, such as "CNN" or "ShallowAutoencoder(64)" (the
+	// class is parameterised by the hidden width).
+	Class string
+	// Note says, where it matters, how the notebook's class and zoo's
+	// differ, or how to move the notebook's weights into zoo's names.
+	Note string
 	// Description is one line for listings.
 	Description string
 	// Task is what the model's output means: Reconstruct or Classify.
@@ -35,12 +42,30 @@ type Model struct {
 	Recipe Recipe
 }
 
-// A Part is a named sequence of layers, like a PyTorch nn.Sequential
-// attribute of the model. Layer i of part "encoder" has the state_dict
-// prefix "encoder.i"; activations count, as they do in nn.Sequential.
+// A Part is a named sequence of layers: the encoder or decoder of an
+// autoencoder, the features or classifier of a classifier. Export writes a
+// part that runs on its own to a file named after it (encoder.onnx).
+//
+// Each layer has a state_dict prefix, the path of its module in the
+// notebook's PyTorch class. Without Keys, the part is an nn.Sequential
+// attribute called Name, and layer i has the prefix "Name.i" (activations
+// count, as they do in nn.Sequential). With Keys, layer i has the prefix
+// Keys[i], such as "convBlock1.0" or "encoder.conv1"; layers without
+// parameters, which the notebooks often apply as functions, get a name that
+// says what they are ("relu1", "pool2").
 type Part struct {
 	Name   string
 	Layers []Layer
+	// Keys, when set, holds one state_dict prefix per layer.
+	Keys []string
+}
+
+// Prefix returns the state_dict prefix of layer i of the part.
+func (p Part) Prefix(i int) string {
+	if p.Keys != nil {
+		return p.Keys[i]
+	}
+	return fmt.Sprintf("%s.%d", p.Name, i)
 }
 
 // Step is one layer of a model in order, with its place and shapes.
@@ -48,7 +73,8 @@ type Step struct {
 	// Part is the name of the part the layer belongs to, and Index its index there.
 	Part  string
 	Index int
-	// Prefix is the state_dict prefix of the layer, such as "encoder.0".
+	// Prefix is the state_dict prefix of the layer, such as "encoder.0"
+	// or "convBlock1.0".
 	Prefix string
 	Layer  Layer
 	// In and Out are the per-example input and output shapes.
@@ -64,7 +90,7 @@ func (m *Model) Steps() ([]Step, error) {
 	var steps []Step
 	for _, p := range m.Parts {
 		for i, l := range p.Layers {
-			prefix := fmt.Sprintf("%s.%d", p.Name, i)
+			prefix := p.Prefix(i)
 			out, err := l.OutShape(shape)
 			if err != nil {
 				return nil, fmt.Errorf("model %s: layer %s: %w", m.Name, prefix, err)
@@ -74,6 +100,13 @@ func (m *Model) Steps() ([]Step, error) {
 		}
 	}
 	return steps, nil
+}
+
+// steps returns the steps of a model whose shapes chain, as registered
+// models' do; nil when they do not.
+func (m *Model) steps() []Step {
+	s, _ := m.Steps()
+	return s
 }
 
 // Validate checks that the model is well formed: a name, an input shape,
@@ -88,7 +121,7 @@ func (m *Model) Validate() error {
 	if m.Task != Reconstruct && m.Task != Classify {
 		return fmt.Errorf("model %s: unknown task %q", m.Name, m.Task)
 	}
-	seen := map[string]bool{}
+	seen, prefixes := map[string]bool{}, map[string]bool{}
 	for _, p := range m.Parts {
 		if p.Name == "" || seen[p.Name] {
 			return fmt.Errorf("model %s: part name %q empty or repeated", m.Name, p.Name)
@@ -96,6 +129,16 @@ func (m *Model) Validate() error {
 		seen[p.Name] = true
 		if len(p.Layers) == 0 {
 			return fmt.Errorf("model %s: part %s has no layers", m.Name, p.Name)
+		}
+		if p.Keys != nil && len(p.Keys) != len(p.Layers) {
+			return fmt.Errorf("model %s: part %s has %d keys for %d layers", m.Name, p.Name, len(p.Keys), len(p.Layers))
+		}
+		for i := range p.Layers {
+			k := p.Prefix(i)
+			if k == "" || prefixes[k] || strings.HasPrefix(k, ".") || strings.HasSuffix(k, ".") {
+				return fmt.Errorf("model %s: part %s: layer %d has an empty, malformed or repeated state_dict prefix %q", m.Name, p.Name, i, k)
+			}
+			prefixes[k] = true
 		}
 	}
 	out, err := m.OutShape()
@@ -150,11 +193,13 @@ func (m *Model) Sub(part string) (*Model, error) {
 	shape := clone(m.Input)
 	for _, p := range m.Parts {
 		if p.Name == part {
+			own := map[string]bool{}
 			for i, l := range p.Layers {
-				if u, ok := l.(MaxUnpool2d); ok && !strings.HasPrefix(u.Pool, part+".") {
-					return nil, fmt.Errorf("model %s: part %s cannot run on its own: layer %s.%d needs the pool indices of %s",
-						m.Name, part, part, i, u.Pool)
+				if u, ok := l.(MaxUnpool2d); ok && !own[u.Pool] {
+					return nil, fmt.Errorf("model %s: part %s cannot run on its own: layer %s needs the pool indices of %s",
+						m.Name, part, p.Prefix(i), u.Pool)
 				}
+				own[p.Prefix(i)] = true
 			}
 			sub := m.Clone()
 			sub.Name = m.Name + "/" + part
@@ -165,7 +210,7 @@ func (m *Model) Sub(part string) (*Model, error) {
 		for i, l := range p.Layers {
 			out, err := l.OutShape(shape)
 			if err != nil {
-				return nil, fmt.Errorf("model %s: layer %s.%d: %w", m.Name, p.Name, i, err)
+				return nil, fmt.Errorf("model %s: layer %s: %w", m.Name, p.Prefix(i), err)
 			}
 			shape = out
 		}
@@ -194,7 +239,7 @@ func (m *Model) Params() []Param {
 	var ps []Param
 	for _, p := range m.Parts {
 		for i, l := range p.Layers {
-			ps = append(ps, l.Params(fmt.Sprintf("%s.%d", p.Name, i))...)
+			ps = append(ps, l.Params(p.Prefix(i))...)
 		}
 	}
 	return ps
@@ -276,7 +321,7 @@ func (m *Model) Clone() *Model {
 	c.Input = clone(m.Input)
 	c.Parts = make([]Part, len(m.Parts))
 	for i, p := range m.Parts {
-		c.Parts[i] = Part{Name: p.Name, Layers: slices.Clone(p.Layers)}
+		c.Parts[i] = Part{Name: p.Name, Layers: slices.Clone(p.Layers), Keys: slices.Clone(p.Keys)}
 	}
 	return &c
 }

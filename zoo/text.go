@@ -30,8 +30,8 @@ func (m *Model) WriteText(w io.Writer, params bool) error {
 		return err
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s: %s\nfamily %s, task %s, input %s, default data %s\n\n",
-		m.Name, m.Description, m.Family, m.Task, ShapeString(m.Input), m.Dataset)
+	fmt.Fprintf(&b, "%s: %s\nnotebook class %s (family %s), task %s, input %s, default data %s\n\n",
+		m.Name, m.Description, m.Class, m.Family, m.Task, ShapeString(m.Input), m.Dataset)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LAYER\tKIND\tOUTPUT\tPARAMS\t")
 	for _, s := range steps {

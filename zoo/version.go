@@ -1,4 +1,4 @@
 package zoo
 
 // Version is the version of zoo, written into every file zoo exports.
-const Version = "0.1.0"
+const Version = "0.2.0"

@@ -13,6 +13,59 @@ import (
 type Tensor struct {
 	Shape []int
 	Data  []float32
+	// Int64 marks a tensor that files store as 64-bit integers, such as
+	// BatchNorm's num_batches_tracked; Data then holds integers, exact up
+	// to 2^24 in magnitude.
+	Int64 bool
+}
+
+// MaxExactInt is the largest integer magnitude a float32 holds exactly:
+// the limit of the values of an Int64 tensor.
+const MaxExactInt = 1 << 24
+
+// CounterSuffix ends the name of BatchNorm's num_batches_tracked, the
+// count of training batches a PyTorch state_dict keeps beside the running
+// statistics. zoo computes nothing with it: it writes it (as the number of
+// training steps) so that a saved state_dict loads into the notebook's class
+// with strict=True, and accepts it on input.
+const CounterSuffix = ".num_batches_tracked"
+
+// Counters returns the names of the model's num_batches_tracked tensors, one
+// per BatchNorm2d, in state_dict order.
+func (m *Model) Counters() []string {
+	var names []string
+	for _, s := range m.steps() {
+		if _, ok := s.Layer.(BatchNorm2d); ok {
+			names = append(names, s.Prefix+CounterSuffix)
+		}
+	}
+	return names
+}
+
+// WithCounters returns a copy of w (sharing the tensors) with every
+// num_batches_tracked of m set to n, as a scalar Int64 tensor.
+func (m *Model) WithCounters(w Weights, n int64) Weights {
+	c := make(Weights, len(w))
+	for k, t := range w {
+		c[k] = t
+	}
+	for _, name := range m.Counters() {
+		c[name] = &Tensor{Shape: []int{}, Data: []float32{float32(n)}, Int64: true}
+	}
+	return c
+}
+
+// WithoutCounters returns a copy of w (sharing the tensors) without m's
+// num_batches_tracked tensors.
+func (m *Model) WithoutCounters(w Weights) Weights {
+	c := make(Weights, len(w))
+	for k, t := range w {
+		c[k] = t
+	}
+	for _, name := range m.Counters() {
+		delete(c, name)
+	}
+	return c
 }
 
 // NewTensor returns a zero tensor of the given shape.
@@ -34,10 +87,19 @@ func (w Weights) Names() []string {
 }
 
 // CheckWeights reports whether w holds exactly the parameters of m, each with
-// its shape. The error names the first missing, misshapen or unexpected
-// tensor.
+// its shape. It also accepts m's num_batches_tracked tensors (see
+// CounterSuffix), which must then be scalars. The error names the first
+// missing, misshapen or unexpected tensor.
 func (m *Model) CheckWeights(w Weights) error {
 	want := map[string]bool{}
+	for _, name := range m.Counters() {
+		if t, ok := w[name]; ok {
+			if len(t.Data) != 1 || len(t.Shape) > 1 || len(t.Shape) == 1 && t.Shape[0] != 1 {
+				return fmt.Errorf("model %s: tensor %q has shape %v, want a scalar", m.Name, name, t.Shape)
+			}
+			want[name] = true
+		}
+	}
 	for _, p := range m.Params() {
 		want[p.Name] = true
 		t, ok := w[p.Name]

@@ -177,8 +177,8 @@ func TestReadFirstLayer(t *testing.T) {
 		stride, pad            int
 	}{
 		{"tiny-ae-2", "encoder.0.weight", "Gemm", "Relu", []int{50, 784}, 1, 0},
-		{"cnn", "features.0.weight", "Conv", "", []int{16, 1, 5, 5}, 1, 2},
-		{"conv-ae-cifar", "encoder.0.weight", "Conv", "Relu", []int{8, 3, 4, 4}, 2, 1},
+		{"cnn", "convBlock1.0.weight", "Conv", "", []int{16, 1, 5, 5}, 1, 2},
+		{"conv-ae-cifar", "encoder.conv1.weight", "Conv", "Relu", []int{8, 3, 4, 4}, 2, 1},
 	} {
 		m, err := zoo.Lookup(tc.model)
 		if err != nil {

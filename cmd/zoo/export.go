@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -94,5 +95,9 @@ func loadWeights(c *cli.Context, m *zoo.Model) (zoo.Weights, string, error) {
 		w, source := export.InitWeights(m, c.Uint64("seed"))
 		return w, source, nil
 	}
-	return export.ReadWeights(m, file)
+	w, source, layout, err := export.ReadWeights(m, file)
+	if layout != "" {
+		fmt.Fprintf(os.Stderr, "zoo: %s holds %s\n", file, layout)
+	}
+	return w, source, err
 }

@@ -186,9 +186,9 @@ func TestTrainedBatchNorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"features.2.running_mean", "features.6.running_var"} {
+	for _, name := range []string{"convBlock1.2.running_mean", "convBlock2.2.running_var"} {
 		init := float32(0)
-		if name == "features.6.running_var" {
+		if name == "convBlock2.2.running_var" {
 			init = 1
 		}
 		moved := 0.0
