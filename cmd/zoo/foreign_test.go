@@ -56,3 +56,51 @@ func TestVerifyForeign(t *testing.T) {
 		}
 	}
 }
+
+// TestInspect describes ONNX files: one zoo did not write, with its load
+// check, and one without onnxruntime; --json holds the same.
+func TestInspect(t *testing.T) {
+	testenv.NeedORT(t)
+	js := filepath.Join(t.TempDir(), "inspect.json")
+	model := filepath.Join(foreign, "torch-classifier", "model.onnx")
+	r := run(t, nil, "inspect", model, filepath.Join(foreign, "unloadable", "model.onnx"), "--json", js)
+	for _, line := range []string{
+		model + " (32.3 kB)\n",
+		"  producer     pytorch 1.13.0\n",
+		"  IR version   7, opset ai.onnx 13\n",
+		"  inputs       input: float [N 1 28 28]\n",
+		"  outputs      output: float [N 10]\n",
+		"  operators    4 nodes: Conv 1, Flatten 1, Gemm 1, Relu 1\n",
+		"  parameters   7,918 values in 4 initializers (31.7 kB)\n",
+		"  metadata     (none)\n",
+		"  onnxruntime  loads it (onnxruntime 1.24.1)\n",
+		"  onnxruntime  does not load it (onnxruntime 1.24.1): open model ../../fixtures/onnx/unloadable/model.onnx: not a model onnxruntime can load: ",
+	} {
+		if r.code != 0 || !strings.Contains(r.stdout, line) {
+			t.Errorf("inspect: no %q in %+v", line, r)
+		}
+	}
+	var summaries []struct {
+		Inputs []struct {
+			Shape []string `json:"shape"`
+		} `json:"inputs"`
+		Runtime struct {
+			Loads bool   `json:"loads"`
+			Err   string `json:"error"`
+		} `json:"onnxruntime"`
+	}
+	b, err := os.ReadFile(js)
+	if err != nil || json.Unmarshal(b, &summaries) != nil || len(summaries) != 2 ||
+		strings.Join(summaries[0].Inputs[0].Shape, " ") != "N 1 28 28" || !summaries[0].Runtime.Loads || summaries[1].Runtime.Loads {
+		t.Errorf("inspect.json: %v %s", err, b)
+	}
+
+	r = run(t, []string{"ZOO_ORT_LIB=/nonexistent/libonnxruntime.so"}, "inspect", model)
+	if r.code != 0 || !strings.Contains(r.stdout, "  onnxruntime  onnxruntime is not available: onnxruntime library /nonexistent/libonnxruntime.so (from ZOO_ORT_LIB): ") ||
+		!strings.Contains(r.stdout, "; the load check did not run\n") || !strings.Contains(r.stdout, "  parameters   7,918 values") {
+		t.Errorf("inspect without onnxruntime: %+v", r)
+	}
+	if r := run(t, nil, "inspect", "../../README.md"); r.code != 1 || !strings.HasPrefix(r.stderr, "zoo: inspect ../../README.md: not an ONNX model: ") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("inspect of a Markdown file: %+v", r)
+	}
+}

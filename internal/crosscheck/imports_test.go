@@ -57,6 +57,8 @@ var importRules = []importRule{
 		Why: "analysis never imports an engine (DESIGN.md), nor the producers of what it analyses (review 1.3)"},
 	{From: "verify", Not: []string{gorgoniaTree, "train"},
 		Why: "verify checks an export folder as a consumer does, without the training engine"},
+	{From: "inspect", Not: []string{gorgoniaTree, "train", "export"},
+		Why: "inspect reads an ONNX file as a consumer does, its protobuf without the producers"},
 	{From: "rundir", Not: []string{gorgoniaTree, ortTree},
 		Why: "the run folder is readable without an engine (review 6.3)"},
 	{From: "...", Exempt: []string{"analysis/figure"}, Not: []string{plotTree}, Direct: true,
