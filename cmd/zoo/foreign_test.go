@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/testenv"
+	"github.com/zoo-ml/zoo/internal/testutil"
+	"github.com/zoo-ml/zoo/onnxpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // foreign is the folder of the ONNX fixtures zoo did not write.
@@ -102,5 +106,110 @@ func TestInspect(t *testing.T) {
 	}
 	if r := run(t, nil, "inspect", "../../README.md"); r.code != 1 || !strings.HasPrefix(r.stderr, "zoo: inspect ../../README.md: not an ONNX model: ") || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("inspect of a Markdown file: %+v", r)
+	}
+}
+
+// pbFloats reads a float32 TensorProto file of a fixture's test data.
+func pbFloats(t *testing.T, path string) ([]float32, []int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tp onnxpb.TensorProto
+	if err := proto.Unmarshal(b, &tp); err != nil {
+		t.Fatal(err)
+	}
+	x, shape, err := onnxpb.DecodeFloats(&tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, shape
+}
+
+// TestInferForeign runs the models torch.onnx.export wrote, without
+// --task: the classifier and the autoencoder on MNIST, the batch-1
+// classifier batch by batch, the channels-last classifier on images whose
+// files hold channel planes. Their outputs are PyTorch's, which the
+// fixtures' test data hold, within 1e-5.
+func TestInferForeign(t *testing.T) {
+	testenv.NeedORT(t)
+	mnist := "../../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
+	out := t.TempDir()
+	for _, tc := range []struct {
+		name, folder, data string
+		flags              []string
+		verb, notice       string
+		want               string // test data whose outputs are the first of the run
+	}{
+		{"classifier", "torch-classifier", mnist, []string{"--logits"}, "classified 512 examples", "", "torch-classifier"},
+		{"autoencoder", "torch-autoencoder", mnist, []string{"--out"}, "reconstructed 512 examples", "", "torch-autoencoder"},
+		{"batch 1", "torch-batch1", mnist, []string{"--batch", "100", "--logits"}, "classified 512 examples",
+			"zoo: ../../fixtures/onnx/torch-batch1/model.onnx takes batches of exactly 1 (input [1 1 28 28]): running batches of 1\n", "torch-classifier"},
+		{"nhwc", "torch-nhwc", filepath.Join(foreign, "rgb-16.idx"), []string{"--logits"}, "classified 4 examples", "", "torch-nhwc"},
+		{"nhwc named", "torch-nhwc", filepath.Join(foreign, "rgb-16.idx"), []string{"--layout", "nhwc", "--logits"}, "classified 4 examples", "", "torch-nhwc"},
+		{"scale and normalize, the same values", "torch-classifier", mnist, []string{"--scale", "1", "--normalize", "0,255", "--logits"}, "classified 512 examples", "", "torch-classifier"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := filepath.Join(out, strings.ReplaceAll(tc.name, " ", "-")+".idx")
+			r := run(t, nil, append(append([]string{"infer", filepath.Join(foreign, tc.folder), tc.data}, tc.flags...), res)...)
+			if r.code != 0 || !strings.Contains(r.stdout, tc.verb) || r.stderr != tc.notice {
+				t.Fatalf("infer: %+v", r)
+			}
+			want, wshape := pbFloats(t, filepath.Join(foreign, tc.want, "test_data_set_0", "output_0.pb"))
+			h, got, err := dataset.ReadAllFloat32(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.ItemLen()*wshape[0] != len(want) || len(got) < len(want) {
+				t.Fatalf("outputs %v, test data %v", h, wshape)
+			}
+			if d := testutil.MaxAbsDiff(got[:len(want)], want); d > 1e-5 {
+				t.Errorf("max |zoo - PyTorch| = %g", d)
+			}
+		})
+	}
+}
+
+// TestInferForeignErrors checks what zoo infer refuses of a model it did
+// not write: each a line naming the model's shape and the data's, or the
+// flag at fault.
+func TestInferForeignErrors(t *testing.T) {
+	testenv.NeedORT(t)
+	mnist := "../../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
+	names := filepath.Join(t.TempDir(), "names.txt")
+	os.WriteFile(names, []byte("zero\none\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{filepath.Join(foreign, "torch-nhwc"), mnist}, 1,
+			"zoo: " + mnist + ": images are 28x28 u8 with 784 values each, but the model takes 16x16x3 (768 values)\n"},
+		{[]string{filepath.Join(foreign, "torch-classifier"), filepath.Join(foreign, "rgb-16.idx")}, 1,
+			"zoo: " + filepath.Join(foreign, "rgb-16.idx") + ": images are 3x16x16 u8 with 768 values each, but the model takes 1x28x28 (784 values)\n"},
+		{[]string{filepath.Join(foreign, "torch-classifier"), mnist, "--class-names", names}, 1,
+			"zoo: class names " + names + ": 2 names, one a line, for the model's 10 classes\n"},
+		{[]string{filepath.Join(foreign, "torch-autoencoder"), mnist, "--class-names", names}, 2,
+			"zoo: ../../fixtures/onnx/torch-autoencoder/model.onnx performs reconstruct: --class-names applies to --task classify only, not reconstruct\n"},
+		{[]string{filepath.Join(foreign, "torch-classifier"), mnist, "--task", "reconstruct"}, 1,
+			"zoo: ../../fixtures/onnx/torch-classifier/model.onnx maps [1 28 28] to [10]: reconstruct needs an output shaped like the input\n"},
+		{[]string{filepath.Join(foreign, "torch-classifier"), mnist, "--layout", "chw"}, 2, "zoo: layout \"chw\": want nchw or nhwc\n"},
+		{[]string{filepath.Join(foreign, "torch-classifier"), mnist, "--scale", "-1"}, 2, "zoo: scale \"-1\": want a positive number or fraction, such as 1/255\n"},
+		{[]string{filepath.Join(foreign, "torch-classifier"), mnist, "--normalize", "0.5"}, 2, "zoo: normalize \"0.5\": want MEAN,STD with STD > 0, such as 0.1307,0.3081\n"},
+	} {
+		r := run(t, nil, append([]string{"infer"}, tc.args...)...)
+		if r.code != tc.code || r.stderr != tc.want {
+			t.Errorf("zoo infer %s: %+v, want exit %d and %q", strings.Join(tc.args, " "), r, tc.code, tc.want)
+		}
+	}
+
+	// Class names from a file name the predictions.
+	os.WriteFile(names, []byte("zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n"), 0o644)
+	csv := filepath.Join(t.TempDir(), "preds.csv")
+	r := run(t, nil, "infer", filepath.Join(foreign, "torch-classifier"), mnist, "--class-names", names, "--out", csv)
+	b, _ := os.ReadFile(csv)
+	if r.code != 0 || !strings.Contains(r.stdout, "zero: 248") || !strings.Contains(string(b), ",zero,") {
+		t.Errorf("--class-names: %+v\n%s", r, b)
 	}
 }

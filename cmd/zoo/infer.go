@@ -31,6 +31,11 @@ decode (IDX f32 codes -> images), classify (images -> classes; the default for c
 Outputs are IDX float32, or NumPy .npy with --format npy or an .npy extension; they are written to
 a temporary file and renamed at the end, and an existing file is replaced only with --force.
 
+A model zoo did not write (no zoo.task metadata) does what its shapes say: reconstruct when its
+output is shaped like its input, classify when it is a vector of classes; --task overrides. Its input
+may be [N, C, H, W], [N, H, W, C] (--layout nhwc, or detected when C is 1 or 3) or [N, D]; a fixed
+batch dimension (batch 1) is run at that size, with a notice; --scale and --normalize set the range.
+
 Classify takes the model's outputs as logits: --out writes the predicted class of each image as
 IDX u8 (magic 0x0801), a NumPy uint8 array (.npy) or CSV (.csv: index, predicted class, its name
 when known, confidence, the true label and whether it is correct when labels are given, and the
@@ -63,6 +68,10 @@ Example:
 			&cli.BoolFlag{Name: "force", Usage: "replace existing output files"},
 			&cli.BoolFlag{Name: "allow-nan", Usage: "run float inputs holding NaN or Inf (by default the first such example is an error)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the library, provider and shapes"},
+			&cli.StringFlag{Name: "layout", Usage: "the model's image layout, nchw or nhwc (default: from its input shape, channels 1 or 3); images in the other layout are transposed"},
+			&cli.StringFlag{Name: "scale", Usage: "multiply each value (u8 0-255, or float) by `S`, a number or a fraction (default 1/255 for u8 data, 1 for float data)"},
+			&cli.StringFlag{Name: "normalize", Usage: "then normalise the values, (x - MEAN) / STD, for a model trained on normalised data: `MEAN,STD` such as 0.1307,0.3081"},
+			&cli.StringFlag{Name: "class-names", Usage: "classify: the class names, one a line, in a text `FILE` (default: the model's metadata, the data set's, else numbers)"},
 			&cli.StringFlag{Name: "shard", Usage: "process only shard `I/N` (I from 0): the examples [I*T/N, (I+1)*T/N) of the T in DATA; merge the IDX outputs with zoo merge"},
 		},
 		Action: runInfer,
@@ -89,7 +98,7 @@ func inferJob(c *cli.Context) (*infer.Job, error) {
 	}
 	j := &infer.Job{Model: a[0], Data: "mnist", Out: c.String("out"), Format: c.String("format"),
 		Labels: c.String("labels"), Probs: c.String("probs"), Logits: c.String("logits"), JSON: c.String("json"),
-		Force: c.Bool("force"), Batch: c.Int("batch"), PerImage: c.Bool("per-image"), AllowNaN: c.Bool("allow-nan"),
+		Force: c.Bool("force"), Batch: c.Int("batch"), PerImage: c.Bool("per-image"), AllowNaN: c.Bool("allow-nan"), ClassNames: c.String("class-names"),
 		Session: infer.Options{Threads: c.Int("threads"), Warn: os.Stderr, IOBinding: c.Bool("io-binding")},
 		Notice:  dataNotice}
 	if len(a) == 2 {
@@ -99,6 +108,9 @@ func inferJob(c *cli.Context) (*infer.Job, error) {
 		j.Verbose = os.Stderr
 	}
 	if j.Session.Device, err = infer.ParseDevice(c.String("device")); err != nil {
+		return nil, usageError{err}
+	}
+	if j.Preprocess, err = infer.ParsePreprocess(c.String("layout"), c.String("scale"), c.String("normalize")); err != nil {
 		return nil, usageError{err}
 	}
 	if c.IsSet("batch") && j.Batch <= 0 {
@@ -156,7 +168,7 @@ func checkClassifyFlags(c *cli.Context, task zoo.Task) error {
 	if task == "" || task == zoo.Classify {
 		return nil
 	}
-	for _, f := range []string{"labels", "probs", "logits"} {
+	for _, f := range []string{"labels", "probs", "logits", "class-names"} {
 		if c.String(f) != "" {
 			return usagef("--%s applies to --task classify only, not %s", f, task)
 		}
