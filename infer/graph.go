@@ -155,10 +155,10 @@ func (g *Graph) create(dev Device, opt Options) error {
 		if err != nil {
 			return
 		}
-		defer opts.Destroy()
+		defer free(opts)
 		g.sess, err = ort.NewDynamicAdvancedSession(g.path, names(g.ins), names(g.outs), opts)
 		if err != nil && g.provider == CUDAProvider {
-			err = fmt.Errorf("%w: %v", ErrNoCUDA, err)
+			err = fmt.Errorf("%w: %w", ErrNoCUDA, err)
 		}
 	})
 	g.cuda = g.provider == CUDAProvider
@@ -392,7 +392,7 @@ func shapeLen(s []int64) int {
 func destroy(values []ort.Value) {
 	for _, v := range values {
 		if v != nil {
-			v.Destroy()
+			free(v)
 		}
 	}
 }

@@ -162,7 +162,9 @@ func TestReadClassNames(t *testing.T) {
 		{"cat\n\ndog", 3, []string{"cat", "", "dog"}, ""},
 		{"cat\ndog\n", 3, nil, "2 names, one a line, for the model's 3 classes"},
 	} {
-		os.WriteFile(p, []byte(tc.content), 0o644)
+		if err := os.WriteFile(p, []byte(tc.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		got, err := ReadClassNames(p, tc.k)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {

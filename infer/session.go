@@ -97,12 +97,12 @@ func Open(path string, opt Options) (*Session, error) {
 	if s.outShape, err = perExample(s.out); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
-	if in, out := s.in.Dimensions[0], s.out.Dimensions[0]; in > 0 && out > 0 && in != out {
+	in, out := s.in.Dimensions[0], s.out.Dimensions[0]
+	if in > 0 && out > 0 && in != out {
 		return nil, fmt.Errorf("open model %s: input %s %v and output %s %v: a fixed batch dimension must be the same in both",
 			path, s.in.Name, s.in.Dimensions, s.out.Name, s.out.Dimensions)
-	} else {
-		s.batch = int(max(in, out, 0))
 	}
+	s.batch = int(max(in, out, 0))
 	if s.meta, err = metadata(path); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}

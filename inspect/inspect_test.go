@@ -157,7 +157,9 @@ func TestDecode(t *testing.T) {
 		{"<html>404</html>", "not an ONNX model"},
 		{"", "not an ONNX model: no IR version or no graph"},
 	} {
-		os.WriteFile(p, []byte(bad.content), 0o644)
+		if err := os.WriteFile(p, []byte(bad.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := File(p, Options{}); err == nil || !strings.Contains(err.Error(), p+": "+bad.want) {
 			t.Errorf("%q: %v", bad.content, err)
 		}

@@ -140,14 +140,20 @@ func TestForeignBad(t *testing.T) {
 		}, set, "input b: float [? 3] does not take a tensor of shape [2 2]"},
 		{"too many inputs", func(t *testing.T, dir string) {
 			b, _ := os.ReadFile(filepath.Join(dir, set, "input_1.pb"))
-			os.WriteFile(filepath.Join(dir, set, "input_2.pb"), b, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, set, "input_2.pb"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, set, "inputs: 3 files for the model's 2 (a, b)"},
 		{"gap in the numbers", func(t *testing.T, dir string) {
-			os.Rename(filepath.Join(dir, set, "output_1.pb"), filepath.Join(dir, set, "output_3.pb"))
+			if err := os.Rename(filepath.Join(dir, set, "output_1.pb"), filepath.Join(dir, set, "output_3.pb")); err != nil {
+				t.Fatal(err)
+			}
 		},
 			set, "output files must be numbered from output_0.pb without gaps"},
 		{"not a tensor", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, set, "input_0.pb"), []byte{0x0a, 0x05}, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, set, "input_0.pb"), []byte{0x0a, 0x05}, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		},
 			set, "input_0.pb: not an ONNX TensorProto"},
 		{"no expected output", func(t *testing.T, dir string) {
@@ -155,9 +161,13 @@ func TestForeignBad(t *testing.T) {
 			os.Remove(filepath.Join(dir, set, "output_1.pb"))
 		}, set, "no output_0.pb: nothing to compare with"},
 		{"two models, none model.onnx", func(t *testing.T, dir string) {
-			os.Rename(filepath.Join(dir, "model.onnx"), filepath.Join(dir, "a.onnx"))
+			if err := os.Rename(filepath.Join(dir, "model.onnx"), filepath.Join(dir, "a.onnx")); err != nil {
+				t.Fatal(err)
+			}
 			b, _ := os.ReadFile(filepath.Join(dir, "a.onnx"))
-			os.WriteFile(filepath.Join(dir, "b.onnx"), b, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, "b.onnx"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, set, "no model.onnx, and 2 .onnx files: which one the test data is for is unknown"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,7 +192,9 @@ func TestForeignBad(t *testing.T) {
 
 	// The only .onnx file of a folder, whatever its name, is the model.
 	dir := copyFolder(t, "torch-classifier")
-	os.Rename(filepath.Join(dir, "model.onnx"), filepath.Join(dir, "mnist-8.onnx"))
+	if err := os.Rename(filepath.Join(dir, "model.onnx"), filepath.Join(dir, "mnist-8.onnx")); err != nil {
+		t.Fatal(err)
+	}
 	if r, err := Dir(dir, Options{}); err != nil || !r.OK() || len(r.Checks) != 3 || r.Checks[1].What != "test data" {
 		t.Errorf("folder of mnist-8.onnx: %v %+v", err, r)
 	}
@@ -194,7 +206,9 @@ func TestForeignBad(t *testing.T) {
 func TestZooUnloadableOnce(t *testing.T) {
 	testenv.NeedORT(t)
 	dir := exported(t, "manifold-ae", 1)
-	os.WriteFile(filepath.Join(dir, zoo.ModelFile), []byte("not onnx"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, zoo.ModelFile), []byte("not onnx"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r, err := Dir(dir, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -178,7 +178,9 @@ func TestInferForeignErrors(t *testing.T) {
 	testenv.NeedORT(t)
 	mnist := "../../fixtures/mnist-512/t10k-images-idx3-ubyte.gz"
 	names := filepath.Join(t.TempDir(), "names.txt")
-	os.WriteFile(names, []byte("zero\none\n"), 0o644)
+	if err := os.WriteFile(names, []byte("zero\none\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -205,7 +207,9 @@ func TestInferForeignErrors(t *testing.T) {
 	}
 
 	// Class names from a file name the predictions.
-	os.WriteFile(names, []byte("zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n"), 0o644)
+	if err := os.WriteFile(names, []byte("zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	csv := filepath.Join(t.TempDir(), "preds.csv")
 	r := run(t, nil, "infer", filepath.Join(foreign, "torch-classifier"), mnist, "--class-names", names, "--out", csv)
 	b, _ := os.ReadFile(csv)
