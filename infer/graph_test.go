@@ -143,3 +143,40 @@ func TestGraphErrors(t *testing.T) {
 		t.Errorf("sequence output: %v", err)
 	}
 }
+
+// TestGraphFloat16Symbolic runs a float16 model whose output's batch is
+// symbolic: onnxruntime_go cannot copy out such an output that onnxruntime
+// allocated, so Run needs its shape, and says so without it.
+func TestGraphFloat16Symbolic(t *testing.T) {
+	testenv.NeedORT(t)
+	f16 := int32(onnxpb.TensorProto_FLOAT16)
+	port := func(name string) *onnxpb.ValueInfoProto {
+		return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{
+			ElemType: &f16, Shape: &onnxpb.TensorShapeProto{Dim: []*onnxpb.TensorShapeProto_Dimension{
+				{Value: &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "N"}}, {Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 2}}}}}}}}
+	}
+	m := &onnxpb.ModelProto{IrVersion: proto.Int64(8), OpsetImport: []*onnxpb.OperatorSetIdProto{{Version: proto.Int64(13)}},
+		Graph: &onnxpb.GraphProto{Name: proto.String("neg"), Input: []*onnxpb.ValueInfoProto{port("x")}, Output: []*onnxpb.ValueInfoProto{port("y")},
+			Node: []*onnxpb.NodeProto{{OpType: proto.String("Neg"), Input: []string{"x"}, Output: []string{"y"}}}}}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "neg.onnx")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, err := OpenGraph(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	x := Value{Name: "x", Type: onnxpb.TensorProto_FLOAT16, Shape: []int64{1, 2}, Raw: []byte{0x00, 0x3c, 0x00, 0xc0}} // 1, -2
+	if _, err := g.Run([]Value{x}, nil); err == nil || !strings.Contains(err.Error(), "output y: float16 [? 2] has symbolic dimensions: give its shape to receive float16 values") {
+		t.Errorf("without the shape: %v", err)
+	}
+	y, err := g.Run([]Value{x}, map[string][]int64{"y": {1, 2}})
+	if err != nil || !slices.Equal(y[0].Float64s(), []float64{-1, 2}) {
+		t.Errorf("with the shape: %v, %v", y, err)
+	}
+}

@@ -135,3 +135,38 @@ func TestReadMetadata(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeRaw decodes arbitrary bytes as a TensorProto: nothing panics,
+// and a tensor that decodes has as many bytes as its shape and type say.
+func FuzzDecodeRaw(f *testing.F) {
+	i32 := func(dt TensorProto_DataType) *int32 { v := int32(dt); return &v }
+	for _, tp := range []*TensorProto{
+		{Dims: []int64{2}, DataType: i32(TensorProto_FLOAT16), Int32Data: []int32{0x3c00, 0xc000}},
+		{Dims: []int64{1, 2}, DataType: i32(TensorProto_INT64), RawData: make([]byte, 16)},
+		{Dims: []int64{3}, DataType: i32(TensorProto_UINT32), Uint64Data: []uint64{1, 2, 3}},
+		{Dims: []int64{1 << 40}, DataType: i32(TensorProto_BOOL)},
+	} {
+		b, err := proto.Marshal(tp)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var tp TensorProto
+		if proto.Unmarshal(b, &tp) != nil {
+			return
+		}
+		dt, shape, raw, err := DecodeRaw(&tp)
+		if err != nil {
+			return
+		}
+		n := 1
+		for _, d := range shape {
+			n *= int(d)
+		}
+		if len(raw) != n*ElemSize(dt) {
+			t.Fatalf("%s %v: %d bytes", TypeName(dt), shape, len(raw))
+		}
+	})
+}
