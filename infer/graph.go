@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
-
-	"github.com/zoo-ml/zoo/onnxpb"
 )
 
 // A Port is one input or output of a Graph, as onnxruntime sees it.
@@ -22,7 +20,7 @@ type Port struct {
 	// optional, ... which a Graph does not run.
 	Kind string
 	// Type is a tensor's element type.
-	Type onnxpb.TensorProto_DataType
+	Type ElemType
 	// Shape is a tensor's dimensions, -1 for a symbolic one.
 	Shape []int64
 }
@@ -42,7 +40,7 @@ func portOf(io ort.InputOutputInfo) Port {
 		p.Kind = "value of unknown kind"
 	}
 	if p.Kind == KindTensor {
-		p.Type = onnxpb.TensorProto_DataType(io.DataType)
+		p.Type = ElemType(io.DataType)
 		p.Shape = slices.Clone(io.Dimensions)
 	}
 	return p
@@ -54,7 +52,7 @@ func (p Port) String() string {
 	if p.Kind != KindTensor {
 		return p.Name + ": " + p.Kind
 	}
-	return fmt.Sprintf("%s: %s %s", p.Name, onnxpb.TypeName(p.Type), shapeWords(p.Shape))
+	return fmt.Sprintf("%s: %s %s", p.Name, p.Type, shapeWords(p.Shape))
 }
 
 // Fixed reports whether every dimension of the port is known.
@@ -73,7 +71,7 @@ type UnsupportedError struct {
 func (e *UnsupportedError) Error() string {
 	what := "a " + e.Port.Kind
 	if e.Port.Kind == KindTensor {
-		what = "a tensor of " + onnxpb.TypeName(e.Port.Type)
+		what = "a tensor of " + e.Port.Type.String()
 	}
 	return fmt.Sprintf("%s: %s is %s, which zoo does not run (it runs tensors of numbers and bools; sequences, maps, strings and complex numbers are not supported)",
 		e.Model, e.Port.Name, what)
@@ -81,7 +79,7 @@ func (e *UnsupportedError) Error() string {
 
 // supported returns an *UnsupportedError for a port zoo cannot run.
 func supported(model string, p Port) error {
-	if p.Kind != KindTensor || onnxpb.ElemSize(p.Type) == 0 {
+	if p.Kind != KindTensor || p.Type.Size() == 0 {
 		return &UnsupportedError{Model: model, Port: p}
 	}
 	return nil
@@ -214,11 +212,11 @@ func (g *Graph) Run(in []Value, want map[string][]int64) ([]Value, error) {
 			shape = s
 		}
 		if !slices.ContainsFunc(shape, func(d int64) bool { return d < 0 }) && len(shape) > 0 && shapeLen(shape) > 0 {
-			if outputs[i], err = ort.NewCustomDataTensor(ort.Shape(shape), make([]byte, shapeLen(shape)*onnxpb.ElemSize(p.Type)), ort.TensorElementDataType(p.Type)); err != nil {
+			if outputs[i], err = ort.NewCustomDataTensor(ort.Shape(shape), make([]byte, shapeLen(shape)*p.Type.Size()), ort.TensorElementDataType(p.Type)); err != nil {
 				return nil, fmt.Errorf("run %s: allocate output %s: %w", g.path, p, err)
 			}
-		} else if onnxpb.ElemSize(p.Type) == 2 && !isInt16(p.Type) {
-			return nil, fmt.Errorf("run %s: output %s has symbolic dimensions: give its shape to receive %s values", g.path, p, onnxpb.TypeName(p.Type))
+		} else if p.Type.Size() == 2 && !isInt16(p.Type) {
+			return nil, fmt.Errorf("run %s: output %s has symbolic dimensions: give its shape to receive %s values", g.path, p, p.Type)
 		}
 	}
 	g.guard(func() { err = g.sess.Run(inputs, outputs) })
@@ -234,8 +232,8 @@ func (g *Graph) Run(in []Value, want map[string][]int64) ([]Value, error) {
 	return vals, nil
 }
 
-func isInt16(dt onnxpb.TensorProto_DataType) bool {
-	return dt == onnxpb.TensorProto_INT16 || dt == onnxpb.TensorProto_UINT16
+func isInt16(dt ElemType) bool {
+	return dt == Int16 || dt == Uint16
 }
 
 // guard runs f, putting back Go's signal handlers afterwards on CUDA.
@@ -296,36 +294,36 @@ func ortValue(v Value) (ort.Value, error) {
 	// A scalar: onnxruntime_go makes those of Go types only.
 	le := binary.LittleEndian
 	switch v.Type {
-	case onnxpb.TensorProto_FLOAT:
+	case Float:
 		return ort.NewScalar(math.Float32frombits(le.Uint32(v.Raw)))
-	case onnxpb.TensorProto_DOUBLE:
+	case Double:
 		return ort.NewScalar(math.Float64frombits(le.Uint64(v.Raw)))
-	case onnxpb.TensorProto_INT8:
+	case Int8:
 		return ort.NewScalar(int8(v.Raw[0]))
-	case onnxpb.TensorProto_UINT8:
+	case Uint8:
 		return ort.NewScalar(v.Raw[0])
-	case onnxpb.TensorProto_BOOL:
+	case Bool:
 		return ort.NewScalar(v.Raw[0] != 0)
-	case onnxpb.TensorProto_INT16:
+	case Int16:
 		return ort.NewScalar(int16(le.Uint16(v.Raw)))
-	case onnxpb.TensorProto_UINT16:
+	case Uint16:
 		return ort.NewScalar(le.Uint16(v.Raw))
-	case onnxpb.TensorProto_INT32:
+	case Int32:
 		return ort.NewScalar(int32(le.Uint32(v.Raw)))
-	case onnxpb.TensorProto_UINT32:
+	case Uint32:
 		return ort.NewScalar(le.Uint32(v.Raw))
-	case onnxpb.TensorProto_INT64:
+	case Int64:
 		return ort.NewScalar(int64(le.Uint64(v.Raw)))
-	case onnxpb.TensorProto_UINT64:
+	case Uint64:
 		return ort.NewScalar(le.Uint64(v.Raw))
 	}
-	return nil, fmt.Errorf("a scalar of %s: onnxruntime_go cannot pass one", onnxpb.TypeName(v.Type))
+	return nil, fmt.Errorf("a scalar of %s: onnxruntime_go cannot pass one", v.Type)
 }
 
 // fits checks that v has the type of p, its rank and its fixed dimensions.
 func fits(p Port, v Value) error {
 	if v.Type != p.Type {
-		return fmt.Errorf("input %s takes %s values, not %s", p, onnxpb.TypeName(p.Type), onnxpb.TypeName(v.Type))
+		return fmt.Errorf("input %s takes %s values, not %s", p, p.Type, v.Type)
 	}
 	ok := len(v.Shape) == len(p.Shape)
 	for i := 0; ok && i < len(p.Shape); i++ {
@@ -334,8 +332,8 @@ func fits(p Port, v Value) error {
 	if !ok {
 		return fmt.Errorf("input %s does not take a tensor of shape %v", p, v.Shape)
 	}
-	if len(v.Raw) != v.Len()*onnxpb.ElemSize(v.Type) {
-		return fmt.Errorf("input %s: %d bytes for %v values of %s", p.Name, len(v.Raw), v.Shape, onnxpb.TypeName(v.Type))
+	if len(v.Raw) != v.Len()*v.Type.Size() {
+		return fmt.Errorf("input %s: %d bytes for %v values of %s", p.Name, len(v.Raw), v.Shape, v.Type)
 	}
 	return nil
 }
@@ -372,8 +370,8 @@ func valueOf(p Port, v ort.Value) (Value, error) {
 	default:
 		return Value{}, fmt.Errorf("output %s: onnxruntime gave a %T", p.Name, v)
 	}
-	if err == nil && len(out.Raw) != out.Len()*onnxpb.ElemSize(out.Type) {
-		err = fmt.Errorf("%d bytes for %v values of %s", len(out.Raw), out.Shape, onnxpb.TypeName(out.Type))
+	if err == nil && len(out.Raw) != out.Len()*out.Type.Size() {
+		err = fmt.Errorf("%d bytes for %v values of %s", len(out.Raw), out.Shape, out.Type)
 	}
 	if err != nil {
 		return Value{}, fmt.Errorf("output %s: %w", p.Name, err)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/zoo-ml/zoo/internal/half"
-	"github.com/zoo-ml/zoo/onnxpb"
 )
 
 // A Value is a named tensor of any numeric or bool element type: what a
@@ -17,22 +16,12 @@ import (
 type Value struct {
 	// Name is the graph input or output the value is for.
 	Name string
-	// Type is the element type, by ONNX's numbering (onnxruntime's too).
-	Type onnxpb.TensorProto_DataType
+	// Type is the element type.
+	Type ElemType
 	// Shape is the tensor's dimensions; empty for a scalar.
 	Shape []int64
-	// Raw holds the Len() values, ElemSize(Type) bytes each.
+	// Raw holds the Len() values, Type.Size() bytes each.
 	Raw []byte
-}
-
-// ValueOf decodes a TensorProto, such as a test data file of the ONNX Model
-// Zoo holds, into a Value named by the tensor's name (see onnxpb.DecodeRaw).
-func ValueOf(tp *onnxpb.TensorProto) (Value, error) {
-	dt, shape, raw, err := onnxpb.DecodeRaw(tp)
-	if err != nil {
-		return Value{}, err
-	}
-	return Value{Name: tp.GetName(), Type: dt, Shape: shape, Raw: raw}, nil
 }
 
 // Float32Value returns a float32 Value holding data, of the given shape.
@@ -41,7 +30,7 @@ func Float32Value(name string, shape []int64, data []float32) Value {
 	for _, v := range data {
 		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(v))
 	}
-	return Value{Name: name, Type: onnxpb.TensorProto_FLOAT, Shape: append([]int64{}, shape...), Raw: raw}
+	return Value{Name: name, Type: Float, Shape: append([]int64{}, shape...), Raw: raw}
 }
 
 // Len returns the number of values: the product of the dimensions.
@@ -55,18 +44,7 @@ func (v Value) Len() int {
 
 // Describe returns the type and shape in words, such as "float [8 10]".
 func (v Value) Describe() string {
-	return fmt.Sprintf("%s %v", onnxpb.TypeName(v.Type), v.Shape)
-}
-
-// IsFloat reports whether the element type is a floating-point one.
-func (v Value) IsFloat() bool { return isFloat(v.Type) }
-
-func isFloat(dt onnxpb.TensorProto_DataType) bool {
-	switch dt {
-	case onnxpb.TensorProto_FLOAT, onnxpb.TensorProto_DOUBLE, onnxpb.TensorProto_FLOAT16, onnxpb.TensorProto_BFLOAT16:
-		return true
-	}
-	return false
+	return fmt.Sprintf("%s %v", v.Type, v.Shape)
 }
 
 // Float64s returns the values as float64: float16 and bfloat16 decoded
@@ -74,7 +52,7 @@ func isFloat(dt onnxpb.TensorProto_DataType) bool {
 // as 0 and 1. It returns nil for a Raw that does not hold Len() values of
 // Type.
 func (v Value) Float64s() []float64 {
-	size := onnxpb.ElemSize(v.Type)
+	size := v.Type.Size()
 	n := v.Len()
 	if size == 0 || len(v.Raw) != n*size {
 		return nil
@@ -84,29 +62,29 @@ func (v Value) Float64s() []float64 {
 	for i := range out {
 		b := v.Raw[i*size:]
 		switch v.Type {
-		case onnxpb.TensorProto_FLOAT:
+		case Float:
 			out[i] = float64(math.Float32frombits(le.Uint32(b)))
-		case onnxpb.TensorProto_DOUBLE:
+		case Double:
 			out[i] = math.Float64frombits(le.Uint64(b))
-		case onnxpb.TensorProto_FLOAT16:
+		case Float16:
 			out[i] = float64(half.Float32(le.Uint16(b)))
-		case onnxpb.TensorProto_BFLOAT16:
+		case BFloat16:
 			out[i] = float64(half.BFloat16(le.Uint16(b)))
-		case onnxpb.TensorProto_INT8:
+		case Int8:
 			out[i] = float64(int8(b[0]))
-		case onnxpb.TensorProto_UINT8, onnxpb.TensorProto_BOOL:
+		case Uint8, Bool:
 			out[i] = float64(b[0])
-		case onnxpb.TensorProto_INT16:
+		case Int16:
 			out[i] = float64(int16(le.Uint16(b)))
-		case onnxpb.TensorProto_UINT16:
+		case Uint16:
 			out[i] = float64(le.Uint16(b))
-		case onnxpb.TensorProto_INT32:
+		case Int32:
 			out[i] = float64(int32(le.Uint32(b)))
-		case onnxpb.TensorProto_UINT32:
+		case Uint32:
 			out[i] = float64(le.Uint32(b))
-		case onnxpb.TensorProto_INT64:
+		case Int64:
 			out[i] = float64(int64(le.Uint64(b)))
-		case onnxpb.TensorProto_UINT64:
+		case Uint64:
 			out[i] = float64(le.Uint64(b))
 		}
 	}
@@ -115,7 +93,7 @@ func (v Value) Float64s() []float64 {
 
 // Float32s returns the values of a float32 Value, nil for another type.
 func (v Value) Float32s() []float32 {
-	if v.Type != onnxpb.TensorProto_FLOAT || len(v.Raw) != 4*v.Len() {
+	if v.Type != Float || len(v.Raw) != 4*v.Len() {
 		return nil
 	}
 	out := make([]float32, v.Len())

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/onnxpb"
 	"github.com/zoo-ml/zoo/zoo"
@@ -240,5 +241,19 @@ func TestWriteTextForeign(t *testing.T) {
 	}
 	if !r.Checks[3].OK() {
 		t.Error("a check that does not apply fails")
+	}
+}
+
+// TestElemTypes checks that infer, which may not import onnxpb, names and
+// sizes every ONNX element type as onnxpb does.
+func TestElemTypes(t *testing.T) {
+	for n := range onnxpb.TensorProto_DataType_name {
+		dt := onnxpb.TensorProto_DataType(n)
+		if et := infer.ElemType(n); et.String() != onnxpb.TypeName(dt) || et.Size() != onnxpb.ElemSize(dt) {
+			t.Errorf("type %d: infer says %s of %d bytes, onnxpb %s of %d", n, et, et.Size(), onnxpb.TypeName(dt), onnxpb.ElemSize(dt))
+		}
+	}
+	if infer.ElemType(99).String() != onnxpb.TypeName(99) || infer.ElemType(99).Size() != 0 {
+		t.Error("an unnamed type")
 	}
 }

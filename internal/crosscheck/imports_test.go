@@ -53,6 +53,8 @@ var importRules = []importRule{
 		Why: "export lowers specs without the training engine (DESIGN.md) and writes files without running them"},
 	{From: "infer", Not: []string{gorgoniaTree, "train", "export"},
 		Why: "inference never imports gorgonia (DESIGN.md), nor the producers of what it runs"},
+	{From: "infer", Not: []string{"onnxpb", protobufTree},
+		Why: "internal/onnxgo's tests run infer beside onnx-go, whose protobuf registrations clash with onnxpb's in one binary"},
 	{From: "analysis/...", Not: []string{gorgoniaTree, ortTree, "train", "infer", "export"},
 		Why: "analysis never imports an engine (DESIGN.md), nor the producers of what it analyses (review 1.3)"},
 	{From: "verify", Not: []string{gorgoniaTree, "train"},
