@@ -356,8 +356,9 @@ type FileCheck struct {
 // run.json records under its name (a *.prev copy: under its name or the
 // name it copies, as a checkpoint cut short while keeping its files leaves
 // it). A file a step ahead of run.json, left by a checkpoint cut short,
-// passes with a note: Load reads its *.prev copy instead. A file that
-// neither it nor run.json has a checksum of passes unchecked, with a note.
+// passes with a note: Load reads its *.prev copy instead. In a run whose
+// run.json records no checksums (written before zoo recorded them), a file
+// passes on its own checksum, or unchecked, with a note.
 func CheckFiles(dir string, info *Info) []FileCheck {
 	var checks []FileCheck
 	for _, main := range checkpointFiles {
@@ -390,14 +391,22 @@ func checkFile(path, name, main string, info *Info) (string, error) {
 			recs = append(recs, rec)
 		}
 	}
-	if len(recs) == 0 {
-		if info.Checked() && name == main {
-			return "", fmt.Errorf("%s records no checksum of %s", RunFile, name)
-		}
+	if !info.Checked() {
 		if f.meta[metaSHA256] == "" {
 			return "unchecked: neither the file nor " + RunFile + " records its checksum", nil
 		}
-		return "", nil
+		return "checked against its own checksum only: " + RunFile + " records none", nil
+	}
+	if _, ok := info.Checksums[name]; !ok {
+		switch {
+		case name == main:
+			return "", fmt.Errorf("%s records no checksum of %s", RunFile, name)
+		case len(recs) > 0 && f.sum == recs[0].SHA256:
+			return "", nil // a copy of run.json's file, kept by a checkpoint cut short
+		case f.meta[metaSHA256] == "":
+			return "unchecked: neither the file nor " + RunFile + " records its checksum", nil
+		}
+		return "", fmt.Errorf("%s records no checksum of %s", RunFile, name)
 	}
 	for _, rec := range recs {
 		if f.sum == rec.SHA256 && f.at(metaStep) == strconv.Itoa(rec.Step) {
