@@ -166,8 +166,6 @@ func (info *Info) CheckPosition() error {
 		return fmt.Errorf("%s: batch %d is outside an epoch's %d batches (%d examples in batches of %d)", RunFile, info.Batch, batches, info.Train.N, r.BatchSize)
 	case info.Step != info.Epoch*batches+info.Batch:
 		return fmt.Errorf("%s: step %d, but epoch %d and batch %d make step %d (%d batches an epoch)", RunFile, info.Step, info.Epoch, info.Batch, info.Epoch*batches+info.Batch, batches)
-	case info.BestEpoch < 0 || info.BestEpoch > info.Epoch:
-		return fmt.Errorf("%s: best epoch %d is not one of the %d epochs done", RunFile, info.BestEpoch, info.Epoch)
 	}
 	for i, e := range info.Epochs {
 		if e.Epoch != i+1 {
