@@ -81,7 +81,7 @@ func copyItems(w *dataset.Writer, p string, h dataset.Header) error {
 					return werr
 				}
 			}
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if err != nil {
@@ -97,7 +97,7 @@ func copyItems(w *dataset.Writer, p string, h dataset.Header) error {
 				return werr
 			}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {

@@ -174,7 +174,7 @@ func (t *trainer) fail(err error) (*rundir.Info, error) {
 		t.info = last
 	}
 	if werr := rundir.WriteInfo(t.opt.Dir, t.info); werr != nil {
-		return nil, fmt.Errorf("train %s: %w (and recording it failed: %v)", t.m.Name, err, werr)
+		return nil, fmt.Errorf("train %s: %w (and recording it failed: %w)", t.m.Name, err, werr)
 	}
 	if !t.info.HasCheckpoint() {
 		return t.info, fmt.Errorf("train %s: %w; it came before the first checkpoint, so %s holds none", t.m.Name, err, t.opt.Dir)
