@@ -57,17 +57,17 @@ func TestVerifyRun(t *testing.T) {
 			}
 		}
 	}
-	editRun := func(old, new string) func(t *testing.T, dir string) {
+	editRun := func(from, to string) func(t *testing.T, dir string) {
 		return func(t *testing.T, dir string) {
 			p := filepath.Join(dir, rundir.RunFile)
 			b, err := os.ReadFile(p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(string(b), old) {
-				t.Fatalf("run.json has no %q", old)
+			if !strings.Contains(string(b), from) {
+				t.Fatalf("run.json has no %q", from)
 			}
-			if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+			if err := os.WriteFile(p, []byte(strings.Replace(string(b), from, to, 1)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -93,18 +93,24 @@ func TestVerifyRun(t *testing.T) {
 			"run.json run: run.json: batch 99999 is outside", ". checkpoint: run.json: batch 99999"}, ""},
 		{"model.safetensors replaced by model.prev.safetensors", func(t *testing.T, dir string) {
 			b, _ := os.ReadFile(filepath.Join(dir, rundir.PrevFile(rundir.WeightsFile)))
-			os.WriteFile(filepath.Join(dir, rundir.WeightsFile), b, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, rundir.WeightsFile), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, []string{"model.safetensors checksum: model.safetensors does not match run.json",
 			". checkpoint: model.safetensors is at step 4, but run.json names step 8"}, ""},
 		{"run.json without checksums", func(t *testing.T, dir string) {
 			b, _ := os.ReadFile(filepath.Join(dir, rundir.RunFile))
 			i := strings.Index(string(b), `  "checksums"`)
-			os.WriteFile(filepath.Join(dir, rundir.RunFile), []byte(strings.TrimSuffix(string(b[:i]), ",\n")+"\n}\n"), 0o644)
+			if err := os.WriteFile(filepath.Join(dir, rundir.RunFile), []byte(strings.TrimSuffix(string(b[:i]), ",\n")+"\n}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, nil, "records no checksums"},
 		{"stopped before its first checkpoint", func(t *testing.T, dir string) {
 			info, _ := rundir.ReadInfo(dir)
 			info.Epoch, info.Step, info.BestEpoch, info.Epochs, info.Checksums = 0, 0, 0, nil, nil
-			rundir.WriteInfo(dir, info)
+			if err := rundir.WriteInfo(dir, info); err != nil {
+				t.Fatal(err)
+			}
 			for _, f := range []string{rundir.WeightsFile, rundir.OptimizerFile, rundir.PrevFile(rundir.WeightsFile), rundir.PrevFile(rundir.OptimizerFile), "best.safetensors", "best.prev.safetensors"} {
 				os.Remove(filepath.Join(dir, f))
 			}
@@ -135,7 +141,9 @@ func TestVerifyRun(t *testing.T) {
 				}
 			}
 			var text strings.Builder
-			r.WriteText(&text)
+			if err := r.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
 			if tc.note != "" && !strings.Contains(text.String(), tc.note) {
 				t.Errorf("report without the note %q:\n%s", tc.note, text.String())
 			}

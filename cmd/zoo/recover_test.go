@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -52,9 +53,9 @@ func signalWhen(t *testing.T, sig syscall.Signal, ready func() bool, env []strin
 		default:
 		}
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			<-exited
-			t.Fatalf("zoo %s: the moment to signal it did not come within 60 s", strings.Join(args, " "))
+			_ = cmd.Process.Kill()
+			err := <-exited
+			t.Fatalf("zoo %s: the moment to signal it did not come within 60 s (%v)", strings.Join(args, " "), err)
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
@@ -63,7 +64,8 @@ func signalWhen(t *testing.T, sig syscall.Signal, ready func() bool, env []strin
 	}
 	err := <-exited
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	}
 	return result{code, stdout.String(), stderr.String()}
@@ -268,7 +270,9 @@ func TestDamagedRuns(t *testing.T) {
 			p := filepath.Join(dir, name)
 			b, _ := os.ReadFile(p)
 			b[8+binary.LittleEndian.Uint64(b)+100] ^= 0x10
-			os.WriteFile(p, b, 0o644)
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	set := func(key string, v any) func(string, map[string]any) {
@@ -290,7 +294,9 @@ func TestDamagedRuns(t *testing.T) {
 		{"run.json: batch 99999", set("batch", 99999.0), "run.json: batch 99999 is outside", "run.json: batch 99999"},
 		{"model.safetensors replaced by model.prev.safetensors", func(dir string, _ map[string]any) {
 			b, _ := os.ReadFile(filepath.Join(dir, rundir.PrevFile(rundir.WeightsFile)))
-			os.WriteFile(filepath.Join(dir, rundir.WeightsFile), b, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, rundir.WeightsFile), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, rundir.WeightsFile + " is at step 2, but run.json names step 4", rundir.WeightsFile + " is at step 2"},
 		{"run.json: an unknown model", set("model", "no-such-model"), `run.json names model "no-such-model"`, `run.json: no model "no-such-model"`},
 		{"run.json: a missing data file", func(_ string, info map[string]any) {
@@ -429,12 +435,16 @@ func TestResumeUnchecked(t *testing.T) {
 	p := filepath.Join(dir, rundir.RunFile)
 	b, _ := os.ReadFile(p)
 	var info map[string]any
-	json.Unmarshal(b, &info)
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatal(err)
+	}
 	delete(info, "checksums")
 	info["status"] = string(rundir.StatusInterrupted)
 	info["recipe"].(map[string]any)["epochs"] = 2.0
 	b, _ = json.Marshal(info)
-	os.WriteFile(p, b, 0o644)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []string{rundir.WeightsFile, rundir.OptimizerFile} {
 		w, meta, err := safetensors.ReadFile(filepath.Join(dir, f))
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -88,8 +89,13 @@ func TestSoakTrain(t *testing.T) {
 			continue // it finished first; the next loop compares
 		case <-time.After(time.Duration(rng.Int64N(int64(maxDelay)))):
 		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-exited
+		serr := cmd.Process.Signal(syscall.SIGKILL)
+		var ee *exec.ExitError
+		if err := <-exited; serr != nil || err == nil {
+			continue // it finished first; the next loop compares
+		} else if !errors.As(err, &ee) || !ee.ProcessState.Sys().(syscall.WaitStatus).Signaled() {
+			t.Fatalf("zoo %s: %v; %s", strings.Join(a, " "), err, stderr.String())
+		}
 		k++
 		where := landing(dir, cmd.Process.Pid, before)
 		landed[where]++

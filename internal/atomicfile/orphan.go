@@ -47,7 +47,7 @@ func ScratchPattern(what string) string {
 // destination it belongs to.
 func Orphan(name string) (dest string, ok bool) {
 	m := orphanName.FindStringSubmatch(name)
-	if m == nil || !(strings.HasPrefix(m[1], ".") || strings.HasPrefix(m[1], "zoo-")) {
+	if m == nil || !strings.HasPrefix(m[1], ".") && !strings.HasPrefix(m[1], "zoo-") {
 		return "", false
 	}
 	pid, err := strconv.Atoi(m[2])
