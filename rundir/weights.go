@@ -15,7 +15,9 @@ import (
 // epoch after early stopping, the last otherwise. A run with no complete
 // epoch is an error. The weights are checked as Load checks them (run.json's
 // position, the file's step and SHA-256, a checkpoint cut short); a run
-// that records no checksums says in the provenance that they are unchecked.
+// that records no checksums (written before zoo recorded them) is checked
+// only for the steps its files record, and says in the provenance that it
+// is unchecked.
 func Weights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 	info, err := ReadInfo(dir)
 	if err != nil {
@@ -33,7 +35,9 @@ func Weights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 	if !ok {
 		return nil, nil, "", fmt.Errorf("run folder %s has no finished epoch yet", dir)
 	}
-	if err := info.CheckPosition(); err != nil {
+	// A run that records checksums was written by this zoo, whose run.json
+	// holds together; older ones, or folders made by hand, export as before.
+	if err := info.CheckPosition(); err != nil && info.Checked() {
 		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
 	}
 	f, _, err := readCheckpoint(dir, WeightsFile, info, true)
