@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -88,6 +89,7 @@ type Folder struct {
 // comes out as reconstruct must map its input to as many values; the
 // encoder's code must be the decoder's input.
 func OpenFolder(path string, opt Options) (*Folder, error) {
+	atomicfile.Recover(path) // an export --force cut short between its renames
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", path, err)

@@ -171,16 +171,16 @@ func LoadData(spec *DataSpec, m *zoo.Model, notice func(dataset.Notice)) (tr, va
 func ResumeOptions(dir string, info *rundir.Info, notice func(dataset.Notice)) (Options, error) {
 	m, err := zoo.Lookup(info.Model)
 	if err != nil {
-		return Options{}, err
+		return Options{}, fmt.Errorf("resume %s: %s names model %q: %w", dir, rundir.RunFile, info.Model, err)
 	}
 	m.Recipe = info.Recipe
 	if err := m.Validate(); err != nil {
-		return Options{}, fmt.Errorf("resume %s: %w", dir, err)
+		return Options{}, fmt.Errorf("resume %s: %s: %w", dir, rundir.RunFile, err)
 	}
 	spec := SpecOf(info.Args)
 	tr, val, err := LoadData(&spec, m, notice)
 	if err != nil {
-		return Options{}, err
+		return Options{}, fmt.Errorf("resume %s: the data %s names: %w", dir, rundir.RunFile, err)
 	}
 	if spec.Data != info.Args["data"] {
 		info.Args["data"] = spec.Data // mnist-mini stands in

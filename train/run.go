@@ -68,8 +68,14 @@ type Options struct {
 	// Train and Val are the data; Val may be nil when the recipe asks for a
 	// hold-out split (Recipe.ValSplit), which is then taken from Train.
 	Train, Val *Data
-	// Dir is the run folder. It must not exist, unless Resume is set.
+	// Dir is the run folder. For a new run it must not exist, or hold
+	// nothing, or a run stopped before its first checkpoint (which starts
+	// over: see rundir.Create); unless Resume is set.
 	Dir string
+	// Unique makes Dir a first choice, a name by the start time
+	// (rundir.DefaultName): when it exists, the run takes the first of
+	// Dir-2, Dir-3, ... that does not, and says so through OnNotice.
+	Unique bool
 	// Resume continues the run in Dir; Model, Train and Val must be the
 	// run's (Resume checks the model name, the data digests and sizes).
 	Resume bool
@@ -83,6 +89,10 @@ type Options struct {
 	// with ep, and info.BestEpoch is the best epoch so far. The hooks are
 	// called from the goroutine of Run and must not change info.
 	OnEpoch func(ep rundir.Epoch, info *rundir.Info)
+	// OnNotice, when not nil, is told what Run does that the caller did not
+	// ask for: a run folder started over, another name taken, a checkpoint
+	// without checksums to check.
+	OnNotice func(msg string)
 }
 
 // Describe says what the run trains: the model, the training data, the
@@ -101,7 +111,8 @@ func (o Options) Describe() string {
 // epoch the weights, optimizer state, run.json, metrics.csv and loss.png
 // are written atomically. When ctx is cancelled, Run finishes the current
 // batch, saves a checkpoint and returns an *InterruptedError that says
-// where it stopped. A new run into an existing folder is an *ExistsError.
+// where it stopped. A new run into a folder that holds a checkpoint is an
+// *ExistsError, and a folder another process trains a *rundir.BusyError.
 // A NaN or infinite loss stops training with an error and keeps the last
 // checkpoint. The same seed, data and options give bit-identical weights,
 // whether or not the run was interrupted and resumed; the hooks change
@@ -123,6 +134,7 @@ type trainer struct {
 	params    [][]float32
 	optimizer optim.Optimizer
 	info      *rundir.Info
+	lock      *rundir.Lock // the run folder, held while training
 	train     *Data
 	val       *Data
 	nets      map[int]*Net // training graphs by batch size
@@ -179,6 +191,7 @@ func newTrainer(opt Options) (*trainer, error) {
 		err = t.start()
 	}
 	if err != nil {
+		t.lock.Release()
 		return nil, err
 	}
 	for _, p := range m.Trainable() {
@@ -215,6 +228,7 @@ func (t *trainer) checkLabels() error {
 }
 
 func (t *trainer) close() {
+	t.lock.Release()
 	for _, n := range t.nets {
 		n.Close()
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/zoo-ml/zoo/analysis/report"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -115,7 +116,9 @@ func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err 
 	if run != "" {
 		return "", "", cleanup, usagef("%s is a run folder; --run applies to export folders", arg)
 	}
-	tmp, err := os.MkdirTemp("", "zoo-report-")
+	// The scratch folders of reports killed before (SIGKILL) go first.
+	atomicfile.RemoveOrphans(os.TempDir())
+	tmp, err := os.MkdirTemp("", atomicfile.ScratchPattern("report"))
 	if err != nil {
 		return "", "", cleanup, err
 	}

@@ -55,7 +55,7 @@ Example:
 			&cli.IntFlag{Name: "patience", Usage: "stop after `N` epochs without a better validation loss"},
 			&cli.StringSliceFlag{Name: "set", Usage: "override a recipe value, `KEY=VALUE` (repeatable)"},
 			&cli.StringFlag{Name: "out", Usage: "runs folder", Value: "runs"},
-			&cli.StringFlag{Name: "name", Usage: "run name (default: the start time)"},
+			&cli.StringFlag{Name: "name", Usage: "run name, one folder name (default: the start time, made unique)"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` exactly where it stopped"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 		},
@@ -69,6 +69,10 @@ func runTrain(c *cli.Context) error {
 		return resumeTrain(c, dir, a)
 	}
 	m, err := modelArg(c)
+	if err != nil {
+		return err
+	}
+	name, err := runName(c)
 	if err != nil {
 		return err
 	}
@@ -98,12 +102,20 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return trainDataError(err)
 	}
-	name := c.String("name")
-	if name == "" {
-		name = time.Now().Format("20060102-150405")
-	}
 	dir := filepath.Join(c.String("out"), m.Name, name)
-	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Args: spec.Args()})
+	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Unique: !c.IsSet("name"), Args: spec.Args()})
+}
+
+// runName returns the run's name: --name, checked, or the start time
+// (which train.Run makes unique).
+func runName(c *cli.Context) (string, error) {
+	if !c.IsSet("name") {
+		return rundir.DefaultName(time.Now()), nil
+	}
+	if err := rundir.CheckName(c.String("name")); err != nil {
+		return "", usageError{fmt.Errorf("--name: %w", err)}
+	}
+	return c.String("name"), nil
 }
 
 func resumeTrain(c *cli.Context, dir string, a []string) error {
@@ -128,6 +140,7 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 
 func doTrain(c *cli.Context, opt train.Options) error {
 	var bar *progress.Train
+	opt.OnNotice = func(msg string) { fmt.Fprintln(os.Stderr, "zoo:", msg) }
 	if !c.Bool("quiet") {
 		bar = progress.New(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())), opt.Model.Name)
 		opt.OnStep, opt.OnEpoch = bar.Step, bar.Epoch
@@ -139,7 +152,7 @@ func doTrain(c *cli.Context, opt train.Options) error {
 		return trainHint(err)
 	}
 	fmt.Println(info.Summary(opt.Model.Task))
-	fmt.Printf("run folder %s; export with: zoo export %s --out models/\n", opt.Dir, opt.Dir)
+	fmt.Printf("run folder %s; export with: zoo export %s --out models/\n", info.Dir, info.Dir)
 	return nil
 }
 

@@ -1,6 +1,12 @@
 // Package atomicfile writes files so that a reader never sees a partial one:
 // data goes to a temporary file in the destination's folder, which is synced
-// and renamed over the destination only when the writer commits.
+// and renamed over the destination only when the writer commits. Folders
+// are replaced whole the same way (ReplaceDir).
+//
+// Temporary names carry their owner's process id (TempPattern,
+// ScratchPattern), so that what a killed process left behind is removed by
+// the next process that writes in the same folder (RemoveOrphans), and
+// never the work of a live one.
 package atomicfile
 
 import (
@@ -25,8 +31,10 @@ type File struct {
 	done  bool
 }
 
-// Create starts writing path. Unless force is set, an existing path is an
-// error, checked now and again at Commit.
+// Create starts writing path, in a temporary file beside it named by
+// TempPattern. Unless force is set, an existing path is an error, checked
+// now and again at Commit. The temporary files that dead processes left in
+// the folder are removed first (RemoveOrphans).
 func Create(path string, force bool) (*File, error) {
 	if err := check(path, force); err != nil {
 		return nil, err
@@ -35,7 +43,8 @@ func Create(path string, force bool) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	RemoveOrphans(dir)
+	f, err := os.CreateTemp(dir, TempPattern(base))
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
