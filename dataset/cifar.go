@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/zoo-ml/zoo/internal/fileguard"
 )
 
 // CIFARClasses are the names of the CIFAR-10 classes, indexed by label, as
@@ -120,7 +122,11 @@ func OpenImages(path string) (*Reader, error) {
 	case kindDir, kindTar, kindTarGz, kindCIFAR:
 		return OpenCIFAR(path, TestImages)
 	}
-	return OpenIDX(path)
+	r, err := OpenIDX(path)
+	if err != nil {
+		return nil, err
+	}
+	return expect(r, ContentImages)
 }
 
 // inputKind is the form of a data file or folder, as sniff recognises it.
@@ -140,16 +146,16 @@ const (
 // file is IDX if it starts with an IDX header that agrees with its size,
 // else CIFAR-10 if its size is a multiple of the record size or its name
 // ends in ".bin"; gzip data is IDX if it starts with an IDX magic number.
+//
+// A path that is neither a regular file nor a folder (a named pipe, a
+// device) is an error, before anything is opened.
 func sniff(p string) (inputKind, error) {
-	fi, err := os.Stat(p)
+	fi, err := fileguard.RegularOrDir(p)
 	if err != nil {
-		return 0, err // already "stat PATH: ..."
+		return 0, err // "stat PATH: ..." or "PATH is a named pipe (FIFO), ..."
 	}
 	if fi.IsDir() {
 		return kindDir, nil
-	}
-	if !fi.Mode().IsRegular() {
-		return kindUnknown, nil
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -726,7 +732,7 @@ func OpenFile(path, role string) (*Reader, error) {
 		r.Close()
 		return nil, formatErr(path, "%v", err)
 	}
-	return r, nil
+	return expect(r, contentOf(role))
 }
 
 // checkRole checks that an IDX file of header h can hold the data of role.

@@ -3,7 +3,6 @@ package infer
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -111,7 +110,6 @@ type jobRun struct {
 	batch        int
 	ref          dataset.Ref // the data opened
 	data, labels *dataset.Reader
-	first        int // index in Data of the first example streamed
 	names        []string
 
 	json               *atomicfile.File
@@ -205,7 +203,6 @@ func (r *jobRun) shard() error {
 	if err := r.data.Range(lo, hi); err != nil {
 		return err
 	}
-	r.first = lo
 	if r.labels != nil {
 		if r.labels.Remaining() != total {
 			return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", r.labels.Name(), r.labels.Remaining(), total, r.data.Name())
@@ -283,9 +280,6 @@ func (r *jobRun) stream(ctx context.Context) (*Report, error) {
 		if sigs := r.sess.RestoredSignals(); len(sigs) > 0 {
 			fmt.Fprintf(r.Verbose, "restored Go's handlers of %s after onnxruntime's CUDA provider replaced them\n", strings.Join(sigs, ", "))
 		}
-	}
-	if nf := (*NonFiniteError)(nil); errors.As(err, &nf) {
-		nf.Index += r.first
 	}
 	return rep, err
 }

@@ -71,6 +71,7 @@ func copyItems(w *dataset.Writer, p string, h dataset.Header) error {
 		return err
 	}
 	defer r.Close()
+	r.AllowNonFinite() // outputs of zoo infer --allow-nan are copied as they are
 	items := max(1, (1<<20)/max(1, h.ItemLen()))
 	if h.Type == dataset.U8 {
 		buf := make([]byte, items*h.ItemLen())

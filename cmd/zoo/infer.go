@@ -140,9 +140,12 @@ func inferJob(c *cli.Context) (*infer.Job, error) {
 func inferError(c *cli.Context, err error) error {
 	var oe *infer.OptionError
 	var se *dataset.SplitError
+	var nf *dataset.NonFiniteError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return interruption(c.Context, err)
+	case errors.As(err, &nf):
+		return fmt.Errorf("%w; the model's outputs would be meaningless (--allow-nan runs it anyway)", err)
 	case errors.As(err, &oe) && oe.Task != "":
 		return fmt.Errorf("%s performs %s: %w", oe.Model, oe.Task, checkClassifyFlags(c, oe.Task))
 	case errors.As(err, &oe), errors.As(err, &se):
