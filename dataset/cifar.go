@@ -646,14 +646,23 @@ func openCIFARArchive(path, name string, batches []string, labels bool) (*Reader
 	return cifarReader(name, s)
 }
 
-// readAllLabels reads the remaining items of a 1-D u8 Reader.
-func readAllLabels(r *Reader, path string) ([]uint8, error) {
-	if len(r.hdr.Dims) != 1 || r.hdr.Type != U8 {
+// labelsHeader checks that a file of header h, called path, holds labels:
+// one-dimensional u8.
+func labelsHeader(h Header, path string) error {
+	if len(h.Dims) != 1 || h.Type != U8 {
 		what := "not labels"
-		if len(r.hdr.Dims) > 1 {
+		if len(h.Dims) > 1 {
 			what = "images or other data, not labels; give the labels file (such as t10k-labels-idx1-ubyte.gz)"
 		}
-		return nil, formatErr(path, "want 1-D u8 labels, file holds %v: %s", r.hdr, what)
+		return formatErr(path, "want 1-D u8 labels, file holds %v: %s", h, what)
+	}
+	return nil
+}
+
+// readAllLabels reads the remaining items of a 1-D u8 Reader.
+func readAllLabels(r *Reader, path string) ([]uint8, error) {
+	if err := labelsHeader(r.hdr, path); err != nil {
+		return nil, err
 	}
 	var out []uint8
 	buf := make([]byte, min(r.hdr.Count(), scratchSize))

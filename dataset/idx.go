@@ -642,6 +642,17 @@ func (r *Reader) Close() error {
 // batch file, or the test labels of a folder or archive; see OpenCIFAR).
 // The form is recognised by content.
 func ReadLabels(path string) ([]uint8, error) {
+	r, err := OpenLabelFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return readAllLabels(r, path)
+}
+
+// OpenLabelFile opens a file of labels, as ReadLabels reads it, to read
+// them as a stream; the file must hold labels (one-dimensional u8).
+func OpenLabelFile(path string) (*Reader, error) {
 	k, err := sniff(path)
 	if err != nil {
 		return nil, err
@@ -656,8 +667,11 @@ func ReadLabels(path string) ([]uint8, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	return readAllLabels(r, path)
+	if err := labelsHeader(r.hdr, path); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
 // ReadAllFloat32 reads a whole IDX file into memory as float32 values,

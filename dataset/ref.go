@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -259,4 +260,25 @@ func (r Ref) ReadLabelled(labels string, limit int, notice func(Notice)) (*Image
 		return nil, err
 	}
 	return im, nil
+}
+
+// FilesOf returns the files the data string arg reads (see Resolve): the
+// file, or the files of the data set found on the search path, all roles;
+// none for the embedded set or an arg that names nothing. Commands check
+// their outputs against them before they write anything.
+func FilesOf(arg string) []string {
+	ref, err := Resolve(arg, TestImages)
+	switch {
+	case err != nil:
+		return nil
+	case ref.IsFile():
+		return []string{ref.Path}
+	}
+	var files []string
+	for _, role := range Roles() {
+		if p, err := Locate(ref.Set, role); err == nil && !slices.Contains(files, p) {
+			files = append(files, p)
+		}
+	}
+	return files
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/fileguard"
 )
 
 // MergeIDX joins the IDX files parts, in the order given, into one IDX
@@ -16,10 +17,18 @@ import (
 // run over the whole input writes, byte for byte. The parts must share
 // their element type (u8 or f32, what zoo infer writes) and item shape.
 // The file is written atomically; an existing one is replaced only with
-// force. It returns the number of items written.
+// force, and never when it is one of the parts (by device and inode). It
+// returns the number of items written.
 func MergeIDX(path string, parts []string, force bool) (int, error) {
 	if len(parts) == 0 {
 		return 0, errors.New("merge: no parts")
+	}
+	in := make([]fileguard.File, len(parts))
+	for i, p := range parts {
+		in[i] = fileguard.File{Role: "part", Path: p}
+	}
+	if err := fileguard.Distinct([]fileguard.File{{Role: "merged file", Path: path}}, in); err != nil {
+		return 0, fmt.Errorf("merge: %w", err)
 	}
 	var first dataset.Header
 	total := 0

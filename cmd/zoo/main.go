@@ -19,11 +19,12 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
 func main() {
-	ctx, stop := interruptContext(context.Background()) // see signal.go
+	ctx, stop := interrupt.Watch(context.Background(), interrupt.Options{})
 	defer stop()
 	app := newApp()
 	err := app.RunContext(ctx, interleave(app, os.Args))

@@ -75,8 +75,10 @@ func runReport(c *cli.Context) error {
 		return err
 	}
 	outPath := filepath.Join(outDir, reportFile)
-	if _, err := os.Stat(outPath); err == nil && !c.Bool("force") {
-		return fmt.Errorf("%s already exists (use --force to replace it)", outPath)
+	in := o
+	in.Model, in.Train, in.Test = a[0], c.String("train"), c.String("data")
+	if err := in.CheckOutputs(outDir, c.Bool("force"), reportFile); err != nil {
+		return err
 	}
 	start := time.Now()
 	modelDir, run, cleanup, err := reportModel(a[0], c.String("run"))
