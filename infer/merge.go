@@ -91,7 +91,7 @@ func copyItems(w *dataset.Writer, p string, h dataset.Header) error {
 					return werr
 				}
 			}
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if err != nil {
@@ -107,7 +107,7 @@ func copyItems(w *dataset.Writer, p string, h dataset.Header) error {
 				return werr
 			}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {

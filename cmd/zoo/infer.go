@@ -11,6 +11,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -144,7 +145,7 @@ func inferError(c *cli.Context, err error) error {
 	var nf *dataset.NonFiniteError
 	switch {
 	case errors.Is(err, context.Canceled):
-		return interruption(c.Context, err)
+		return interrupt.Err(c.Context, err)
 	case errors.As(err, &nf):
 		return fmt.Errorf("%w; the model's outputs would be meaningless (--allow-nan runs it anyway)", err)
 	case errors.As(err, &oe) && oe.Task != "":

@@ -1,15 +1,20 @@
 // Package interrupt ends a command when the process gets SIGINT, SIGTERM
-// or SIGHUP: the command's context is cancelled, with the signal as its
-// cause (Cause), so that it stops where it is and removes what it has not
-// finished; and if it has not ended within a grace period, or a second
-// signal comes, the temporary files it has not committed are removed
-// (atomicfile.RemovePending) and the process exits with the signal's code.
-// So a command ends at any point, even one blocked in a system call,
-// leaving nothing partial behind.
+// or SIGHUP, and turns the resulting error into what the command line
+// reports: which signal, and the shell's exit code for it (128 plus the
+// signal number).
+//
+// The command's context is cancelled, with the signal as its cause (Cause),
+// so that it stops where it is and removes what it has not finished. If it
+// has not ended within a grace period, or a second signal comes, the
+// temporary files it has not committed are removed
+// (atomicfile.RemovePending) and the process exits with the signal's code:
+// a command ends at any point, even one blocked in a system call, and
+// leaves nothing partial behind.
 package interrupt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,18 +35,17 @@ const Grace = 10 * time.Second
 // Cause is the cause of the context of a command stopped by a signal.
 type Cause struct{ Signal syscall.Signal }
 
-// Error says which signal: "interrupted by SIGINT".
-func (c Cause) Error() string { return "interrupted by " + Name(c.Signal) }
+func (e Cause) Error() string { return fmt.Sprintf("interrupted by %s", sigName(e.Signal)) }
 
 // Is makes an interruption a cancellation, like os/signal's causes.
-func (c Cause) Is(target error) bool { return target == context.Canceled }
+func (e Cause) Is(target error) bool { return target == context.Canceled }
 
-// ExitCode is the shell's convention for a process ended by a signal: 128
-// plus the signal number (129 for SIGHUP, 130 for SIGINT, 143 for SIGTERM).
-func (c Cause) ExitCode() int { return 128 + int(c.Signal) }
+// ExitCode is the shell's convention for a process ended by a signal:
+// 128 plus the signal number (129 for SIGHUP, 130 for SIGINT, 143 for
+// SIGTERM).
+func (e Cause) ExitCode() int { return 128 + int(e.Signal) }
 
-// Name returns the name of sig as the shell spells it, such as "SIGINT".
-func Name(sig syscall.Signal) string {
+func sigName(sig syscall.Signal) string {
 	switch sig {
 	case syscall.SIGINT:
 		return "SIGINT"
@@ -51,6 +55,13 @@ func Name(sig syscall.Signal) string {
 		return "SIGHUP"
 	}
 	return sig.String()
+}
+
+// Context returns a context that is cancelled, with a Cause, when the
+// process receives one of Signals(); the command then has Grace to end, as
+// Watch says.
+func Context(parent context.Context) (ctx context.Context, stop func()) {
+	return Watch(parent, Options{})
 }
 
 // Options are the settings of Watch; the zero value is Grace, with the
@@ -65,11 +76,11 @@ type Options struct {
 }
 
 // Watch returns a context that is cancelled, with a Cause, when the
-// process receives one of Signals(), and watches the command that runs with
-// it: if stop has not been called within opt.Grace after the signal, or a
-// second signal comes, the temporary files not yet committed are removed,
-// a line says so and the process exits with the signal's code. Call stop
-// when the command has returned.
+// process receives one of Signals(), and watches the command that runs
+// with it: if stop has not been called within opt.Grace after the signal,
+// or a second signal comes, the temporary files not yet committed are
+// removed, a line says so and the process exits with the signal's code.
+// Call stop when the command has returned.
 func Watch(parent context.Context, opt Options) (ctx context.Context, stop func()) {
 	if opt.Grace == 0 {
 		opt.Grace = Grace
@@ -113,3 +124,32 @@ func Watch(parent context.Context, opt Options) (ctx context.Context, stop func(
 		signal.Stop(ch)
 	}
 }
+
+// Err returns the error of a command whose context was cancelled:
+// that it was interrupted (by which signal, with the signal's exit code)
+// and that nothing was written. Errors that are not cancellations come
+// back as they are.
+func Err(ctx context.Context, err error) error {
+	if err == nil || !errors.Is(err, context.Canceled) {
+		return err
+	}
+	var sc Cause
+	if !errors.As(context.Cause(ctx), &sc) {
+		return errors.New("interrupted; no output was written")
+	}
+	return ExitError{Err: fmt.Errorf("%w; no output was written", sc), Code: sc.ExitCode()}
+}
+
+// ExitError is an error with the process exit code it calls for.
+type ExitError struct {
+	Err  error
+	Code int
+}
+
+func (e ExitError) Error() string { return e.Err.Error() }
+
+// ExitCode returns the exit code the error calls for.
+func (e ExitError) ExitCode() int { return e.Code }
+
+// Unwrap returns the error.
+func (e ExitError) Unwrap() error { return e.Err }

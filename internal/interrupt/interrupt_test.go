@@ -117,7 +117,7 @@ func TestWatch(t *testing.T) {
 			if _, err := os.Stat(tmp.Name()); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("temporary file %s left: %v", tmp.Name(), err)
 			}
-			if want := "zoo: interrupted by " + Name(tc.sig) + "; stopped at once, temporary files removed\n"; e.out.String() != want {
+			if want := "zoo: interrupted by " + sigName(tc.sig) + "; stopped at once, temporary files removed\n"; e.out.String() != want {
 				t.Errorf("printed %q, want %q", e.out.String(), want)
 			}
 		})
