@@ -99,7 +99,7 @@ func (t *Table) copy(r *Reader, dir string) error {
 				}
 			}
 			left -= k
-			if err != nil && (left > 0 || err != io.EOF) {
+			if err != nil && (left > 0 || !errors.Is(err, io.EOF)) {
 				return err
 			}
 		}
@@ -116,7 +116,7 @@ func (t *Table) copy(r *Reader, dir string) error {
 			return werr
 		}
 		left -= k
-		if err != nil && (left > 0 || err != io.EOF) {
+		if err != nil && (left > 0 || !errors.Is(err, io.EOF)) {
 			return err
 		}
 	}

@@ -104,7 +104,9 @@ func TestWatch(t *testing.T) {
 				return
 			}
 			if tc.second {
-				syscall.Kill(os.Getpid(), tc.sig)
+				if err := syscall.Kill(os.Getpid(), tc.sig); err != nil {
+					t.Fatal(err)
+				}
 			}
 			select {
 			case code := <-e.ch:

@@ -67,8 +67,8 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// bytesReplace returns b with every old replaced by new (of the same
+// bytesReplace returns b with every from replaced by to (of the same
 // length).
-func bytesReplace(b, old, new []byte) []byte {
-	return []byte(strings.ReplaceAll(string(b), string(old), string(new)))
+func bytesReplace(b, from, to []byte) []byte {
+	return []byte(strings.ReplaceAll(string(b), string(from), string(to)))
 }
