@@ -88,7 +88,7 @@ func TestMergeSameFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, out := range []string{a, b, dir + "/./a.idx", filepath.Join(dir, "link.idx")} {
-		if _, err := MergeIDX(out, []string{a, b}, true); err == nil || !strings.Contains(err.Error(), "is the same file as part") {
+		if _, err := MergeIDX(context.Background(), out, []string{a, b}, true); err == nil || !strings.Contains(err.Error(), "is the same file as part") {
 			t.Errorf("merge into %s: %v", out, err)
 		}
 	}
@@ -97,7 +97,7 @@ func TestMergeSameFiles(t *testing.T) {
 			t.Errorf("%s changed: %d bytes", p, len(got))
 		}
 	}
-	if n, err := MergeIDX(filepath.Join(dir, "all.idx"), []string{a, b}, false); err != nil || n != 4 {
+	if n, err := MergeIDX(context.Background(), filepath.Join(dir, "all.idx"), []string{a, b}, false); err != nil || n != 4 {
 		t.Errorf("a fresh output: %d items, %v", n, err)
 	}
 }

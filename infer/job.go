@@ -145,6 +145,9 @@ func (j *Job) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	rep, err := r.stream(ctx)
+	if err == nil {
+		err = ctx.Err() // nothing is committed after an interrupt
+	}
 	if err != nil {
 		return nil, err
 	}

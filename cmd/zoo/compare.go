@@ -12,6 +12,7 @@ import (
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -106,6 +107,9 @@ func runComparePCA(c *cli.Context) error {
 	}
 	rep, err := comparePCA(c.Context, o, c.String("index"))
 	if err != nil {
+		return err
+	}
+	if err := interrupt.Check(c.Context); err != nil {
 		return err
 	}
 	if dir != "" {

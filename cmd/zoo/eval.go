@@ -11,6 +11,7 @@ import (
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -77,6 +78,9 @@ func runEval(c *cli.Context) error {
 	}
 	ev, err := evaluate(c.Context, o)
 	if err != nil {
+		return err
+	}
+	if err := interrupt.Check(c.Context); err != nil {
 		return err
 	}
 	if dir != "" {

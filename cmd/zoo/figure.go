@@ -15,6 +15,7 @@ import (
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/internal/fileguard"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -145,6 +146,9 @@ func runFigure(c *cli.Context, s figure.Spec) error {
 	}
 	if err := fig.EncodePNG(f); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := interrupt.Check(c.Context); err != nil {
+		return err
 	}
 	if err := f.Commit(); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/zoo-ml/zoo/analysis/report"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -88,6 +89,9 @@ func runReport(c *cli.Context) error {
 	}
 	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, o, start))
 	if err != nil {
+		return err
+	}
+	if err := interrupt.Check(c.Context); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {

@@ -140,6 +140,11 @@ func Err(ctx context.Context, err error) error {
 	return ExitError{Err: fmt.Errorf("%w; no output was written", sc), Code: sc.ExitCode()}
 }
 
+// Check returns, for a command about to commit its outputs, the error of
+// Err when ctx was cancelled by a signal (or at all): the command must then
+// write nothing. It returns nil while ctx is not done.
+func Check(ctx context.Context) error { return Err(ctx, context.Cause(ctx)) }
+
 // ExitError is an error with the process exit code it calls for.
 type ExitError struct {
 	Err  error

@@ -16,6 +16,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/zoo-ml/zoo/internal/fileguard"
 )
 
 // Version is the onnxruntime release whose C API zoo is built for.
@@ -110,7 +112,7 @@ func Check(path string) (version string, err error) {
 		return "", fmt.Errorf("onnxruntime library: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return damaged("not a regular file")
+		return damaged("%s, not a regular file", fileguard.Kind(fi.Mode()))
 	}
 	fh, err := os.Open(path)
 	if err != nil {

@@ -52,7 +52,7 @@ func TestCheck(t *testing.T) {
 		{"text", write("text.so", []byte("<html>not found</html>")), `not an ELF file (it starts "<htm")`},
 		{"no OrtGetApiBase", write("renamed.so", renamed), "it does not export OrtGetApiBase"},
 		{"older release", write("older.so", older), "release 1.16.1, older than the 1.24.1"},
-		{"a named pipe", fifo, "not a regular file"},
+		{"a named pipe", fifo, "a named pipe (FIFO), not a regular file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ortlib.Check(tc.path)
