@@ -53,7 +53,9 @@ func TestSignalsEndEveryCommand(t *testing.T) {
 		{"figure", func(out string) []string {
 			return []string{"figure", "recon", "--model", model, "--data", big, "--limit", "60000", "--out", filepath.Join(out, "f.png"), "--threads", "1"}
 		}, tempIn},
-		{"report", func(out string) []string { return []string{"report", model, "--data", big, "--out", out, "--threads", "1"} }, nil},
+		{"report", func(out string) []string {
+			return []string{"report", model, "--data", big, "--out", out, "--threads", "1"}
+		}, nil},
 	}
 	for _, c := range commands {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
