@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -412,6 +414,33 @@ func (r *Reader) Range(lo, hi int) error {
 		}
 	}
 	return nil
+}
+
+// DigestItems returns the hex SHA-256 of the IDX content of r: its header,
+// as the file has it, then its first n items as stored (decompressed),
+// reading no further. It must be called before anything is read, and
+// consumes r. A run trained on the first n items of a file records it
+// instead of the digest of the whole file, which it does not read.
+func (r *Reader) DigestItems(n int) (string, error) {
+	if r.read != 0 || r.stop != 0 {
+		return "", fmt.Errorf("read %s: DigestItems after reading", r.name)
+	}
+	if n < 0 || n > r.hdr.Count() {
+		return "", fmt.Errorf("read %s: %d items are not within its %d items", r.name, n, r.hdr.Count())
+	}
+	h := sha256.New()
+	head := []byte{0, 0, byte(r.hdr.Type), byte(len(r.hdr.Dims))}
+	for _, d := range r.hdr.Dims {
+		head = binary.BigEndian.AppendUint32(head, uint32(d))
+	}
+	h.Write(head)
+	size := int64(n) * int64(r.hdr.ItemLen()) * int64(r.hdr.Type.Size())
+	if m, err := io.CopyN(h, r.br, size); err != nil {
+		_, err = r.fail(int(m/int64(r.hdr.Type.Size())), err)
+		return "", err
+	}
+	r.read = n
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // begin checks the state before a read of whole items into a slice of

@@ -143,3 +143,43 @@ func TestTableNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestItems: the digest of the first n items is that of the raw
+// file's first bytes, the same for the gzip-compressed file, and reads no
+// further (a file cut after them digests the same).
+func TestDigestItems(t *testing.T) {
+	vals := make([]float64, 10*6)
+	for i := range vals {
+		vals[i] = float64(i)
+	}
+	raw := encode(F32, []uint32{10, 6}, vals)
+	for _, n := range []int{0, 3, 10} {
+		want := sha256Hex(raw[:12+n*6*4])
+		if n == 10 {
+			want = sha256Hex(raw)
+		}
+		for name, data := range map[string][]byte{"raw": raw, "gzip": gzipBytes(t, raw)} {
+			r, err := NewReader(strings.NewReader(string(data)), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := r.DigestItems(n); err != nil || got != want {
+				t.Errorf("%s, %d items: %s, %v; want %s", name, n, got, err, want)
+			}
+		}
+		if n < 10 {
+			cut := slices.Clone(raw[:12+n*6*4+5]) // a stream cut after them
+			r, err := NewReader(strings.NewReader(string(cut)), "cut")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := r.DigestItems(n); err != nil || got != want {
+				t.Errorf("cut after %d items: %s, %v", n, got, err)
+			}
+		}
+	}
+	r, _ := NewReader(strings.NewReader(string(raw[:40])), "short")
+	if _, err := r.DigestItems(5); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("a short stream: %v", err)
+	}
+}

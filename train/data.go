@@ -32,8 +32,10 @@ type Data struct {
 	chunk, window int
 	// count is the number of images of the file the examples come from,
 	// before a limit, and file its name: their labels must match them.
+	// path is the file whose digest SHA256 is ("" for embedded data).
 	count int
 	file  string
+	path  string
 }
 
 // MemoryLimit is the most bytes that LoadData holds in memory for the
@@ -49,14 +51,38 @@ func streams(n, itemLen int) bool { return int64(n)*int64(itemLen)*4 > MemoryLim
 // ReadData reads every example of r into memory. path, when not empty, is
 // the file r reads, whose SHA-256 is recorded.
 func ReadData(r *dataset.Reader, path string) (*Data, error) {
-	return readData(r, path, 0, false)
+	return readData(r, source{path: path}, 0, false)
+}
+
+// source is where the examples of a Reader come from: the file (path, ""
+// for embedded data), and how to open it again (for the digest of a part
+// of it).
+type source struct {
+	path   string
+	reopen func() (*dataset.Reader, error)
+}
+
+// digest returns the SHA-256 that run.json records for the first n of the
+// total images of src: the file's, or, when n < total, that of the part
+// read (see dataset.Reader.DigestItems), so that a limited run reads no
+// more of its file than it trains on.
+func (src source) digest(n, total int) (string, error) {
+	if n == total || src.reopen == nil {
+		return dataset.FileSHA256(src.path)
+	}
+	r, err := src.reopen()
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	return r.DigestItems(n)
 }
 
 // readData reads the examples of r, at most limit of them when limit > 0:
-// into memory, or, with stream, into a Table. path, when not empty, is the
-// file r reads, whose SHA-256 is recorded. The name says "(first N)" when
-// the limit leaves examples out.
-func readData(r *dataset.Reader, path string, limit int, stream bool) (*Data, error) {
+// into memory, or, with stream, into a Table. src.path, when not empty, is
+// the file r reads, whose SHA-256 is recorded (see source.digest). The
+// name says "(first N)" when the limit leaves examples out.
+func readData(r *dataset.Reader, src source, limit int, stream bool) (*Data, error) {
 	h := r.Header()
 	if len(h.Dims) < 2 {
 		return nil, fmt.Errorf("%s holds %v, not images", r.Name(), h)
@@ -82,11 +108,12 @@ func readData(r *dataset.Reader, path string, limit int, stream bool) (*Data, er
 	} else if d.X, err = r.ReadAll(); err != nil {
 		return nil, err
 	}
-	if path != "" {
-		if d.SHA256, err = dataset.FileSHA256(path); err != nil {
+	if src.path != "" {
+		if d.SHA256, err = src.digest(n, total); err != nil {
 			d.Close()
 			return nil, err
 		}
+		d.path = src.path
 	}
 	return d, nil
 }
@@ -320,6 +347,13 @@ func ResumeOptions(dir string, info *rundir.Info, notice func(dataset.Notice)) (
 	if err != nil {
 		return Options{}, err
 	}
+	if tr.SHA256 != info.Train.SHA256 && tr.N < tr.count && tr.path != "" {
+		// Runs with a limit recorded the digest of the whole file before
+		// zoo read only the part they train on: accept that one too.
+		if full, err := dataset.FileSHA256(tr.path); err == nil && full == info.Train.SHA256 {
+			tr.SHA256 = full
+		}
+	}
 	if spec.Data != info.Args["data"] {
 		info.Args["data"] = spec.Data // mnist-mini stands in
 	}
@@ -463,17 +497,22 @@ func (d *Data) readLabels(r *dataset.Reader, name, sum string) error {
 // disk when *stream is set or they are more than MemoryLimit bytes (which
 // sets it).
 func readFile(path, role string, limit int, stream *bool) (*Data, error) {
-	r, err := dataset.OpenFile(path, role)
+	open := func() (*dataset.Reader, error) { return dataset.OpenFile(path, role) }
+	r, err := open()
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return load(r, path, limit, stream)
+	return load(r, source{path, open}, limit, stream)
 }
 
 // readSet reads the file of the given role of the data set called name, as
 // readFile does.
 func readSet(name, role string, limit int, stream *bool) (*Data, error) {
+	open := func() (*dataset.Reader, error) {
+		r, _, err := dataset.Open(name, role)
+		return r, err
+	}
 	r, src, err := dataset.Open(name, role)
 	if err != nil {
 		return nil, err
@@ -483,11 +522,11 @@ func readSet(name, role string, limit int, stream *bool) (*Data, error) {
 	if src.Embedded {
 		path = ""
 	}
-	return load(r, path, limit, stream)
+	return load(r, source{path, open}, limit, stream)
 }
 
 // load reads the images of r (see readFile).
-func load(r *dataset.Reader, path string, limit int, stream *bool) (*Data, error) {
+func load(r *dataset.Reader, src source, limit int, stream *bool) (*Data, error) {
 	n := r.Remaining()
 	if limit > 0 {
 		n = min(n, limit)
@@ -495,5 +534,5 @@ func load(r *dataset.Reader, path string, limit int, stream *bool) (*Data, error
 	if streams(n, r.Header().ItemLen()) {
 		*stream = true
 	}
-	return readData(r, path, limit, *stream)
+	return readData(r, src, limit, *stream)
 }

@@ -2,7 +2,9 @@ package train
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"math"
 	"os"
@@ -205,6 +207,21 @@ func TestLoadDataLimit(t *testing.T) {
 	tr, _, err := LoadData(&spec, ae, nil)
 	if err != nil || tr.N != 100 || len(tr.X) != 100*784 || tr.Name != images+" (first 100)" || spec.Stream {
 		t.Fatalf("limited: %+v, %v", tr, err)
+	}
+	// The digest is of the part read: the header and the first 100 images.
+	b, err := os.ReadFile(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := sha256.Sum256(b[:16+100*784*4])
+	if tr.SHA256 != hex.EncodeToString(part[:]) {
+		t.Errorf("digest %s, want that of the first 100 images", tr.SHA256)
+	}
+	// A run recorded with the digest of the whole file resumes.
+	whole := sha256.Sum256(b)
+	info := &rundir.Info{Model: ae.Name, Recipe: ae.Recipe, Args: spec.Args(), Train: rundir.Data{SHA256: hex.EncodeToString(whole[:])}}
+	if opt, err := ResumeOptions("runs/r", info, nil); err != nil || opt.Train.SHA256 != info.Train.SHA256 {
+		t.Errorf("resume of a run with the whole file's digest: %v", err)
 	}
 	spec.Limit = 0
 	var nf *dataset.NonFiniteError
