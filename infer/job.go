@@ -3,18 +3,20 @@ package infer
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/fileguard"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
 // A Job is one run of a model over a data set, as zoo infer does it: fill
-// in the fields and call Run. Run claims every output file before any work,
+// in the fields and call Run. Run checks that no output is an input or
+// another output (whatever paths name them), claims every output file
+// before any work,
 // so that an existing one stops it early; opens the model, whose task it
 // takes from the model when Task is empty; opens the data (and, to
 // classify, the labels), or the part of it one shard covers; streams it
@@ -118,7 +120,6 @@ type jobRun struct {
 	batch        int
 	ref          dataset.Ref // the data opened
 	data, labels *dataset.Reader
-	first        int // index in Data of the first example streamed
 	names        []string
 
 	json               *atomicfile.File
@@ -131,6 +132,9 @@ type jobRun struct {
 func (j *Job) Run(ctx context.Context) (*Report, error) {
 	r := &jobRun{Job: j, path: ModelFile(j.Model, j.Task), task: j.Task}
 	defer r.close()
+	if err := j.checkFiles(); err != nil {
+		return nil, err
+	}
 	if j.JSON != "" {
 		var err error
 		if r.json, err = atomicfile.Create(j.JSON, j.Force); err != nil {
@@ -148,10 +152,22 @@ func (j *Job) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	rep, err := r.stream(ctx)
+	if err == nil {
+		err = ctx.Err() // nothing is committed after an interrupt
+	}
 	if err != nil {
 		return nil, err
 	}
 	return rep, r.commit(rep)
+}
+
+// checkFiles checks, before anything is opened or written, that no output
+// is an input (the model, the data, the labels) or another output, by
+// device and inode (see fileguard.Distinct).
+func (j *Job) checkFiles() error {
+	out := []fileguard.File{{Role: "output", Path: j.Out}, {Role: "probabilities", Path: j.Probs},
+		{Role: "logits", Path: j.Logits}, {Role: "JSON report", Path: j.JSON}}
+	return fileguard.Distinct(out, inputs(j.Model, fileguard.File{Role: "data", Path: j.Data}, fileguard.File{Role: "labels", Path: j.Labels}))
 }
 
 // openModel opens the session and settles the task and the batch size.
@@ -218,7 +234,6 @@ func (r *jobRun) shard() error {
 	if err := r.data.Range(lo, hi); err != nil {
 		return err
 	}
-	r.first = lo
 	if r.labels != nil {
 		if r.labels.Remaining() != total {
 			return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", r.labels.Name(), r.labels.Remaining(), total, r.data.Name())
@@ -301,9 +316,6 @@ func (r *jobRun) stream(ctx context.Context) (*Report, error) {
 		if sigs := r.sess.RestoredSignals(); len(sigs) > 0 {
 			fmt.Fprintf(r.Verbose, "restored Go's handlers of %s after onnxruntime's CUDA provider replaced them\n", strings.Join(sigs, ", "))
 		}
-	}
-	if nf := (*NonFiniteError)(nil); errors.As(err, &nf) {
-		nf.Index += r.first
 	}
 	return rep, err
 }

@@ -62,7 +62,8 @@ var runtime struct {
 }
 
 // Init loads the onnxruntime library at lib (LibraryPath when lib is "") and
-// creates the environment. Calling it again with the same library does
+// creates the environment. The library is checked first (see ortlib.Check):
+// a damaged or truncated file is an error, not a crash. Calling it again with the same library does
 // nothing; with another library it is an error.
 func Init(lib string) error {
 	if lib == "" {
@@ -78,6 +79,9 @@ func Init(lib string) error {
 			return fmt.Errorf("onnxruntime already loaded from %s, cannot load %s too", runtime.lib, lib)
 		}
 		return nil
+	}
+	if _, err := ortlib.Check(lib); err != nil {
+		return err // a damaged file would crash the process that loads it
 	}
 	ort.SetSharedLibraryPath(lib)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/zoo-ml/zoo/internal/fileguard"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -34,6 +36,27 @@ type Options struct {
 	// each batch's input and output tensors once, instead of naming them at
 	// every run. The outputs are the same; see Batch.
 	IOBinding bool
+}
+
+// MaxThreads returns the most intra-op threads a session may ask for:
+// four times the CPUs of the machine. More only slow it down, and very many
+// exhaust memory before the first run.
+func MaxThreads() int { return 4 * goruntime.NumCPU() }
+
+// A ThreadsError says that a thread count is neither 0 (onnxruntime's
+// choice) nor 1 to MaxThreads.
+type ThreadsError struct{ Threads, Max int }
+
+func (e *ThreadsError) Error() string {
+	return fmt.Sprintf("threads %d: want 1 to %d (4 times the CPUs), or 0 for one per physical core", e.Threads, e.Max)
+}
+
+// Check checks the options that need no model: the thread count.
+func (o Options) Check() error {
+	if m := MaxThreads(); o.Threads < 0 || o.Threads > m {
+		return &ThreadsError{Threads: o.Threads, Max: m}
+	}
+	return nil
 }
 
 // A Session is one ONNX model loaded into onnxruntime, with one float32
@@ -69,12 +92,17 @@ type Session struct {
 
 // Open loads the ONNX model at path. The model must have exactly one float32
 // input and one float32 output, each with a leading batch dimension, both
-// symbolic or both the same fixed size.
+// symbolic or both the same fixed size. A path that is not a regular file
+// (a named pipe, a device) is refused before anything opens it, and so are
+// options that do not Check.
 func Open(path string, opt Options) (*Session, error) {
+	if err := opt.Check(); err != nil {
+		return nil, err
+	}
 	if err := Init(""); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := fileguard.Regular(path); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
 	dev := opt.Device

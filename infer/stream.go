@@ -66,7 +66,8 @@ type StreamOptions struct {
 	ClassNames []string
 
 	// AllowNaN runs float examples holding NaN or ±Inf; without it Stream
-	// stops at the first with a *NonFiniteError (see CheckFinite).
+	// stops at the first with the *dataset.NonFiniteError of the Reader
+	// (see dataset.Reader.AllowNonFinite).
 	AllowNaN bool
 
 	// Preprocess says how the values read become the model's input: their
@@ -177,6 +178,9 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	if opt.ClassNames != nil && len(opt.ClassNames) != s.Classes() {
 		return nil, fmt.Errorf("%d class names for the %d classes of %s", len(opt.ClassNames), s.Classes(), s.path)
 	}
+	if opt.AllowNaN {
+		r.AllowNonFinite()
+	}
 	total := r.Remaining()
 	batch := min(opt.Batch, max(total, 1))
 	if s.batch > 0 {
@@ -249,7 +253,7 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	start := time.Now()
 	pr := opt.Preprocess.plan(h, s.inShape)
 	go func() { readErr <- s.read(ctx, r, batch, pr, free, full, &batches, turn) }()
-	inLen, outLen := s.InputLen(), s.OutputLen()
+	outLen := s.OutputLen()
 	go func() {
 		err := s.sink(rep, ran, free, batch, opt, cls, &sumSq, turn)
 		if err != nil {
@@ -262,17 +266,9 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	// next batch and the sink measures and writes the last.
 	var compute time.Duration
 	var runErr error
-	seen := 0
-	checkFinite := !opt.AllowNaN && (h.Type == dataset.F32 || h.Type == dataset.F64)
 run:
 	for f := range full {
 		turn.take()
-		if checkFinite {
-			if runErr = CheckFinite(r.Name(), f.b.In[:f.n*inLen], inLen, seen); runErr != nil {
-				turn.give()
-				break
-			}
-		}
 		t0 := time.Now()
 		runErr = s.RunBatch(f.b)
 		compute += time.Since(t0)
@@ -280,7 +276,6 @@ run:
 		if runErr != nil {
 			break
 		}
-		seen += f.n
 		select {
 		case ran <- f:
 		case <-ctx.Done():

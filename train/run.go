@@ -215,8 +215,8 @@ func (t *trainer) checkLabels() error {
 		if d.Labels == nil {
 			return fmt.Errorf("train %s: %s has no labels; a classifier needs them", t.m.Name, d.Name)
 		}
-		if len(d.Labels) != d.N {
-			return fmt.Errorf("train %s: %s has %d labels for %d examples", t.m.Name, d.Name, len(d.Labels), d.N)
+		if len(d.Labels) != d.items() {
+			return fmt.Errorf("train %s: %s has %d labels for %d examples", t.m.Name, d.Name, len(d.Labels), d.items())
 		}
 		for i, l := range d.Labels {
 			if int(l) >= t.classes {
@@ -269,12 +269,15 @@ func (t *trainer) run(ctx context.Context) (*rundir.Info, error) {
 	B := r.BatchSize
 	batches := (t.train.N + B - 1) / B
 	for e := info.Epoch + 1; e <= r.Epochs; e++ {
-		perm := t.permutation(e)
+		order, err := t.epoch(e, info.Batch*B)
+		if err != nil {
+			return t.fail(err)
+		}
 		start := time.Now()
 		seen := 0
 		for b := info.Batch; b < batches; b++ {
 			lo, hi := b*B, min((b+1)*B, t.train.N)
-			loss, correct, err := t.step(perm[lo:hi], e, b)
+			loss, correct, err := t.step(order, hi-lo, e, b)
 			if err != nil {
 				return t.fail(err)
 			}
@@ -329,23 +332,25 @@ func (t *trainer) run(ctx context.Context) (*rundir.Info, error) {
 	return info, nil
 }
 
-// step trains on the examples idx of epoch e, batch b, and returns the
-// loss and, for classifiers, how many examples the batch classified right.
-func (t *trainer) step(idx []int, e, b int) (float64, int, error) {
-	net, err := t.net(len(idx))
+// step trains on the next n examples of the epoch's order, batch b of
+// epoch e, and returns the loss and, for classifiers, how many examples
+// the batch classified right.
+func (t *trainer) step(order epochOrder, n, e, b int) (float64, int, error) {
+	net, err := t.net(n)
 	if err != nil {
 		return 0, 0, err
 	}
-	L := t.train.Len
 	x, tgt := net.Input(), net.Target()
+	var labels []uint8
 	if t.classes > 0 {
-		for i, j := range idx {
-			copy(x[i*L:(i+1)*L], t.train.X[j*L:(j+1)*L])
+		labels = make([]uint8, n)
+		if err := order.next(x, labels); err != nil {
+			return 0, 0, err
 		}
-		oneHot(tgt, t.train.Labels, idx, t.classes)
+		oneHot(tgt, labels, t.classes)
 	} else {
-		for i, j := range idx {
-			copy(tgt[i*L:(i+1)*L], t.train.X[j*L:(j+1)*L])
+		if err := order.next(tgt, nil); err != nil {
+			return 0, 0, err
 		}
 		copy(x, tgt)
 	}
@@ -362,7 +367,7 @@ func (t *trainer) step(idx []int, e, b int) (float64, int, error) {
 	}
 	correct := 0
 	if t.classes > 0 {
-		correct = countCorrect(net.Output(), t.train.Labels, idx, t.classes)
+		correct = countCorrect(net.Output(), labels, t.classes)
 	}
 	grads, err := net.Grads()
 	if err != nil {
@@ -384,23 +389,20 @@ func (t *trainer) validate() (loss, accuracy float64, err error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		copy(net.Input(), t.val.X[lo*L:hi*L])
-		var idx []int
+		if err := t.val.rows(net.Input(), lo); err != nil {
+			return 0, 0, err
+		}
 		if t.classes > 0 {
-			idx = make([]int, hi-lo)
-			for i := range idx {
-				idx[i] = lo + i
-			}
-			oneHot(net.Target(), t.val.Labels, idx, t.classes)
+			oneHot(net.Target(), t.val.Labels[lo:hi], t.classes)
 		} else {
-			copy(net.Target(), t.val.X[lo*L:hi*L])
+			copy(net.Target(), net.Input()[:(hi-lo)*L])
 		}
 		loss, _, err := net.Run()
 		if err != nil {
 			return 0, 0, err
 		}
 		if t.classes > 0 {
-			correct += countCorrect(net.Output(), t.val.Labels, idx, t.classes)
+			correct += countCorrect(net.Output(), t.val.Labels[lo:hi], t.classes)
 		}
 		sum += loss * float64(hi-lo)
 	}

@@ -2,6 +2,7 @@ package zoo
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -123,6 +124,9 @@ func ParseNoise(s string) (Noise, error) {
 
 // Validate checks the noise kind and level.
 func (n Noise) Validate() error {
+	if n.Kind != NoNoise && !isFinite(n.Level) {
+		return fmt.Errorf("%s noise level %g is not a finite number", n.Kind, n.Level)
+	}
 	switch n.Kind {
 	case NoNoise:
 		return nil
@@ -152,6 +156,14 @@ func (r Recipe) Validate() error {
 	default:
 		return fmt.Errorf("recipe: unknown loss %q (want mse, mse-sum or cross-entropy)", r.Loss)
 	}
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"learning rate", r.LR}, {"momentum", r.Momentum}, {"sparsity", r.Sparsity}} {
+		if !isFinite(v.x) {
+			return fmt.Errorf("recipe: %s %g is not a finite number", v.name, v.x)
+		}
+	}
 	switch {
 	case r.LR <= 0:
 		return fmt.Errorf("recipe: learning rate %g must be positive", r.LR)
@@ -172,6 +184,9 @@ func (r Recipe) Validate() error {
 	}
 	return r.Noise.Validate()
 }
+
+// isFinite reports whether x is neither NaN nor infinite.
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // recipeKeys lists the keys Set accepts.
 var recipeKeys = []string{"optimizer", "lr", "momentum", "nesterov", "loss", "batch", "epochs", "shuffle",

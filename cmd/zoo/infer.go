@@ -21,9 +21,10 @@ func inferCommand() *cli.Command {
 		Usage:     "run an ONNX model over an IDX file in batches with onnxruntime",
 		ArgsUsage: "MODEL DATA",
 		Description: `MODEL is an .onnx file or an export folder (which picks model.onnx, encoder.onnx or decoder.onnx
-by --task). DATA is an IDX file (raw or .gz; u8 images are scaled to [0, 1]) or a data set name
-such as mnist, fashion-mnist:test or mnist-mini; a data set that is not found falls back to the
-embedded mnist-mini set, with a notice. DATA must hold at least one example shaped like the
+by --task). DATA, required, is an IDX file (raw or .gz; u8 images are scaled to [0, 1]) or a data
+set name such as mnist, fashion-mnist:test or mnist-mini; a data set that is not found falls back
+to the embedded mnist-mini set, with a notice. A data set name always means the data set: a file
+or folder of that name is ./NAME. DATA must hold at least one example shaped like the
 model's input (28x28 or a flat 784 for [1, 28, 28]), as u8 or float values (decode: float codes);
 float data holding NaN or Inf stops at the first such example, named, unless --allow-nan.
 
@@ -98,17 +99,17 @@ func runInfer(c *cli.Context) error {
 
 // inferJob reads the arguments and flags of zoo infer into a job.
 func inferJob(c *cli.Context) (*infer.Job, error) {
-	a, err := args(c, 1, 2)
+	a, err := args(c, 2, 2)
 	if err != nil {
 		return nil, err
 	}
-	j := &infer.Job{Model: a[0], Data: "mnist", Out: c.String("out"), Format: c.String("format"),
+	j := &infer.Job{Model: a[0], Data: a[1], Out: c.String("out"), Format: c.String("format"),
 		Labels: c.String("labels"), Probs: c.String("probs"), Logits: c.String("logits"), JSON: c.String("json"),
 		Force: c.Bool("force"), Batch: c.Int("batch"), PerImage: c.Bool("per-image"), AllowNaN: c.Bool("allow-nan"), ClassNames: c.String("class-names"),
 		Session: infer.Options{Threads: c.Int("threads"), Warn: os.Stderr, IOBinding: c.Bool("io-binding")},
 		Notice:  dataNotice}
-	if len(a) == 2 {
-		j.Data = a[1]
+	if err := j.Session.Check(); err != nil {
+		return nil, usagef("--%v", err)
 	}
 	if c.Bool("verbose") {
 		j.Verbose = os.Stderr
@@ -158,9 +159,12 @@ func inferJob(c *cli.Context) (*infer.Job, error) {
 func inferError(c *cli.Context, err error) error {
 	var oe *infer.OptionError
 	var se *dataset.SplitError
+	var nf *dataset.NonFiniteError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return interrupt.Err(c.Context, err)
+	case errors.As(err, &nf):
+		return fmt.Errorf("%w; the model's outputs would be meaningless (--allow-nan runs it anyway)", err)
 	case errors.As(err, &oe) && oe.Task != "":
 		return fmt.Errorf("%s performs %s: %w", oe.Model, oe.Task, checkClassifyFlags(c, oe.Task))
 	case errors.As(err, &oe), errors.As(err, &se):

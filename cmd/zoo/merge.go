@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 )
 
 func mergeCommand() *cli.Command {
@@ -29,9 +30,9 @@ Example:
 			if err != nil {
 				return err
 			}
-			n, err := infer.MergeIDX(a[0], a[1:], c.Bool("force"))
+			n, err := infer.MergeIDX(c.Context, a[0], a[1:], c.Bool("force"))
 			if err != nil {
-				return err
+				return interrupt.Err(c.Context, err)
 			}
 			fmt.Printf("merged %d parts, %d items, into %s\n", len(a)-1, n, a[0])
 			return nil

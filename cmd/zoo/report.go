@@ -16,6 +16,7 @@ import (
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -76,8 +77,10 @@ func runReport(c *cli.Context) error {
 		return err
 	}
 	outPath := filepath.Join(outDir, reportFile)
-	if _, err := os.Stat(outPath); err == nil && !c.Bool("force") {
-		return fmt.Errorf("%s already exists (use --force to replace it)", outPath)
+	in := o
+	in.Model, in.Train, in.Test = a[0], c.String("train"), c.String("data")
+	if err := in.CheckOutputs(outDir, c.Bool("force"), reportFile); err != nil {
+		return err
 	}
 	start := time.Now()
 	modelDir, run, cleanup, err := reportModel(a[0], c.String("run"))
@@ -87,6 +90,9 @@ func runReport(c *cli.Context) error {
 	}
 	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, o, start))
 	if err != nil {
+		return err
+	}
+	if err := interrupt.Check(c.Context); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {

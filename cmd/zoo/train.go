@@ -25,8 +25,10 @@ func trainCommand() *cli.Command {
 		ArgsUsage: "MODEL",
 		Description: `Trains MODEL and writes a run folder OUT/MODEL/RUN/ with model.safetensors (PyTorch state_dict names),
 optimizer.safetensors, run.json, metrics.csv and loss.png, all rewritten atomically after every epoch.
---data is a data set name (its train images train, its test images validate) or an IDX file; without
-a downloaded data set, the embedded mnist-mini set is used, with a notice. Classifiers train on the
+--data is a data set name (its train images train, its test images validate; ./NAME for a file or
+folder of the same name) or an IDX file; without a downloaded data set, the embedded mnist-mini set
+is used, with a notice. Only the images trained on are read (--limit); more than 2 GiB of them are
+not held in memory but streamed from disk every epoch, shuffled by chunks within 64 MB windows. Classifiers train on the
 data set's labels, or on --labels and --val-labels (IDX u8 or CIFAR-10 files) next to image files. Ctrl-C finishes the current
 batch, saves a checkpoint and says how to resume.
 
@@ -93,6 +95,9 @@ func runTrain(c *cli.Context) error {
 			}
 		}
 	}
+	if err := m.Validate(); err != nil { // the recipe against the model: its loss
+		return usageError{err}
+	}
 	spec := train.DataSpec{Data: c.String("data"), ValData: c.String("val-data"), Labels: c.String("labels"),
 		ValLabels: c.String("val-labels"), Limit: c.Int("limit")}
 	if spec.Data == "" {
@@ -102,6 +107,7 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return trainDataError(err)
 	}
+	defer func() { tr.Close(); val.Close() }()
 	dir := filepath.Join(c.String("out"), m.Name, name)
 	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Unique: !c.IsSet("name"), Args: spec.Args()})
 }
@@ -135,6 +141,7 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 	if err != nil {
 		return trainDataError(err)
 	}
+	defer func() { opt.Train.Close(); opt.Val.Close() }()
 	return doTrain(c, opt)
 }
 
@@ -171,6 +178,8 @@ func trainDataError(err error) error {
 		return usagef("a classifier trained on the file %s needs its labels: --labels FILE", se.File)
 	case errors.As(err, &se) && se.Field == "val-labels":
 		return usagef("a classifier validated on %s needs its labels: --val-labels FILE", se.File)
+	case errors.As(err, &se) && se.Field == "limit":
+		return usagef("--%v", err)
 	case errors.As(err, &se):
 		return usagef("training on a file needs --val-data FILE or --val-split N")
 	case errors.As(err, &md):

@@ -48,6 +48,7 @@ func Create(path string, force bool) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
+	Track(f.Name())
 	return &File{File: f, path: path, force: force}, nil
 }
 
@@ -62,6 +63,7 @@ func (f *File) Commit() error {
 	}
 	f.done = true
 	tmp := f.Name()
+	defer Untrack(tmp)
 	err := f.Sync()
 	if cerr := f.File.Close(); err == nil {
 		err = cerr
@@ -91,6 +93,7 @@ func (f *File) Abort() {
 	f.done = true
 	f.File.Close()
 	os.Remove(f.Name())
+	Untrack(f.Name())
 }
 
 // WriteFile writes data to path atomically, as Create, Write and Commit.

@@ -43,8 +43,8 @@ type importRule struct {
 var importRules = []importRule{
 	{From: "zoo", Not: append([]string{module}, engines...),
 		Why: "specs know no engine and nothing else of ours (DESIGN.md)"},
-	{From: "dataset", Not: append([]string{module}, engines...), Allow: []string{"internal/vec"},
-		Why: "dataset imports nothing of ours (DESIGN.md) but the u8/255 kernel of internal/vec (review 1.3)"},
+	{From: "dataset", Not: append([]string{module}, engines...), Allow: []string{"internal/vec", "internal/fileguard"},
+		Why: "dataset imports nothing of ours (DESIGN.md) but the u8/255 kernel of internal/vec (review 1.3) and the stdlib-only file checks of internal/fileguard (issue 19)"},
 	{From: "reference", Not: engines,
 		Why: "the reference lowering is plain Go"},
 	{From: "train/...", Not: []string{ortTree, "export", "infer"},
