@@ -75,8 +75,8 @@ type Comparison struct {
 	Keys []string `json:"keys"`
 	// Metric is MetricLoss or MetricAccuracy; Higher says whether higher
 	// is better.
-	Metric string `json:"metric"`
-	Higher bool   `json:"higher_is_better"`
+	Metric string   `json:"metric"`
+	Higher bool     `json:"higher_is_better"`
 	Runs   []Result `json:"runs"`
 	Groups []Group  `json:"groups"`
 }
