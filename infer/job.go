@@ -117,6 +117,8 @@ type jobRun struct {
 	json               *atomicfile.File
 	out, probs, logits *Output
 	preds              *Predictions
+	records            []*atomicfile.File // of a shard's outputs (see ShardRecord)
+	total, count       int                // a shard's: examples in Data, and in the shard
 }
 
 // Run runs the job and returns the report of the stream. An interrupted
@@ -138,6 +140,9 @@ func (j *Job) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	if err := r.createOutputs(); err != nil {
+		return nil, err
+	}
+	if err := r.claimRecords(); err != nil {
 		return nil, err
 	}
 	rep, err := r.stream(ctx)
@@ -205,7 +210,7 @@ func (r *jobRun) shard() error {
 	if err := r.data.Range(lo, hi); err != nil {
 		return err
 	}
-	r.first = lo
+	r.first, r.total, r.count = lo, total, hi-lo
 	if r.labels != nil {
 		if r.labels.Remaining() != total {
 			return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", r.labels.Name(), r.labels.Remaining(), total, r.data.Name())
@@ -304,6 +309,9 @@ func (r *jobRun) commit(rep *Report) error {
 			return err
 		}
 	}
+	if err := r.commitRecords(); err != nil {
+		return err
+	}
 	if r.json == nil {
 		return nil
 	}
@@ -329,6 +337,9 @@ func (r *jobRun) close() {
 	}
 	if r.json != nil {
 		r.json.Abort()
+	}
+	for _, f := range r.records {
+		f.Abort()
 	}
 	for _, d := range []*dataset.Reader{r.labels, r.data} {
 		if d != nil {

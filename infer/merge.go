@@ -15,6 +15,9 @@ import (
 // file at path: the outputs of zoo infer --shard, merged back into what one
 // run over the whole input writes, byte for byte. The parts must share
 // their element type (u8 or f32, what zoo infer writes) and item shape.
+// Parts with shard records (see ShardRecord) are merged in shard order,
+// and must be every shard of one run exactly once: a missing, repeated or
+// foreign part is refused, named.
 // The file is written atomically; an existing one is replaced only with
 // force. It returns the number of items written.
 func MergeIDX(path string, parts []string, force bool) (int, error) {
@@ -39,6 +42,10 @@ func MergeIDX(path string, parts []string, force bool) (int, error) {
 			return 0, fmt.Errorf("merge: %s is %v, but %s is %v: parts must share type and item shape", p, h, parts[0], first)
 		}
 		total += h.Count()
+	}
+	parts, err := orderShards(parts)
+	if err != nil {
+		return 0, err
 	}
 	f, err := atomicfile.Create(path, force)
 	if err != nil {

@@ -187,12 +187,15 @@ func metricPanel(c *sweep.Comparison, key string) (*plot.Plot, error) {
 	}
 	p := newPlot(fmt.Sprintf("best %s against %s", c.Metric, label), label, "best "+c.Metric)
 	p.Add(plotter.NewGrid())
-	if !numeric {
-		p.X.Tick.Marker = labelTicks(all)
-		p.X.Min, p.X.Max = -0.5, float64(len(all))-0.5
-	} else if xlo, xhi := slices.Min(xs), slices.Max(xs); xlo > 0 && xhi > logRatio*xlo {
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+	p.X.Tick.Marker = valueTicks{xs, all}
+	if xlo, xhi := slices.Min(xs), slices.Max(xs); !numeric || xlo == xhi {
+		p.X.Min, p.X.Max = xlo-0.5, xhi+0.5
+	} else if xlo > 0 && xhi > logRatio*xlo {
+		p.X.Scale = plot.LogScale{}
+		p.X.Min, p.X.Max = xlo/1.3, xhi*1.3
 		p.X.Label.Text += " (log scale)"
+	} else {
+		p.X.Min, p.X.Max = xlo-0.05*(xhi-xlo), xhi+0.05*(xhi-xlo)
 	}
 	for li, l := range lines {
 		var pts errPoints
@@ -280,14 +283,17 @@ func numericAxis(values []string) ([]float64, string, bool) {
 	return xs, "", false
 }
 
-// labelTicks marks positions 0, 1, ... with the labels.
-type labelTicks []string
+// valueTicks marks the positions of the values, labelled by the values.
+type valueTicks struct {
+	x      []float64
+	labels []string
+}
 
-func (l labelTicks) Ticks(lo, hi float64) []plot.Tick {
+func (v valueTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
-	for i, s := range l {
-		if float64(i) >= lo && float64(i) <= hi {
-			ts = append(ts, plot.Tick{Value: float64(i), Label: s})
+	for i, x := range v.x {
+		if x >= lo && x <= hi {
+			ts = append(ts, plot.Tick{Value: x, Label: v.labels[i]})
 		}
 	}
 	return ts
