@@ -188,7 +188,9 @@ func TestConfusionErrors(t *testing.T) {
 
 func TestWriteTables(t *testing.T) {
 	c, _ := NewConfusion(3)
-	c.AddAll([]uint8{0, 0, 0, 0, 1, 1, 1, 2, 2, 2}, []uint8{0, 0, 1, 2, 1, 1, 0, 2, 2, 1})
+	if err := c.AddAll([]uint8{0, 0, 0, 0, 1, 1, 1, 2, 2, 2}, []uint8{0, 0, 1, 2, 1, 1, 0, 2, 2, 1}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		write func(*strings.Builder) error

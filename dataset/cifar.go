@@ -289,7 +289,7 @@ type cifarStream struct {
 }
 
 // newCIFARStream returns a stream of the records of parts.
-func newCIFARStream(name string, parts []cifarPart, labels bool, open func(int) (io.Reader, error), close func() error) (*cifarStream, error) {
+func newCIFARStream(name string, parts []cifarPart, labels bool, open func(int) (io.Reader, error), closeAll func() error) (*cifarStream, error) {
 	var n int64
 	for _, p := range parts {
 		n += p.records
@@ -305,7 +305,7 @@ func newCIFARStream(name string, parts []cifarPart, labels bool, open func(int) 
 	for _, d := range dims {
 		hdr = binary.BigEndian.AppendUint32(hdr, d)
 	}
-	return &cifarStream{hdr: hdr, parts: parts, labels: labels, open: open, close: close}, nil
+	return &cifarStream{hdr: hdr, parts: parts, labels: labels, open: open, close: closeAll}, nil
 }
 
 // Read implements io.Reader.
@@ -574,7 +574,7 @@ func scanArchive(archive string, batches []string) ([]cifarPart, error) {
 	last := ""
 	for {
 		h, err := a.tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -654,7 +654,7 @@ func readAllLabels(r *Reader, path string) ([]uint8, error) {
 	for {
 		n, err := r.ReadUint8(buf)
 		out = append(out, buf[:n]...)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {

@@ -154,7 +154,7 @@ func checkCIFAR(t *testing.T, r *Reader, labels bool, batches, counts []int, bat
 		if labels {
 			k, err := r.ReadUint8(lbuf)
 			gotLabels = append(gotLabels, lbuf[:k]...)
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
@@ -164,7 +164,7 @@ func checkCIFAR(t *testing.T, r *Reader, labels bool, batches, counts []int, bat
 		}
 		k, err := r.ReadFloat32(buf)
 		got = append(got, buf[:k*il]...)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -233,7 +233,7 @@ func TestCIFARPixelOrder(t *testing.T) {
 			t.Errorf("img[%d] = %v, want %v", i, v, want)
 		}
 	}
-	if n, err := r.ReadFloat32(img); n != 0 || err != io.EOF {
+	if n, err := r.ReadFloat32(img); n != 0 || !errors.Is(err, io.EOF) {
 		t.Errorf("ReadFloat32 at end = %d, %v, want 0, EOF", n, err)
 	}
 	labels, err := ReadLabels(p)
@@ -342,7 +342,7 @@ func BenchmarkOpenCIFARArchive(b *testing.B) {
 		}
 		for {
 			_, err := r.ReadFloat32(buf)
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
@@ -586,7 +586,9 @@ func TestCIFARAllocs(t *testing.T) {
 	}
 	defer r.Close()
 	buf := make([]float32, 3072)
-	r.ReadFloat32(buf) // allocates the scratch buffers
+	if _, err := r.ReadFloat32(buf); err != nil { // allocates the scratch buffers
+		t.Fatal(err)
+	}
 	allocs := testing.AllocsPerRun(100, func() {
 		if _, err := r.ReadFloat32(buf); err != nil {
 			t.Fatal(err)
@@ -848,7 +850,7 @@ func checkFuzzRead(t *testing.T, r *Reader, cifar bool) {
 				t.Fatalf("%s: label %v", r.Name(), v*255)
 			}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -36,7 +36,7 @@ func checkMNISTHead(t *testing.T, images, labels *Reader, n int) {
 			}
 		}
 		count += k
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -55,7 +55,7 @@ func checkMNISTHead(t *testing.T, images, labels *Reader, n int) {
 	if err != nil || k != n {
 		t.Fatalf("%s: read %d labels, %v", labels.Name(), k, err)
 	}
-	if k, err := labels.ReadUint8(lab); k != 0 || err != io.EOF {
+	if k, err := labels.ReadUint8(lab); k != 0 || !errors.Is(err, io.EOF) {
 		t.Errorf("%s: after the end: %d, %v", labels.Name(), k, err)
 	}
 	var hist [10]int

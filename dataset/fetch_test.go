@@ -44,14 +44,20 @@ func newFetchServer(t *testing.T, data []byte) *fetchServer {
 		case strings.HasPrefix(r.URL.Path, "/good/"):
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.data))
 		case strings.HasPrefix(r.URL.Path, "/norange/"):
-			w.Write(s.data)
+			if _, err := w.Write(s.data); err != nil {
+				t.Fatal(err)
+			}
 		case strings.HasPrefix(r.URL.Path, "/corrupt/"):
 			bad := append([]byte(nil), s.data...)
 			bad[len(bad)/2] ^= 0xff
-			w.Write(bad)
+			if _, err := w.Write(bad); err != nil {
+				t.Fatal(err)
+			}
 		case strings.HasPrefix(r.URL.Path, "/cut/"):
 			w.Header().Set("Content-Length", strconv.Itoa(len(s.data)))
-			w.Write(s.data[:len(s.data)/2])
+			if _, err := w.Write(s.data[:len(s.data)/2]); err != nil {
+				t.Fatal(err)
+			}
 			// Returning with fewer bytes than declared makes the server
 			// close the connection.
 		case strings.HasPrefix(r.URL.Path, "/flaky/"):
@@ -73,7 +79,9 @@ type cutWriter struct {
 
 func (c *cutWriter) Write(b []byte) (int, error) {
 	if len(b) > c.left {
-		c.ResponseWriter.Write(b[:c.left])
+		if _, err := c.ResponseWriter.Write(b[:c.left]); err != nil {
+			return 0, err
+		}
 		c.left = 0
 		return 0, io.ErrShortWrite
 	}
@@ -402,7 +410,9 @@ func TestFetchCancelResume(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-		w.Write(data[:half])
+		if _, err := w.Write(data[:half]); err != nil {
+			t.Fatal(err)
+		}
 		w.(http.Flusher).Flush()
 		once.Do(func() { close(sent) })
 		select {

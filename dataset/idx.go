@@ -432,7 +432,7 @@ func (r *Reader) finish() error {
 	switch {
 	case err == nil:
 		r.err = formatErr(r.name, "unexpected data after the %d items of %v", r.hdr.Count(), r.hdr)
-	case err == io.EOF:
+	case errors.Is(err, io.EOF):
 		r.err = io.EOF
 	default:
 		r.err = fmt.Errorf("read %s: after the last item: %w", r.name, err)
@@ -466,7 +466,7 @@ func (r *Reader) fail(elems int, err error) (int, error) {
 func (r *Reader) done(items int) (int, error) {
 	r.read += items
 	if r.Remaining() == 0 {
-		if err := r.finish(); err != io.EOF {
+		if err := r.finish(); !errors.Is(err, io.EOF) {
 			return items, err
 		}
 		// Report io.EOF on the next call, not with these items.
@@ -561,7 +561,7 @@ func (r *Reader) ReadUint8(dst []byte) (int, error) {
 // Skip discards the next items items. Skipping past the last item is an
 // error.
 func (r *Reader) Skip(items int) error {
-	if r.err != nil && r.err != io.EOF {
+	if r.err != nil && !errors.Is(r.err, io.EOF) {
 		return r.err
 	}
 	if items < 0 || items > r.Remaining() {
@@ -646,7 +646,7 @@ func ReadAllFloat32(path string) (Header, []float32, error) {
 		out = slices.Grow(out, chunk)
 		n, err := r.ReadFloat32(out[len(out) : len(out)+chunk])
 		out = out[:len(out)+n*il]
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return r.Header(), out, nil
 		}
 		if err != nil {

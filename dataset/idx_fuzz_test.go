@@ -162,7 +162,7 @@ func fuzzRead(t *testing.T, r *Reader, batch int, ranged bool) ([]float32, error
 		if k < 0 || k > batch {
 			t.Fatalf("read %d items into a buffer of %d", k, batch)
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -170,7 +170,7 @@ func fuzzRead(t *testing.T, r *Reader, batch int, ranged bool) ([]float32, error
 				t.Fatalf("read %d items before an error, header says %d", n, want)
 			}
 			// Errors are sticky.
-			if _, err2 := r.ReadFloat32(buf); err2 == nil || err2 == io.EOF {
+			if _, err2 := r.ReadFloat32(buf); err2 == nil || errors.Is(err2, io.EOF) {
 				t.Fatalf("read after %v = %v", err, err2)
 			}
 			return out, err

@@ -179,7 +179,7 @@ func readAllItems(r *Reader, batch int) ([]float32, error) {
 	for {
 		n, err := r.ReadFloat32(buf)
 		out = append(out, buf[:n*r.Header().ItemLen()]...)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
@@ -259,7 +259,7 @@ func TestStreamErrors(t *testing.T) {
 				t.Errorf("error = %q, want %q and %q", err, name, tt.want)
 			}
 			// The error is sticky.
-			if _, err2 := r.ReadFloat32(make([]float32, 784)); err2 == nil || err2 == io.EOF {
+			if _, err2 := r.ReadFloat32(make([]float32, 784)); err2 == nil || errors.Is(err2, io.EOF) {
 				t.Errorf("read after error = %v, want the error again", err2)
 			}
 		})
@@ -395,7 +395,7 @@ func TestReadBatches(t *testing.T) {
 	next := 0
 	for i, s := range steps {
 		got, err := r.ReadFloat32(buf)
-		if got != s.n || err != s.err {
+		if got != s.n || !errors.Is(err, s.err) {
 			t.Fatalf("read %d: %d, %v, want %d, %v", i, got, err, s.n, s.err)
 		}
 		for j := range got * 3 {
@@ -436,7 +436,7 @@ func TestSkip(t *testing.T) {
 		if err := r.Skip(2); err != nil {
 			t.Errorf("Skip to end = %v", err)
 		}
-		if n, err := r.ReadUint8(got); n != 0 || err != io.EOF {
+		if n, err := r.ReadUint8(got); n != 0 || !errors.Is(err, io.EOF) {
 			t.Errorf("after end: %d, %v", n, err)
 		}
 		r.Close()
@@ -610,9 +610,13 @@ func TestReadAllocs(t *testing.T) {
 		var buf bytes.Buffer
 		w, _ := NewWriter(&buf, et, []int{400, 28, 28})
 		if et == U8 {
-			w.WriteUint8(make([]byte, 400*784))
+			if err := w.WriteUint8(make([]byte, 400*784)); err != nil {
+				t.Fatal(err)
+			}
 		} else {
-			w.WriteFloat32(make([]float32, 400*784))
+			if err := w.WriteFloat32(make([]float32, 400*784)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		w.Close()
 		r, err := NewReader(bytes.NewReader(buf.Bytes()), "mem")
@@ -620,7 +624,9 @@ func TestReadAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 		dst := make([]float32, 10*784)
-		r.ReadFloat32(dst)
+		if _, err := r.ReadFloat32(dst); err != nil {
+			t.Fatal(err)
+		}
 		allocs := testing.AllocsPerRun(20, func() {
 			if _, err := r.ReadFloat32(dst); err != nil {
 				t.Fatal(err)
@@ -647,13 +653,17 @@ func benchmarkRead(b *testing.B, et ElemType, compressed bool) {
 		px[i] = byte(i * 31)
 	}
 	if et == U8 {
-		w.WriteUint8(px)
+		if err := w.WriteUint8(px); err != nil {
+			b.Fatal(err)
+		}
 	} else {
 		f := make([]float32, len(px))
 		for i, v := range px {
 			f[i] = float32(v) / 255
 		}
-		w.WriteFloat32(f)
+		if err := w.WriteFloat32(f); err != nil {
+			b.Fatal(err)
+		}
 	}
 	w.Close()
 	if zw != nil {
@@ -670,7 +680,7 @@ func benchmarkRead(b *testing.B, et ElemType, compressed bool) {
 		}
 		for {
 			_, err := r.ReadFloat32(out)
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
@@ -704,10 +714,10 @@ func TestRange(t *testing.T) {
 		}
 		buf := make([]float32, 1000*784)
 		n, err := r.ReadFloat32(buf)
-		if err != nil && err != io.EOF || n != rg[1]-rg[0] {
+		if err != nil && !errors.Is(err, io.EOF) || n != rg[1]-rg[0] {
 			t.Fatalf("range %v: read %d, %v", rg, n, err)
 		}
-		if n, err := r.ReadFloat32(buf); n != 0 || err != io.EOF {
+		if n, err := r.ReadFloat32(buf); n != 0 || !errors.Is(err, io.EOF) {
 			t.Errorf("range %v: after the end: %d, %v", rg, n, err)
 		}
 		got = append(got, buf[:n*784]...)

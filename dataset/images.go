@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"io"
 )
@@ -37,7 +38,7 @@ func (r *Reader) ReadAll() ([]float32, error) { return r.readFloats(r.Remaining(
 func (r *Reader) readFloats(n int) ([]float32, error) {
 	x := make([]float32, n*r.hdr.ItemLen())
 	got, err := r.ReadFloat32(x)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	if got != n {

@@ -51,7 +51,9 @@ func TestVerifySets(t *testing.T) {
 		t.Fatalf("VerifySets(nope) error %v", err)
 	}
 	b.Reset()
-	v.WriteText(&b)
+	if err := v.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
 	if n := strings.Count(b.String(), "\n"); n != 4 || strings.Contains(b.String(), "delete the failed files") {
 		t.Errorf("text after an error:\n%s", b.String())
 	}

@@ -39,12 +39,18 @@ func TestWildFiles(t *testing.T) {
 	var zipBuf bytes.Buffer
 	zw := zip.NewWriter(&zipBuf)
 	w, _ := zw.Create("t10k-images-idx3-ubyte")
-	w.Write(rawImages)
+	if _, err := w.Write(rawImages); err != nil {
+		t.Fatal(err)
+	}
 	zw.Close()
 	var tarBuf bytes.Buffer
 	tw := tar.NewWriter(&tarBuf)
-	tw.WriteHeader(&tar.Header{Name: "t10k-images-idx3-ubyte", Mode: 0o644, Size: int64(len(rawImages))})
-	tw.Write(rawImages)
+	if err := tw.WriteHeader(&tar.Header{Name: "t10k-images-idx3-ubyte", Mode: 0o644, Size: int64(len(rawImages))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write(rawImages); err != nil {
+		t.Fatal(err)
+	}
 	tw.Close()
 	// A tiny gzip file whose header claims 2^32+16 bytes: the trailer's
 	// length, modulo 2^32, agrees with the header.
@@ -57,7 +63,9 @@ func TestWildFiles(t *testing.T) {
 	var named bytes.Buffer
 	zw8, _ := gzip.NewWriterLevel(&named, gzip.BestSpeed)
 	zw8.Name = "t10k-images-idx3-ubyte"
-	zw8.Write(rawImages)
+	if _, err := zw8.Write(rawImages); err != nil {
+		t.Fatal(err)
+	}
 	zw8.Close()
 	if !bytes.HasPrefix(named.Bytes(), []byte{0x1f, 0x8b, 0x08, 0x08}) {
 		t.Fatalf("gzip with a name starts % x", named.Bytes()[:4])

@@ -166,7 +166,7 @@ func replaceDir(tmp, dir string, force bool) error {
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if rerr := os.Rename(old, dir); rerr != nil {
-			return fmt.Errorf("%w (and restoring the previous folder from %s failed: %v)", err, old, rerr)
+			return fmt.Errorf("%w (and restoring the previous folder from %s failed: %w)", err, old, rerr)
 		}
 		return err
 	}

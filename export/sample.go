@@ -30,7 +30,7 @@ func SampleInputs(m *zoo.Model, n int) ([]float32, error) {
 		defer r.Close()
 		got, err := r.ReadFloat32(x)
 		if err != nil || got != n {
-			return nil, fmt.Errorf("read %d sample images from %s: got %d: %v", n, r.Name(), got, err)
+			return nil, fmt.Errorf("read %d sample images from %s: got %d: %w", n, r.Name(), got, err)
 		}
 		return x, nil
 	}

@@ -130,7 +130,9 @@ func (c *classifier) add(logits []float32, n int, opt StreamOptions) error {
 				return fmt.Errorf("labels %s: label %d of example %d is not one of the model's %d classes (0..%d)", c.lr.Name(), t, c.done+i, k, k-1)
 			}
 			c.nll += lse - float64(z[t])
-			c.conf.Add(t, p)
+			if err := c.conf.Add(t, p); err != nil {
+				return err
+			}
 		}
 	}
 	if opt.Predictions != nil {

@@ -308,7 +308,9 @@ func TestPredictionsCSVNames(t *testing.T) {
 func TestPredictionsErrors(t *testing.T) {
 	dir := t.TempDir()
 	existing := filepath.Join(dir, "exists.idx")
-	os.WriteFile(existing, []byte("keep"), 0o644)
+	if err := os.WriteFile(existing, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		path string
@@ -339,7 +341,9 @@ func TestPredictionsErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Write([]uint8{1}, nil, nil)
+	if err := p.Write([]uint8{1}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	if err := p.Commit(); err == nil || !strings.Contains(err.Error(), "1 of the 3") {
 		t.Errorf("short commit: %v", err)
 	}

@@ -105,13 +105,21 @@ func TestOpenFolder(t *testing.T) {
 	parts := filepath.Join(dir, "parts")
 	for _, f := range []string{zoo.Encode.File(), zoo.Decode.File()} {
 		b, _ := os.ReadFile(filepath.Join(aeDir, f))
-		os.MkdirAll(parts, 0o755)
-		os.WriteFile(filepath.Join(parts, f), b, 0o644)
+		if err := os.MkdirAll(parts, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(parts, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	decOnly := filepath.Join(dir, "decoder-only")
 	b, _ := os.ReadFile(filepath.Join(aeDir, zoo.Decode.File()))
-	os.MkdirAll(decOnly, 0o755)
-	os.WriteFile(filepath.Join(decOnly, zoo.Decode.File()), b, 0o644)
+	if err := os.MkdirAll(decOnly, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(decOnly, zoo.Decode.File()), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	clsDir, bare := exportModel(t, cls, cls.InitWeights(1)), writeBare(t, ae, zoo.WholeModel, filepath.Join(dir, "bare.onnx"))
 	type want struct {
 		name                    string
@@ -148,13 +156,21 @@ func TestOpenFolder(t *testing.T) {
 	}
 
 	mixed := filepath.Join(dir, "mixed")
-	os.MkdirAll(mixed, 0o755)
+	if err := os.MkdirAll(mixed, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	b, _ = os.ReadFile(filepath.Join(aeDir, zoo.Encode.File()))
-	os.WriteFile(filepath.Join(mixed, zoo.Encode.File()), b, 0o644)
+	if err := os.WriteFile(filepath.Join(mixed, zoo.Encode.File()), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	b, _ = os.ReadFile(filepath.Join(exportModel(t, wide, wide.InitWeights(1)), zoo.Decode.File()))
-	os.WriteFile(filepath.Join(mixed, zoo.Decode.File()), b, 0o644)
+	if err := os.WriteFile(filepath.Join(mixed, zoo.Decode.File()), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	empty := filepath.Join(dir, "empty")
-	os.MkdirAll(empty, 0o755)
+	if err := os.MkdirAll(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	bareDecoder := writeBare(t, ae, zoo.PartDecoder, filepath.Join(dir, "dec.onnx"))
 	for _, tc := range []struct{ path, want string }{
 		{filepath.Join(dir, "nope"), "model " + filepath.Join(dir, "nope") + ": stat"},

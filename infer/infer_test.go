@@ -293,7 +293,9 @@ func TestOpenErrors(t *testing.T) {
 	testenv.NeedORT(t)
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.onnx")
-	os.WriteFile(garbage, []byte("this is not a protobuf"), 0o644)
+	if err := os.WriteFile(garbage, []byte("this is not a protobuf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ path, want string }{
 		{filepath.Join(dir, "missing.onnx"), "no such file"},
 		{garbage, "not a model onnxruntime can load"},

@@ -134,8 +134,12 @@ func TestJobData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.MkdirAll(filepath.Join(data, "kmnist"), 0o755)
-	os.WriteFile(filepath.Join(data, "kmnist", "t10k-images-idx3-ubyte.gz"), b, 0o644)
+	if err := os.MkdirAll(filepath.Join(data, "kmnist"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "kmnist", "t10k-images-idx3-ubyte.gz"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	notices = nil
 	rep, err = j.Run(context.Background())
 	if err != nil {

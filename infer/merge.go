@@ -88,7 +88,7 @@ func copyItems(w *dataset.Writer, p string, h dataset.Header) error {
 					return werr
 				}
 			}
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if err != nil {
@@ -104,7 +104,7 @@ func copyItems(w *dataset.Writer, p string, h dataset.Header) error {
 				return werr
 			}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {

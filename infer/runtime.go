@@ -138,7 +138,7 @@ func sessionOptions(dev Device, threads int, cuda map[string]string, warn io.Wri
 		return nil, "", nil, fmt.Errorf("session options: %w", err)
 	}
 	fail := func(err error) (*ort.SessionOptions, string, map[string]string, error) {
-		opts.Destroy()
+		free(opts)
 		return nil, "", nil, err
 	}
 	if threads > 0 {
@@ -187,14 +187,18 @@ func appendCUDA(opts *ort.SessionOptions, popts map[string]string) error {
 func appendCUDAUnguarded(opts *ort.SessionOptions, popts map[string]string) error {
 	cuda, err := ort.NewCUDAProviderOptions()
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNoCUDA, err)
+		return fmt.Errorf("%w: %w", ErrNoCUDA, err)
 	}
-	defer cuda.Destroy()
+	defer free(cuda)
 	if err := cuda.Update(popts); err != nil {
-		return fmt.Errorf("%w (device %s): %v", ErrNoCUDA, popts["device_id"], err)
+		return fmt.Errorf("%w (device %s): %w", ErrNoCUDA, popts["device_id"], err)
 	}
 	if err := opts.AppendExecutionProviderCUDA(cuda); err != nil {
-		return fmt.Errorf("%w: %v", ErrNoCUDA, err)
+		return fmt.Errorf("%w: %w", ErrNoCUDA, err)
 	}
 	return nil
 }
+
+// free releases an onnxruntime object. Its error is dropped: onnxruntime
+// frees what it can either way, and there is nothing a caller could do.
+func free(d interface{ Destroy() error }) { _ = d.Destroy() }

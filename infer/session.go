@@ -109,7 +109,7 @@ func Open(path string, opt Options) (*Session, error) {
 		err = s.create(Device{Kind: "cpu"}, Options{Threads: opt.Threads})
 	}
 	if err != nil {
-		s.runOpts.Destroy()
+		free(s.runOpts)
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
 	return s, nil
@@ -126,17 +126,19 @@ func (s *Session) create(dev Device, opt Options) error {
 	if err != nil {
 		return err
 	}
-	defer opts.Destroy()
+	defer free(opts)
 	s.provider, s.device, s.providerOpts, s.sigs = provider, dev, popts, nil
 	if provider == CUDAProvider {
 		s.sigs = sigs
-		fmt.Sscan(popts["device_id"], &s.device.ID)
+		if _, err := fmt.Sscan(popts["device_id"], &s.device.ID); err != nil {
+			return fmt.Errorf("CUDA provider option device_id %q: %w", popts["device_id"], err)
+		}
 		defer s.repairSignals()
 	}
 	s.sess, err = ort.NewDynamicAdvancedSession(s.path, []string{s.in.Name}, []string{s.out.Name}, opts)
 	if err != nil && provider == CUDAProvider {
 		// The model loads on the CPU (see Open): CUDA failed.
-		return fmt.Errorf("%w: device %d: %v", ErrNoCUDA, s.device.ID, err)
+		return fmt.Errorf("%w: device %d: %w", ErrNoCUDA, s.device.ID, err)
 	}
 	return err
 }
@@ -184,7 +186,7 @@ func (s *Session) AbortOn(ctx context.Context) (stop func() bool) {
 		s.abortMu.Lock()
 		defer s.abortMu.Unlock()
 		if s.runOpts != nil {
-			s.runOpts.Terminate()
+			_ = s.runOpts.Terminate() // best effort: the run ends with an error either way
 		}
 	})
 	return func() bool {
@@ -208,7 +210,7 @@ func (s *Session) aborted() error {
 	if ctx == nil || ctx.Err() == nil {
 		return nil
 	}
-	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, ctx.Err()) {
 		return fmt.Errorf("%w: %w", ctx.Err(), cause)
 	}
 	return ctx.Err()
@@ -238,7 +240,7 @@ func metadata(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
-	defer md.Destroy()
+	defer free(md)
 	keys, err := md.GetCustomMetadataMapKeys()
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
@@ -303,8 +305,10 @@ func (s *Session) InputShape() []int { return append([]int(nil), s.inShape...) }
 // OutputShape returns the per-example output shape.
 func (s *Session) OutputShape() []int { return append([]int(nil), s.outShape...) }
 
-// InputLen and OutputLen return the number of values of one example.
-func (s *Session) InputLen() int  { return prod(s.inShape) }
+// InputLen returns the number of values of one example of the input.
+func (s *Session) InputLen() int { return prod(s.inShape) }
+
+// OutputLen returns the number of values of one example of the output.
 func (s *Session) OutputLen() int { return prod(s.outShape) }
 
 // Metadata returns the model's metadata_props (zoo writes zoo.model,
@@ -355,7 +359,7 @@ func (s *Session) NewBatch(n int) (*Batch, error) {
 	}
 	out, err := ort.NewEmptyTensor[float32](shape(n, s.outShape))
 	if err != nil {
-		in.Destroy()
+		free(in)
 		return nil, fmt.Errorf("allocate output [%d, %v]: %w", n, s.outShape, err)
 	}
 	b := &Batch{N: n, In: in.GetData(), Out: out.GetData(), in: in, out: out}
@@ -385,10 +389,10 @@ func (b *Batch) bindTo(s *Session) error {
 // Close releases the batch's tensors.
 func (b *Batch) Close() {
 	if b.bind != nil {
-		b.bind.Destroy()
+		free(b.bind)
 	}
-	b.in.Destroy()
-	b.out.Destroy()
+	free(b.in)
+	free(b.out)
 }
 
 // RunBatch runs the model on b.In, writing b.Out.
@@ -407,7 +411,7 @@ func (s *Session) RunBatch(b *Batch) error {
 	}
 	if err != nil {
 		if aerr := s.aborted(); aerr != nil {
-			return fmt.Errorf("run %s: %w (onnxruntime: %v)", s.path, aerr, err)
+			return fmt.Errorf("run %s: %w (onnxruntime: %w)", s.path, aerr, err)
 		}
 		return fmt.Errorf("run %s on a batch of %d: %w", s.path, b.N, err)
 	}
@@ -436,7 +440,7 @@ func (s *Session) Run(x []float32, n int) ([]float32, error) {
 func (s *Session) Close() error {
 	s.abortMu.Lock()
 	if s.runOpts != nil {
-		s.runOpts.Destroy()
+		free(s.runOpts)
 		s.runOpts = nil
 	}
 	s.abortMu.Unlock()

@@ -66,13 +66,22 @@ func TestGuardSignals(t *testing.T) {
 		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGUSR1} {
 			act := sigaction(t, sig)
 			act.mask ^= 1 << 20
-			rtSigaction(int(sig), &act, nil)
+			if err := rtSigaction(int(sig), &act, nil); err != 0 {
+				t.Fatal(err)
+			}
 		}
 		ign := sigactiont{handler: sigIGN}
-		rtSigaction(int(syscall.SIGHUP), &ign, nil)
+		if err := rtSigaction(int(syscall.SIGHUP), &ign, nil); err != 0 {
+			t.Fatal(err)
+		}
 	})
-	defer rtSigaction(int(syscall.SIGHUP), ptr(before[syscall.SIGHUP]), nil)
-	defer rtSigaction(int(syscall.SIGUSR1), ptr(before[syscall.SIGUSR1]), nil)
+	defer func() {
+		for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGUSR1} {
+			if err := rtSigaction(int(sig), ptr(before[sig]), nil); err != 0 {
+				t.Errorf("restore %v: %v", sig, err)
+			}
+		}
+	}()
 	want := []syscall.Signal{syscall.SIGINT, syscall.SIGSEGV, syscall.SIGTERM, syscall.SIGURG}
 	slices.Sort(restored)
 	if !slices.Equal(restored, want) {
@@ -116,7 +125,9 @@ func TestSignalChild(t *testing.T) {
 	// Deliver SIGINT to this thread while it runs Go code on a goroutine
 	// stack, as Ctrl-C does to a busy process.
 	goruntime.LockOSThread()
-	syscall.Tgkill(os.Getpid(), syscall.Gettid(), syscall.SIGINT)
+	if err := syscall.Tgkill(os.Getpid(), syscall.Gettid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case <-ctx.Done():
 		os.Stdout.WriteString("clean stop\n")

@@ -67,9 +67,9 @@ func (rep *Report) writeClassification(b *bytes.Buffer) {
 	conf := rep.Confusion
 	fmt.Fprintf(b, "accuracy %.2f%% (%d/%d correct), log loss %.4f, labels %s\n\n",
 		100*conf.Accuracy(), conf.Correct(), conf.Total(), *rep.LogLoss, rep.Labels)
-	conf.WriteClassTable(b, names)
+	_ = conf.WriteClassTable(b, names) // writes to a bytes.Buffer do not fail
 	fmt.Fprintln(b, "\nconfusion matrix (rows: true class, columns: predicted class)")
-	conf.WriteMatrix(b, names)
+	_ = conf.WriteMatrix(b, names)
 	fmt.Fprintln(b)
 }
 
@@ -88,9 +88,9 @@ func (ev *Evaluation) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, ", log loss %.4f", *ev.LogLoss)
 		}
 		fmt.Fprint(&b, "\n\n")
-		conf.WriteClassTable(&b, ev.ClassNames)
+		_ = conf.WriteClassTable(&b, ev.ClassNames) // writes to a bytes.Buffer do not fail
 		fmt.Fprintln(&b, "\nconfusion matrix (rows true, columns predicted)")
-		conf.WriteMatrix(&b, ev.ClassNames)
+		_ = conf.WriteMatrix(&b, ev.ClassNames)
 	}
 	if r := ev.Reconstruction; r != nil {
 		var names []string

@@ -69,7 +69,9 @@ func TestWriteFiles(t *testing.T) {
 		}
 	}
 	var matrix strings.Builder
-	ev.Confusion.WriteMatrix(&matrix, ev.ClassNames)
+	if err := ev.Confusion.WriteMatrix(&matrix, ev.ClassNames); err != nil {
+		t.Fatal(err)
+	}
 	if b, _ := os.ReadFile(filepath.Join(dir, ConfusionFile)); string(b) != matrix.String() {
 		t.Errorf("%s: %q, want %q", ConfusionFile, b, matrix.String())
 	}

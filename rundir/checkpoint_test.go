@@ -222,11 +222,15 @@ func TestLoad(t *testing.T) {
 			}
 		}, "", []string{WeightsFile, OptimizerFile, BestFile}},
 		{"weights a step ahead", func(dir string) {
-			linkReplace(filepath.Join(dir, WeightsFile), filepath.Join(dir, PrevFile(WeightsFile)))
+			if err := linkReplace(filepath.Join(dir, WeightsFile), filepath.Join(dir, PrevFile(WeightsFile))); err != nil {
+				t.Fatal(err)
+			}
 			write(dir, WeightsFile, two.state.Weights, at("tiny-ae-2", metaStep, 8))
 		}, "", []string{WeightsFile}},
 		{"best weights an epoch ahead", func(dir string) {
-			linkReplace(filepath.Join(dir, BestFile), filepath.Join(dir, PrevFile(BestFile)))
+			if err := linkReplace(filepath.Join(dir, BestFile), filepath.Join(dir, PrevFile(BestFile))); err != nil {
+				t.Fatal(err)
+			}
 			write(dir, BestFile, two.state.Weights, at("tiny-ae-2", metaEpoch, 2))
 		}, "", []string{BestFile}},
 		{"mismatched steps", func(dir string) {

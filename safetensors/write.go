@@ -164,7 +164,7 @@ func numElements(shape []int) (int, bool) {
 func writeString(b *bytes.Buffer, s string) {
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(s) // cannot fail for a string
+	_ = enc.Encode(s) // cannot fail for a string
 	b.Truncate(b.Len() - 1)
 }
 
@@ -221,6 +221,6 @@ func syncDir(dir string) {
 	if err != nil {
 		return
 	}
-	d.Sync()
+	_ = d.Sync() // best effort, as said above
 	d.Close()
 }

@@ -143,7 +143,7 @@ func (t *trainer) fail(err error) (*rundir.Info, error) {
 		t.info = last
 	}
 	if werr := rundir.WriteInfo(t.opt.Dir, t.info); werr != nil {
-		return nil, fmt.Errorf("train %s: %w (and recording it failed: %v)", t.m.Name, err, werr)
+		return nil, fmt.Errorf("train %s: %w (and recording it failed: %w)", t.m.Name, err, werr)
 	}
 	return t.info, fmt.Errorf("train %s: %w; the last checkpoint (epoch %d) is kept in %s", t.m.Name, err, t.info.Epoch, t.opt.Dir)
 }

@@ -210,12 +210,16 @@ func TestSharedWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	n.Run()
+	if _, _, err := n.Run(); err != nil {
+		t.Fatal(err)
+	}
 	before := append([]float32(nil), n.Output()...)
 	for i := range w["decoder.0.bias"].Data {
-		w["decoder.0.bias"].Data[i] += 1
+		w["decoder.0.bias"].Data[i]++
 	}
-	n.Run()
+	if _, _, err := n.Run(); err != nil {
+		t.Fatal(err)
+	}
 	if n.Output()[0] == before[0] {
 		t.Fatal("output unchanged after changing the weights in place")
 	}

@@ -81,27 +81,39 @@ func TestVerifyBad(t *testing.T) {
 			}
 			out.Data[100] += 0.5
 			b, _ := proto.Marshal(export.Tensor(export.OutputName, out))
-			os.WriteFile(p, b, 0o644)
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, "test_data_set_0/output_0.pb", "1 of 6272 values differ"},
 		{"truncated output", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, zoo.TestDataDir, zoo.TestOutput), []byte{0x0a, 0x05}, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, zoo.TestDataDir, zoo.TestOutput), []byte{0x0a, 0x05}, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, "test_data_set_0/output_0.pb", "not an ONNX TensorProto"},
 		{"decoder of other weights", func(t *testing.T, dir string) {
 			other := exported(t, "manifold-ae", 2)
 			b, _ := os.ReadFile(filepath.Join(other, "decoder.onnx"))
-			os.WriteFile(filepath.Join(dir, "decoder.onnx"), b, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, "decoder.onnx"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, "encoder.onnx + decoder.onnx", "differ beyond"},
 		{"decoder of another model", func(t *testing.T, dir string) {
 			other := exported(t, "tiny-ae-2", 2)
 			b, _ := os.ReadFile(filepath.Join(other, "decoder.onnx"))
-			os.WriteFile(filepath.Join(dir, "decoder.onnx"), b, 0o644)
+			if err := os.WriteFile(filepath.Join(dir, "decoder.onnx"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, "decoder.onnx", `names model "tiny-ae-2"`},
 		{"not a model", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, "encoder.onnx"), []byte("<html>404</html>"), 0o644)
+			if err := os.WriteFile(filepath.Join(dir, "encoder.onnx"), []byte("<html>404</html>"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, "encoder.onnx", "not a model onnxruntime can load"},
 		{"no card", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, zoo.CardFile)) }, "README.md", "model card"},
 		{"card of another model", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, zoo.CardFile), []byte("# something else\n"), 0o644)
+			if err := os.WriteFile(filepath.Join(dir, zoo.CardFile), []byte("# something else\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}, "README.md", "does not name the model manifold-ae"},
 		{"no models", func(t *testing.T, dir string) {
 			for _, f := range []string{"model.onnx", "encoder.onnx", "decoder.onnx"} {

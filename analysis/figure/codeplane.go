@@ -176,16 +176,16 @@ func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
 	return done(fig, title, renderPlots(mapW, mapH, p), notes...), nil
 }
 
-// classifies checks that cl is a classifier of the images m decodes.
-func (cl *Model) classifies(fig string, m *Model) error {
-	if cl.Task != "" && cl.Task != zoo.Classify {
-		return fmt.Errorf("%s: model %s has task %s, want a classifier", fig, cl.name(), cl.Task)
+// classifies checks that m is a classifier of the images dec decodes.
+func (m *Model) classifies(fig string, dec *Model) error {
+	if m.Task != "" && m.Task != zoo.Classify {
+		return fmt.Errorf("%s: model %s has task %s, want a classifier", fig, m.name(), m.Task)
 	}
-	if cl.inputLen() != m.inputLen() {
-		return fmt.Errorf("%s: classifier %s takes inputs of shape %v, the decoder of %s makes %v", fig, cl.name(), cl.Input, m.name(), m.Input)
+	if m.inputLen() != dec.inputLen() {
+		return fmt.Errorf("%s: classifier %s takes inputs of shape %v, the decoder of %s makes %v", fig, m.name(), m.Input, dec.name(), dec.Input)
 	}
-	if cl.Classes < 1 {
-		return fmt.Errorf("%s: classifier %s has no class count", fig, cl.name())
+	if m.Classes < 1 {
+		return fmt.Errorf("%s: classifier %s has no class count", fig, m.name())
 	}
 	return nil
 }

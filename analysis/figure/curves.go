@@ -204,9 +204,9 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // only powers of ten, and misses those below a minimum under 1.)
 type logTicks struct{}
 
-func (logTicks) Ticks(min, max float64) []plot.Tick {
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
-	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		for m := 1; m <= 9; m++ {
 			t := plot.Tick{Value: float64(m) * math.Pow(10, e)}
 			if m == 1 || m == 2 || m == 5 {

@@ -142,7 +142,7 @@ func fixture(t testing.TB, n int) *Data {
 	}
 	defer r.Close()
 	x := make([]float32, n*784)
-	if got, err := r.ReadFloat32(x); err != nil && err != io.EOF || got != n {
+	if got, err := r.ReadFloat32(x); err != nil && !errors.Is(err, io.EOF) || got != n {
 		t.Fatalf("read %d images: %d, %v", n, got, err)
 	}
 	labels, err := dataset.ReadLabels(fixtureLabels)

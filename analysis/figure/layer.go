@@ -80,11 +80,11 @@ func (l *Layer) gemm(n *onnxpb.NodeProto) error {
 		case a.GetName() == "transB":
 			transB = a.GetI() == 1
 		case a.GetName() == "transA" && a.GetI() != 0, (a.GetName() == "alpha" || a.GetName() == "beta") && a.GetF() != 1:
-			return fmt.Errorf("Gemm %s has %s set; zoo reads Gemm with transB only", n.GetName(), a.GetName())
+			return fmt.Errorf("node %s (Gemm) has %s set; zoo reads Gemm with transB only", n.GetName(), a.GetName())
 		}
 	}
 	if len(l.Shape) != 2 {
-		return fmt.Errorf("Gemm weight %s has shape %v", l.Name, l.Shape)
+		return fmt.Errorf("weight %s of a Gemm has shape %v", l.Name, l.Shape)
 	}
 	if !transB { // [in, out] -> [out, in]
 		l.Weight, l.Shape = transpose(l.Weight, l.Shape[0], l.Shape[1]), []int{l.Shape[1], l.Shape[0]}
@@ -95,7 +95,7 @@ func (l *Layer) gemm(n *onnxpb.NodeProto) error {
 // conv reads the stride and padding of the Conv node n.
 func (l *Layer) conv(n *onnxpb.NodeProto) error {
 	if len(l.Shape) != 4 {
-		return fmt.Errorf("Conv weight %s has shape %v", l.Name, l.Shape)
+		return fmt.Errorf("weight %s of a Conv has shape %v", l.Name, l.Shape)
 	}
 	for _, a := range n.Attribute {
 		switch a.GetName() {

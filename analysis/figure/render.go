@@ -220,7 +220,7 @@ func grid(title string, secs []section) image.Image {
 			dc.FillText(left, pt(pad, g.top+gap+r*(g.ch+gap)+g.ch/2), name)
 		}
 	}
-	canvas := cv.Image().(imagedraw.Image)
+	canvas := cv.Image()
 	for i, s := range secs {
 		g := geoms[i]
 		for r, row := range s.cells {

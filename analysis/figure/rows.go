@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	imagedraw "image/draw"
 	"math"
 	"strconv"
 
@@ -114,8 +113,8 @@ func rowsImage(rows [][]float32, names []string, index, labels []int, h, w int) 
 	// images, pixel for pixel, into the canvas's image.
 	cv := vgimg.NewWith(vgimg.UseWH(vg.Length(width), vg.Length(height)), vgimg.UseDPI(72))
 	rowsText(draw.New(cv), height, names, index, labels, h, w)
-	img, ok := cv.Image().(imagedraw.Image)
-	if !ok || img.Bounds() != image.Rect(0, 0, width, height) {
+	img := cv.Image()
+	if img.Bounds() != image.Rect(0, 0, width, height) {
 		return nil, fmt.Errorf("canvas is %v, want %dx%d", cv.Image().Bounds(), width, height)
 	}
 	for r, row := range rows {

@@ -33,11 +33,11 @@ type Spec struct {
 type Need int
 
 const (
-	// None: the figure does not read the input.
+	// None means the figure does not read the input.
 	None Need = iota
-	// Optional: the figure uses the input when given.
+	// Optional means the figure uses the input when given.
 	Optional
-	// Required: the figure does not apply without the input.
+	// Required means the figure does not apply without the input.
 	Required
 )
 

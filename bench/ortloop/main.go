@@ -102,7 +102,7 @@ func run() error {
 	}
 	n = nb * *batch
 	x := make([]float32, n*inLen)
-	if got, err := r.ReadFloat32(x); err != nil && !(errors.Is(err, io.EOF) && got == n) {
+	if got, err := r.ReadFloat32(x); err != nil && (!errors.Is(err, io.EOF) || got != n) {
 		return fmt.Errorf("%s: %w", *data, err)
 	}
 
@@ -110,7 +110,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer opts.Destroy()
+	defer free(opts)
 	if *threads > 0 {
 		if err := opts.SetIntraOpNumThreads(*threads); err != nil {
 			return err
@@ -126,7 +126,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *model, err)
 	}
-	defer sess.Destroy()
+	defer free(sess)
 
 	inputs := make([]ort.Value, nb)
 	for i := range inputs {
@@ -134,14 +134,14 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		defer t.Destroy()
+		defer free(t)
 		inputs[i] = t
 	}
 	out, err := ort.NewEmptyTensor[float32](outShape)
 	if err != nil {
 		return err
 	}
-	defer out.Destroy()
+	defer free(out)
 	outputs := []ort.Value{out}
 	runOne := func(i int) error { return sess.Run([]ort.Value{inputs[i%nb]}, outputs) }
 
@@ -180,3 +180,7 @@ func run() error {
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
+
+// free releases an onnxruntime object; its error is dropped, as the object
+// is gone either way and nothing could be done about it.
+func free(d interface{ Destroy() error }) { _ = d.Destroy() }

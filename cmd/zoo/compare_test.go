@@ -150,7 +150,7 @@ func TestComparePCA(t *testing.T) {
 	}
 	if rep.Model.Name != "relu-ae-30" || rep.Model.Provider != "CPUExecutionProvider" || rep.Train.Images != pcaTrain ||
 		rep.Test.Images != 512 || fmt.Sprint(rep.Test.Dims) != "[28 28]" || rep.Test.Labels != pcaLabels ||
-		fmt.Sprint(rep.Index) != "[3 0 1 2]" || fmt.Sprint(rep.IndexLabels) != fmt.Sprint([]uint8{labels[3], labels[0], labels[1], labels[2]}) {
+		fmt.Sprint(rep.Index) != "[3 0 1 2]" || fmt.Sprint(rep.IndexLabels) != fmt.Sprintf("%v", []uint8{labels[3], labels[0], labels[1], labels[2]}) {
 		t.Errorf("report header %+v", rep)
 	}
 	if len(rep.PCA) != 1 || rep.PCA[0].K != 30 {

@@ -119,7 +119,9 @@ func dataFetch(c *cli.Context) error {
 
 func dataVerify(c *cli.Context) error {
 	v, err := dataset.VerifySets(c.Args().Slice()...)
-	v.WriteText(os.Stdout)
+	if werr := v.WriteText(os.Stdout); werr != nil {
+		return werr
+	}
 	if err != nil {
 		return err
 	}

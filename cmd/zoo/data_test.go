@@ -52,7 +52,9 @@ func TestDataFileMessages(t *testing.T) {
 	// A mirror that answers with an error page: nothing is kept and the
 	// error names the URL and says what it sent.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(html))
+		if _, err := w.Write([]byte(html)); err != nil {
+			t.Fatal(err)
+		}
 	}))
 	defer srv.Close()
 	out := t.TempDir()

@@ -30,7 +30,7 @@ var figureModels = sync.OnceValues(func() (string, error) {
 	for _, m := range []string{"tiny-ae-2", "shallow-ae-64", "cnn", "conv-ae-cifar"} {
 		out, err := runPlain("export", m, "--init", "--seed", "0", "--out", dir)
 		if err != nil {
-			return "", fmt.Errorf("export %s: %v\n%s", m, err, out)
+			return "", fmt.Errorf("export %s: %w\n%s", m, err, out)
 		}
 	}
 	return dir, nil
@@ -84,8 +84,12 @@ func TestFigureCommands(t *testing.T) {
 	m := func(name string) string { return filepath.Join(models, name) }
 	data := []string{"--data", pcaImages, "--labels", pcaLabels, "--limit", "200"}
 	run1 := filepath.Join(dir, "run1")
-	os.MkdirAll(run1, 0o755)
-	os.WriteFile(filepath.Join(run1, "metrics.csv"), []byte("epoch,train_loss,val_loss,seconds,images_per_second\n1,0.1,0.12,1,100\n2,0.05,0.07,1,100\n"), 0o644)
+	if err := os.MkdirAll(run1, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(run1, "metrics.csv"), []byte("epoch,train_loss,val_loss,seconds,images_per_second\n1,0.1,0.12,1,100\n2,0.05,0.07,1,100\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rgb := writeRGB(t, dir, 16)
 	tests := []struct {
 		name string
@@ -156,7 +160,9 @@ func TestFigureCommands(t *testing.T) {
 			if again.code == 0 || !strings.Contains(again.stderr, "already exists") {
 				t.Errorf("second run without --force: %+v", again)
 			}
-			os.WriteFile(out, []byte("not a png"), 0o644)
+			if err := os.WriteFile(out, []byte("not a png"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			if forced := run(t, nil, append([]string{"figure", tc.name, "--out", out, "--force"}, tc.args...)...); forced.code != 0 {
 				t.Fatalf("--force: %+v", forced)
 			}

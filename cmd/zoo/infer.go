@@ -11,6 +11,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -142,7 +143,7 @@ func inferError(c *cli.Context, err error) error {
 	var se *dataset.SplitError
 	switch {
 	case errors.Is(err, context.Canceled):
-		return interruption(c.Context, err)
+		return interrupt.Err(c.Context, err)
 	case errors.As(err, &oe) && oe.Task != "":
 		return fmt.Errorf("%s performs %s: %w", oe.Model, oe.Task, checkClassifyFlags(c, oe.Task))
 	case errors.As(err, &oe), errors.As(err, &se):

@@ -38,8 +38,11 @@ func killWhen(t *testing.T, ready func() bool, args ...string) string {
 		default:
 		}
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			<-exited
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			err := <-exited // a process killed here fails; what it says is of no interest
+			_ = err
 			t.Fatalf("zoo %s: the moment to kill it did not come within 60 s", strings.Join(args, " "))
 		}
 		time.Sleep(200 * time.Microsecond)

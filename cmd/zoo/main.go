@@ -19,14 +19,16 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/cliargs"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
 func main() {
-	ctx, stop := interruptContext(context.Background()) // see signal.go
+	ctx, stop := interrupt.Context(context.Background())
 	defer stop()
 	app := newApp()
-	err := app.RunContext(ctx, interleave(app, os.Args))
+	err := app.RunContext(ctx, cliargs.Interleave(app, os.Args))
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo:", withHints(err))
@@ -34,7 +36,7 @@ func main() {
 		if errors.As(err, &ue) {
 			os.Exit(2)
 		}
-		var ee exitError
+		var ee interrupt.ExitError
 		if errors.As(err, &ee) {
 			os.Exit(ee.ExitCode())
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/internal/testenv"
 )
 
@@ -47,7 +48,7 @@ func run(t *testing.T, env []string, args ...string) result {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
@@ -164,10 +165,14 @@ func TestBadInput(t *testing.T) {
 	model := exported(t)
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.onnx")
-	os.WriteFile(garbage, []byte("<html>not a model</html>"), 0o644)
+	if err := os.WriteFile(garbage, []byte("<html>not a model</html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	big := filepath.Join(dir, "32x32.idx")
 	hdr := []byte{0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 32, 0, 0, 0, 32}
-	os.WriteFile(big, append(hdr, make([]byte, 2*32*32)...), 0o644)
+	if err := os.WriteFile(big, append(hdr, make([]byte, 2*32*32)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	onnx := filepath.Join(model, "model.onnx")
 	bad := "../../fixtures/bad/"
 	for _, tc := range []struct {
@@ -288,22 +293,6 @@ func TestHelpHasExamples(t *testing.T) {
 	walk(nil, newApp().Commands)
 }
 
-func TestInterleave(t *testing.T) {
-	app := newApp()
-	for _, tc := range []struct{ in, want string }{
-		{"zoo export relu-ae-30 --init --seed 0 --out m/", "zoo export --init --seed 0 --out m/ relu-ae-30"},
-		{"zoo infer m.onnx data.idx --task encode -o x.npy --force", "zoo infer --task encode -o x.npy --force m.onnx data.idx"},
-		{"zoo infer --batch=8 m.onnx d", "zoo infer --batch=8 m.onnx d"},
-		{"zoo data fetch mnist --dir d", "zoo data fetch --dir d mnist"},
-		{"zoo infer m -- --weird-file", "zoo infer m -- --weird-file"},
-		{"zoo list", "zoo list"},
-	} {
-		if got := strings.Join(interleave(app, strings.Fields(tc.in)), " "); got != tc.want {
-			t.Errorf("interleave(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func noTemps(t *testing.T, dir string) {
 	t.Helper()
 	ents, _ := os.ReadDir(dir)
@@ -323,7 +312,7 @@ func TestDataFetchHint(t *testing.T) {
 	if !errors.Is(err, dataset.ErrNotFound) {
 		t.Fatalf("Locate = %v, want ErrNotFound", err)
 	}
-	wrapped := exitError{fmt.Errorf("open: %w; more", err), 3}
+	wrapped := interrupt.ExitError{Err: fmt.Errorf("open: %w; more", err), Code: 3}
 	got := withHints(wrapped)
 	want := "open: " + err.Error() + "; run `zoo data fetch kmnist`; more"
 	if got.Error() != want || !strings.Contains(got.Error(), "zoo data fetch kmnist") {
@@ -332,11 +321,11 @@ func TestDataFetchHint(t *testing.T) {
 	if again := withHints(got); again.Error() != want {
 		t.Errorf("withHints twice = %q", again)
 	}
-	var ee exitError
+	var ee interrupt.ExitError
 	if !errors.As(got, &ee) || ee.ExitCode() != 3 || !errors.Is(got, dataset.ErrNotFound) {
 		t.Errorf("withHints loses the error's kinds: %#v", got)
 	}
-	if other := errors.New("x"); withHints(other) != other {
+	if other := errors.New("x"); withHints(other) != other { //nolint:errorlint // the very same error must come back
 		t.Error("withHints changes an error without hints")
 	}
 }

@@ -156,7 +156,7 @@ func reportInputs(c *cli.Context, modelDir, run string, o infer.PCAOptions, star
 // numbers as zoo eval prints them, and its figures.
 func reportEvaluation(ev *infer.Evaluation) *report.Evaluation {
 	var text bytes.Buffer
-	ev.WriteText(&text)
+	_ = ev.WriteText(&text) // writes to a bytes.Buffer do not fail
 	return &report.Evaluation{Model: ev.ModelName(), Data: ev.Data, Task: ev.Model.Task, Images: ev.Images,
 		Text: text.String(), Set: (*figure.Data)(ev.Examples), Figures: evalFigures(ev)}
 }

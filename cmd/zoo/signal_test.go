@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,7 +62,9 @@ func TestInferInterrupted(t *testing.T) {
 					break
 				}
 				if time.Now().After(deadline) {
-					cmd.Process.Kill()
+					if err := cmd.Process.Kill(); err != nil {
+						t.Fatal(err)
+					}
 					t.Fatalf("no temporary output after 30 s; stderr %q", stderr.String())
 				}
 				time.Sleep(2 * time.Millisecond)
@@ -72,7 +75,7 @@ func TestInferInterrupted(t *testing.T) {
 			}
 			err := cmd.Wait()
 			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
+			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 				code = ee.ExitCode()
 			}
 			if code != tc.code || !strings.Contains(stderr.String(), "interrupted by "+tc.name+"; no output was written") {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/internal/progress"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/train"
 	"github.com/zoo-ml/zoo/zoo"
@@ -126,14 +127,14 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 }
 
 func doTrain(c *cli.Context, opt train.Options) error {
-	var progress *trainProgress
+	var bar *progress.Train
 	if !c.Bool("quiet") {
-		progress = newTrainProgress(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())), opt.Model.Name)
-		opt.OnStep, opt.OnEpoch = progress.step, progress.epoch
+		bar = progress.New(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())), opt.Model.Name)
+		opt.OnStep, opt.OnEpoch = bar.Step, bar.Epoch
 		fmt.Fprintln(os.Stderr, opt.Describe())
 	}
 	info, err := train.Run(c.Context, opt)
-	progress.finish()
+	bar.Finish()
 	if err != nil {
 		return trainHint(err)
 	}
@@ -161,6 +162,20 @@ func trainDataError(err error) error {
 		return usagef("training on a file needs --val-data FILE or --val-split N")
 	case errors.As(err, &md):
 		return fmt.Errorf("%w; fetch it with: zoo data fetch %s (or give --data FILE)", err, md.Set)
+	}
+	return err
+}
+
+// trainHint adds to an error of train.Run the command line that goes on
+// with the run, where there is one.
+func trainHint(err error) error {
+	var stopped *train.InterruptedError
+	var exists *train.ExistsError
+	switch {
+	case errors.As(err, &stopped):
+		return fmt.Errorf("%w; continue with: zoo train %s --resume %s", err, stopped.Model, stopped.Dir)
+	case errors.As(err, &exists):
+		return fmt.Errorf("%w: resume it with --resume %s, or choose another", err, exists.Dir)
 	}
 	return err
 }

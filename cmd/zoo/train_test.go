@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -62,7 +63,9 @@ func TestTrainExportInfer(t *testing.T) {
 	}
 	defer rd.Close()
 	x := make([]float32, n*784)
-	rd.ReadFloat32(x)
+	if _, err := rd.ReadFloat32(x); err != nil {
+		t.Fatal(err)
+	}
 	ref, _, err := reference.Forward(m, w, x, n)
 	if err != nil {
 		t.Fatal(err)
@@ -115,14 +118,18 @@ func TestTrainInterrupt(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
 			t.Fatal("no checkpoint after 60 s")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
 	err := cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("exit %v, stderr %q", err, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "interrupted at epoch") || !strings.Contains(stderr.String(), "--resume "+runDir) {
@@ -148,10 +155,14 @@ func TestTrainInterrupt(t *testing.T) {
 	// shorten the run so that the resumed run ends quickly
 	b, _ := os.ReadFile(filepath.Join(runDir, rundir.RunFile))
 	var raw map[string]any
-	json.Unmarshal(b, &raw)
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
 	raw["recipe"].(map[string]any)["epochs"] = info.Epoch + 1
 	b, _ = json.Marshal(raw)
-	os.WriteFile(filepath.Join(runDir, rundir.RunFile), b, 0o644)
+	if err := os.WriteFile(filepath.Join(runDir, rundir.RunFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r := run(t, nil, "train", "--resume", runDir, "--quiet")
 	if r.code != 0 || !strings.Contains(r.stdout, "finished") {
 		t.Errorf("resume: %+v", r)

@@ -32,7 +32,9 @@ func TestVerify(t *testing.T) {
 		t.Errorf("--json over an existing file: %+v", r)
 	}
 
-	os.WriteFile(filepath.Join(model, "decoder.onnx"), []byte("not onnx"), 0o644)
+	if err := os.WriteFile(filepath.Join(model, "decoder.onnx"), []byte("not onnx"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r = run(t, nil, "verify", model)
 	if r.code != 1 || !strings.Contains(r.stdout, "FAIL load") || !strings.Contains(r.stderr, "1 of 1 folders failed") {
 		t.Errorf("verify of a damaged export: %+v", r)

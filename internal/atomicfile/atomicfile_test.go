@@ -15,7 +15,9 @@ func TestCommitAndAbort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write([]byte("partial"))
+	if _, err := f.Write([]byte("partial")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("destination visible before commit: %v", err)
 	}
@@ -50,7 +52,9 @@ func TestCommitRechecksDestination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(p, []byte("someone else"), 0o644)
+	if err := os.WriteFile(p, []byte("someone else"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.Commit(); !errors.Is(err, ErrExists) {
 		t.Fatalf("commit over a file made meanwhile: got %v", err)
 	}

@@ -54,11 +54,11 @@ func TestMain(m *testing.M) {
 func exportAll(dir, out string) error {
 	bin := filepath.Join(dir, "zoo")
 	if b, err := exec.Command("go", "build", "-o", bin, "../../cmd/zoo").CombinedOutput(); err != nil {
-		return fmt.Errorf("build zoo: %v\n%s", err, b)
+		return fmt.Errorf("build zoo: %w\n%s", err, b)
 	}
 	for _, m := range zoo.All() {
 		if b, err := exec.Command(bin, "export", m.Name, "--init", "--seed", "0", "--out", out).CombinedOutput(); err != nil {
-			return fmt.Errorf("zoo export %s: %v\n%s", m.Name, err, b)
+			return fmt.Errorf("zoo export %s: %w\n%s", m.Name, err, b)
 		}
 	}
 	return nil
@@ -132,12 +132,12 @@ func TestMatrix(t *testing.T) {
 				case err != nil:
 					t.Fatalf("%s (operators %v): %v", path, ops, err)
 				}
-				if i, ok := close(y, ref, 1e-3, 1e-3); !ok {
+				if i, ok := closeTo(y, ref, 1e-3, 1e-3); !ok {
 					t.Fatalf("%s: onnx-go and onnxruntime differ at %d (of %d): %g against %g", path, i, len(ref), at(y, i), at(ref, i))
 				}
 				if f == "model.onnx" {
 					want, _ := readTensor(t, filepath.Join(dir, "test_data_set_0", "output_0.pb"))
-					if i, ok := close(y, want, 1e-3, 1e-3); !ok {
+					if i, ok := closeTo(y, want, 1e-3, 1e-3); !ok {
 						t.Fatalf("%s: onnx-go and output_0.pb differ at %d: %g against %g", path, i, at(y, i), at(want, i))
 					}
 				}
@@ -182,7 +182,7 @@ func ort(t *testing.T, path string, x []float32, n int) []float32 {
 
 // close reports whether |a-b| <= atol + rtol*|b| everywhere, and else the
 // first index where not.
-func close(a, b []float32, rtol, atol float64) (int, bool) {
+func closeTo(a, b []float32, rtol, atol float64) (int, bool) {
 	if len(a) != len(b) {
 		return min(len(a), len(b)), false
 	}

@@ -131,9 +131,9 @@ func weightGradDirect(b *base, g geom, nw int, img, small, dw []float32) {
 	blocks := (g.O + 15) / 16
 	padLen := g.C*l.PH*l.PW + 16
 	pads := buffer[float32](b, 3, nw*padLen)
-	swTs := buffer[float32](b, 4, nw*blocks*n2*16)
+	swTS := buffer[float32](b, 4, nw*blocks*n2*16)
 	accs := buffer[float32](b, 1, nw*blocks*taps*16)
-	clear(swTs) // the positions that belong to no output stay zero
+	clear(swTS) // the positions that belong to no output stay zero
 	clear(accs)
 	// Offsets of the taps; those past ckk repeat offset 0 and their sums
 	// are dropped.
@@ -150,7 +150,7 @@ func weightGradDirect(b *base, g geom, nw int, img, small, dw []float32) {
 		pad := pads[wk*padLen:][:padLen]
 		padWide(g, l, img[n*il:][:il], pad)
 		clear(pad[g.C*l.PH*l.PW:])
-		swT := swTs[wk*blocks*n2*16:][:blocks*n2*16]
+		swT := swTS[wk*blocks*n2*16:][:blocks*n2*16]
 		acc := accs[wk*blocks*taps*16:][:blocks*taps*16]
 		sn := small[n*g.O*pl:][:g.O*pl]
 		for o := 0; o < g.O; o++ {

@@ -54,7 +54,7 @@ func (b *base) CallsExtern() bool { return false }
 func (b *base) OverwritesInput() int { return -1 }
 
 // WriteHash writes the op's description to h.
-func (b *base) WriteHash(h hash.Hash) { io.WriteString(h, b.desc) }
+func (b *base) WriteHash(h hash.Hash) { _, _ = io.WriteString(h, b.desc) } // a hash.Hash never fails
 
 // Hashcode returns the FNV-1a hash of the op's description.
 func (b *base) Hashcode() uint32 {

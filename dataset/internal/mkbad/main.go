@@ -58,7 +58,9 @@ func images(n int) []byte {
 func gz(b []byte) []byte {
 	var buf bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	w.Write(b)
+	if _, err := w.Write(b); err != nil { // a bytes.Buffer does not fail
+		panic(err)
+	}
 	w.Close()
 	return buf.Bytes()
 }

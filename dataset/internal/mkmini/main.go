@@ -91,8 +91,10 @@ func head(src, dst string, n int) ([]byte, error) {
 	}
 	h := sha256.New()
 	w := io.MultiWriter(zw, h)
-	w.Write(magic[:])
-	w.Write(dims)
+	if _, err := w.Write(append(magic[:], dims...)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: %w", f.Name(), err)
+	}
 	if _, err := io.CopyN(w, zr, int64(n*itemLen)); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("copy %s: %w", src, err)
