@@ -38,7 +38,7 @@ type Axis struct {
 func ParseAxis(s string) (Axis, error) {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok || k == "" || v == "" {
-		return Axis{}, fmt.Errorf("--set %q: want KEY=V1,V2,...", s)
+		return Axis{}, fmt.Errorf("--set %q: want KEY=VALUES, such as lr=1e-3,3e-4", s)
 	}
 	a := Axis{Key: k}
 	for f := range strings.SplitSeq(v, ",") {
@@ -256,7 +256,7 @@ func (g Grid) name(v Variant) string {
 func SafeName(s string) string {
 	b := []byte(s)
 	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".+-_", c) >= 0) {
+		if !safeByte(c, ".+-_") {
 			b[i] = '_'
 		}
 	}
@@ -309,4 +309,31 @@ func (g Grid) DefaultName() string {
 		return KeySeed
 	}
 	return strings.Join(keys[:len(keys)-1], "+")
+}
+
+// safeByte reports whether c is an ASCII letter or digit, or one of extra.
+func safeByte(c byte, extra string) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0
+}
+
+// ParseGrid returns the grid of zoo sweep's flags: models (one or more
+// registry names), sets (each KEY=V1,V2,... as ParseAxis takes it), seeds
+// (as ParseSeeds takes it; "" for the recipe's) and fixed recipe values.
+// Expand checks the rest.
+func ParseGrid(models, sets []string, seeds string, fixed []Setting) (Grid, error) {
+	g := Grid{Models: models, Fixed: fixed}
+	for _, s := range sets {
+		a, err := ParseAxis(s)
+		if err != nil {
+			return Grid{}, err
+		}
+		g.Axes = append(g.Axes, a)
+	}
+	if seeds != "" {
+		var err error
+		if g.Seeds, err = ParseSeeds(seeds); err != nil {
+			return Grid{}, err
+		}
+	}
+	return g, nil
 }

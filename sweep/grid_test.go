@@ -15,8 +15,8 @@ func TestParseAxis(t *testing.T) {
 		{"sparsity=0.6e-6,1.5e-6,4e-6", Axis{"sparsity", []string{"0.6e-6", "1.5e-6", "4e-6"}}, ""},
 		{"noise=gaussian:0.3, gaussian:0.5", Axis{"noise", []string{"gaussian:0.3", "gaussian:0.5"}}, ""},
 		{"lr=1e-3", Axis{"lr", []string{"1e-3"}}, ""},
-		{"lr", Axis{}, "want KEY=V1,V2"},
-		{"=1", Axis{}, "want KEY=V1,V2"},
+		{"lr", Axis{}, "want KEY=VALUES"},
+		{"=1", Axis{}, "want KEY=VALUES"},
 		{"lr=1,,2", Axis{}, "an empty value"},
 	} {
 		got, err := ParseAxis(tc.in)

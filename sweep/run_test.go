@@ -177,8 +177,9 @@ func TestLockHeldByKilledProcess(t *testing.T) {
 		if _, err := Lock(dir); err != nil {
 			os.Exit(3)
 		}
-		os.Mkdir(dir, 0o755)
-		rundir.WriteInfo(dir, &rundir.Info{Model: "tiny-ae-2", Status: rundir.StatusRunning, Epoch: 1, Batch: 7, Step: 30})
+		if os.Mkdir(dir, 0o755) != nil || rundir.WriteInfo(dir, &rundir.Info{Model: "tiny-ae-2", Status: rundir.StatusRunning, Epoch: 1, Batch: 7, Step: 30}) != nil {
+			os.Exit(4)
+		}
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	}
@@ -191,7 +192,7 @@ func TestLockHeldByKilledProcess(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	defer func() { _ = cmd.Process.Kill() }()
 	deadline := time.Now().Add(30 * time.Second)
 	for !rundir.IsFolder(dir) {
 		if time.Now().After(deadline) {
@@ -209,7 +210,7 @@ func TestLockHeldByKilledProcess(t *testing.T) {
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
+	_ = cmd.Wait() // killed
 	st := StatusOf(dir)
 	if st.State != Failed || !st.Killed || st.String() != "failed: its process died at epoch 2, batch 7" {
 		t.Errorf("after a kill: %+v %q", st, st)

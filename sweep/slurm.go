@@ -91,10 +91,8 @@ func ArrayRange(indices []int) string {
 // and /._+=,:-.
 func shellQuote(s string) string {
 	safe := s != ""
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._+=,:-", c)) {
-			safe = false
-		}
+	for i := range len(s) {
+		safe = safe && safeByte(s[i], "/._+=,:-")
 	}
 	if safe {
 		return s

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/zoo-ml/zoo/rundir"
 )
@@ -151,4 +152,38 @@ func (s Status) String() string {
 		return fmt.Sprintf("%s, %d of %d epochs done", s.State, s.Info.Epoch, s.Info.Recipe.Epochs)
 	}
 	return string(s.State)
+}
+
+// An UnfinishedError says which runs of a sweep did not finish.
+type UnfinishedError struct {
+	// Dir is the sweep folder; Runs the runs that did not finish, with
+	// their statuses, of Total.
+	Dir    string
+	Runs   []Variant
+	Status []Status
+	Total  int
+}
+
+func (e *UnfinishedError) Error() string {
+	var runs []string
+	for i, v := range e.Runs {
+		runs = append(runs, fmt.Sprintf("%s (%s)", v.Name, e.Status[i]))
+	}
+	return fmt.Sprintf("%d of %d runs did not finish: %s; their output is in %s",
+		len(e.Runs), e.Total, strings.Join(runs, ", "), filepath.Join(e.Dir, LogDir))
+}
+
+// Unfinished returns an *UnfinishedError naming the runs of p whose status
+// (statuses, in the order of p.Runs) is not Finished, or nil.
+func (p *Plan) Unfinished(statuses []Status) error {
+	e := &UnfinishedError{Dir: p.dir, Total: len(p.Runs)}
+	for i, st := range statuses {
+		if st.State != Finished {
+			e.Runs, e.Status = append(e.Runs, p.Runs[i]), append(e.Status, st)
+		}
+	}
+	if len(e.Runs) == 0 {
+		return nil
+	}
+	return e
 }

@@ -8,11 +8,27 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
 )
+
+// ParseShard parses zoo infer's --shard I/N, shard I (from 0) of N;
+// shards is 0 for "".
+func ParseShard(s string) (shard, shards int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want I/N with 0 <= I < N, such as 0/4", s)
+	}
+	return i, n, nil
+}
 
 // ShardRecordSuffix ends the name of the record of a shard's output:
 // part-0.idx has part-0.idx.shard.json beside it.
