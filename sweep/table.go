@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -41,55 +42,84 @@ func (c *Comparison) Summary() string {
 		strings.Join(c.Sources, ", "), len(c.Runs), strings.Join(states, ", "), keys, c.Metric)
 }
 
-// WriteText writes the comparison as zoo runs compare prints it: the
-// summary, a table of the runs (their values of the keys that differ,
-// status, best metric and its epoch, epochs and seconds), and a table of
-// the mean, standard deviation, minimum and maximum over seeds of each
-// variant, with the best variant named.
-func (c *Comparison) WriteText(w io.Writer) error {
-	fmt.Fprintln(w, c.Summary())
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+// RunTable returns the table of runs: a head and one row per run, with
+// its name, its values of the keys that differ, status, best metric, its
+// epoch, epochs and seconds.
+func (c *Comparison) RunTable() ([]string, [][]string) {
 	head := append(append([]string{"run"}, c.Keys...), "status", "best "+c.Metric, "epoch", "epochs", "seconds")
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	var rows [][]string
 	for _, r := range c.Runs {
 		row := []string{r.Name}
 		for _, k := range c.Keys {
 			row = append(row, r.Values[k])
 		}
-		row = append(row, r.Status.String(), c.format(r.Best), strconv.Itoa(r.BestEpoch), strconv.Itoa(r.Epochs), fmt.Sprintf("%.1f", r.Seconds))
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+		rows = append(rows, append(row, r.Status.String(), c.format(r.Best), strconv.Itoa(r.BestEpoch), strconv.Itoa(r.Epochs), fmt.Sprintf("%.1f", r.Seconds)))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nbest %s over seeds (finished runs):\n", c.Metric)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	return head, rows
+}
+
+// GroupTable returns the table over seeds: a head and one row per variant
+// (group), with its values of the swept keys, its finished runs of all,
+// and the mean, standard deviation, minimum and maximum of their best
+// metric.
+func (c *Comparison) GroupTable() ([]string, [][]string) {
 	swept := c.Swept()
-	head = append(append([]string{}, swept...), "runs", "mean", "std", "min", "max")
+	head := append(slices.Clone(swept), "runs", "mean", "std", "min", "max")
 	if len(swept) == 0 {
-		head[0] = "all runs"
+		head = append([]string{"variant"}, head...)
 	}
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	var rows [][]string
 	for _, g := range c.Groups {
 		var row []string
 		for _, k := range swept {
 			row = append(row, g.Values[k])
 		}
 		if len(swept) == 0 {
-			row = append(row, "")
+			row = append(row, "all runs")
 		}
-		row = append(row, fmt.Sprintf("%d of %d", g.N, len(g.Runs)), c.format(g.Mean), c.format(g.Std), c.format(g.Min), c.format(g.Max))
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+		rows = append(rows, append(row, fmt.Sprintf("%d of %d", g.N, len(g.Runs)), c.format(g.Mean), c.format(g.Std), c.format(g.Min), c.format(g.Max)))
 	}
-	if err := tw.Flush(); err != nil {
+	return head, rows
+}
+
+// Best says which variant has the best mean, "" when fewer than two
+// variants finished a run.
+func (c *Comparison) Best() string {
+	best := c.Sorted()[0]
+	if g := c.Groups[best]; len(c.Groups) > 1 && g.N > 0 {
+		return fmt.Sprintf("best: %s (mean %s over %d runs)", g.Label, c.format(g.Mean), g.N)
+	}
+	return ""
+}
+
+// WriteText writes the comparison as zoo runs compare prints it: the
+// summary, the table of runs (RunTable), the table over seeds (GroupTable)
+// and the best variant.
+func (c *Comparison) WriteText(w io.Writer) error {
+	fmt.Fprintln(w, c.Summary())
+	head, rows := c.RunTable()
+	if err := writeTable(w, head, rows); err != nil {
 		return err
 	}
-	if best := c.Sorted()[0]; len(c.Groups) > 1 && c.Groups[best].N > 0 {
-		g := c.Groups[best]
-		_, err := fmt.Fprintf(w, "best: %s (mean %s over %d runs)\n", g.Label, c.format(g.Mean), g.N)
+	fmt.Fprintf(w, "\nbest %s over seeds (finished runs):\n", c.Metric)
+	head, rows = c.GroupTable()
+	if err := writeTable(w, head, rows); err != nil {
+		return err
+	}
+	if best := c.Best(); best != "" {
+		_, err := fmt.Fprintln(w, best)
 		return err
 	}
 	return nil
+}
+
+// writeTable writes a head and rows as aligned columns.
+func writeTable(w io.Writer, head []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range append([][]string{head}, rows...) {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
 }
 
 // WriteCSV writes one row per run: its name and folder, its values of the

@@ -68,6 +68,12 @@ func TestSweep(t *testing.T) {
 	if c := run(t, nil, "runs", "compare", dir, "--csv", csv); c.code != 1 || !strings.Contains(c.stderr, "exists") {
 		t.Errorf("runs compare over an existing file: %+v", c)
 	}
+	if r := run(t, nil, "report", dir, "--out", filepath.Join(out, "report")); r.code != 0 || !strings.Contains(r.stdout, "sweep "+dir+" on 4 runs, 1 figures") {
+		t.Errorf("report of the sweep: %+v", r)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "report", "report.html")); err != nil || !strings.Contains(string(b), "best validation loss over seeds") {
+		t.Errorf("report.html: %v", err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
