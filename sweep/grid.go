@@ -337,3 +337,17 @@ func ParseGrid(models, sets []string, seeds string, fixed []Setting) (Grid, erro
 	}
 	return g, nil
 }
+
+// Sets collects the values of a repeated --set flag as they are given,
+// commas and all (KEY=V1,V2,...): a flag.Value, unlike flags that split
+// their values at commas.
+type Sets []string
+
+// Set adds one value.
+func (s *Sets) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// String returns the values separated by spaces.
+func (s *Sets) String() string { return strings.Join(*s, " ") }

@@ -124,6 +124,25 @@ func TestVariantRecipe(t *testing.T) {
 	}
 }
 
+func TestSets(t *testing.T) {
+	var s Sets
+	for _, v := range []string{"sparsity=0.6e-6,1.5e-6", "lr=1e-3"} {
+		if err := s.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := ParseGrid([]string{"sparse-ae"}, s, "0,1", nil)
+	if err != nil || len(g.Axes) != 2 || len(g.Axes[0].Values) != 2 || s.String() != "sparsity=0.6e-6,1.5e-6 lr=1e-3" || len(g.Seeds) != 2 {
+		t.Errorf("grid %+v, %v; sets %q", g, err, s.String())
+	}
+	if _, err := ParseGrid([]string{"sparse-ae"}, Sets{"lr"}, "", nil); err == nil {
+		t.Error("ParseGrid took --set lr")
+	}
+	if _, err := ParseGrid([]string{"sparse-ae"}, nil, "0,x", nil); err == nil {
+		t.Error("ParseGrid took --seeds 0,x")
+	}
+}
+
 func TestSafeNameFolder(t *testing.T) {
 	if err := uniqueNames([]Variant{{Index: 0, Name: "a=x_y"}, {Index: 1, Name: "a=x_z"}, {Index: 2, Name: "a=x_y"}}); err == nil ||
 		!strings.Contains(err.Error(), "runs 0 and 2 would share the folder name a=x_y") {

@@ -43,7 +43,7 @@ Example:
 func sweepGridFlags() []cli.Flag {
 	return append([]cli.Flag{
 		&cli.StringFlag{Name: "models", Usage: "models to compare, `A,B,...` (instead of MODEL)"},
-		&cli.StringSliceFlag{Name: "set", Usage: "sweep a recipe key over values, `KEY=V1,V2,...` (repeatable)"},
+		&cli.GenericFlag{Name: "set", Usage: "sweep a recipe key over values, `KEY=V1,V2,...` (repeatable)", Value: &sweep.Sets{}},
 		&cli.StringFlag{Name: "seeds", Usage: "seeds of every variant, `S1,S2,...` (default: the recipe's)"},
 		&cli.StringFlag{Name: "name", Usage: "sweep name (default: the keys it varies, such as model or sparsity)"},
 		&cli.StringFlag{Name: "out", Usage: "runs folder", Value: "runs"}}, trainDataFlags()...)
@@ -110,7 +110,7 @@ func sweepPlan(c *cli.Context) (*sweep.Plan, error) {
 			fixed = append(fixed, sweep.Setting{Key: key, Value: fmt.Sprint(c.Int(key))})
 		}
 	}
-	g, err := sweep.ParseGrid(a, c.StringSlice("set"), c.String("seeds"), fixed)
+	g, err := sweep.ParseGrid(a, *c.Generic("set").(*sweep.Sets), c.String("seeds"), fixed)
 	var p *sweep.Plan
 	if err == nil {
 		p, err = sweep.NewPlan(c.String("out"), c.String("name"), g, trainSpec(c).Args())

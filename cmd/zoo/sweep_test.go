@@ -74,6 +74,23 @@ func TestSweep(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(out, "report", "report.html")); err != nil || !strings.Contains(string(b), "best validation loss over seeds") {
 		t.Errorf("report.html: %v", err)
 	}
+	// Values with commas stay one --set; each study is one command.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sparse-ae", "--set", "sparsity=0.6e-6,1.5e-6,4e-6", "--seeds", "0,1,2"}, "9 of 9 runs as a Slurm array job (--array=0-8)"},
+		{[]string{"denoise-ae", "--set", "noise=gaussian:0.3,gaussian:0.5,gaussian:0.8,gaussian:0.9"}, "4 of 4 runs"},
+		{[]string{"relu-ae-30", "--set", "lr=1e-3,3e-4", "--set", "batch=64,256", "--seeds", "0,1"}, "8 of 8 runs"},
+	} {
+		r := run(t, nil, append(append([]string{"sweep"}, tc.args...), "--out", out, "--slurm")...)
+		if r.code != 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%q --slurm: %+v, want %q", tc.args, r, tc.want)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "denoise-ae", "sweep-noise", "sweep.json")); err != nil || !strings.Contains(string(b), `"name": "noise=gaussian_0.9-seed=0"`) {
+		t.Errorf("denoise-ae noise sweep: %v", err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
