@@ -82,6 +82,14 @@ func SweepOf(c *sweep.Comparison, title string) (*Figure, error) {
 	if !c.Higher {
 		lossAxis(&curves.Y, lo, hi)
 	}
+	if n := maxEpochs(c); n <= 20 { // a tick at each epoch
+		var xs []float64
+		var labels []string
+		for e := 1; e <= n; e++ {
+			xs, labels = append(xs, float64(e)), append(labels, strconv.Itoa(e))
+		}
+		curves.X.Tick.Marker = valueTicks{xs, labels}
+	}
 	curves.Legend.Top = !c.Higher
 	plots := []*plot.Plot{curves}
 	swept := c.Swept()
@@ -297,4 +305,13 @@ func (v valueTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ts
+}
+
+// maxEpochs returns the most epochs of a run of c.
+func maxEpochs(c *sweep.Comparison) int {
+	n := 0
+	for _, r := range c.Runs {
+		n = max(n, len(r.Curve))
+	}
+	return n
 }
