@@ -15,8 +15,9 @@ import (
 
 func runsCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "runs",
-		Usage: "look at training runs",
+		Name:        "runs",
+		Usage:       "look at training runs",
+		Description: "Example:\n   zoo runs compare runs/shallow-ae/sweep-model --csv runs.csv",
 		Subcommands: []*cli.Command{{
 			Name:      "compare",
 			Usage:     "a table of runs: recipe keys that differ, best validation metric, epochs, time, mean and spread over seeds",
