@@ -125,6 +125,9 @@ type jobRun struct {
 	json               *atomicfile.File
 	out, probs, logits *Output
 	preds              *Predictions
+	records            []*atomicfile.File // of a shard's outputs (see ShardRecord)
+	first              int                // a shard's: index in Data of its first example
+	total, count       int                // a shard's: examples in Data, and in the shard
 }
 
 // Run runs the job and returns the report of the stream. An interrupted
@@ -149,6 +152,9 @@ func (j *Job) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	if err := r.createOutputs(); err != nil {
+		return nil, err
+	}
+	if err := r.claimRecords(); err != nil {
 		return nil, err
 	}
 	rep, err := r.stream(ctx)
@@ -234,6 +240,7 @@ func (r *jobRun) shard() error {
 	if err := r.data.Range(lo, hi); err != nil {
 		return err
 	}
+	r.first, r.total, r.count = lo, total, hi-lo
 	if r.labels != nil {
 		if r.labels.Remaining() != total {
 			return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", r.labels.Name(), r.labels.Remaining(), total, r.data.Name())
@@ -334,6 +341,9 @@ func (r *jobRun) commit(rep *Report) error {
 			return err
 		}
 	}
+	if err := r.commitRecords(); err != nil {
+		return err
+	}
 	if r.json == nil {
 		return nil
 	}
@@ -359,6 +369,9 @@ func (r *jobRun) close() {
 	}
 	if r.json != nil {
 		r.json.Abort()
+	}
+	for _, f := range r.records {
+		f.Abort()
 	}
 	for _, d := range []*dataset.Reader{r.labels, r.data} {
 		if d != nil {

@@ -17,6 +17,9 @@ import (
 // file at path: the outputs of zoo infer --shard, merged back into what one
 // run over the whole input writes, byte for byte. The parts must share
 // their element type (u8 or f32, what zoo infer writes) and item shape.
+// Parts with shard records (see ShardRecord) are merged in shard order,
+// and must be every shard of one run exactly once: a missing, repeated or
+// foreign part is refused, named.
 // The file is written atomically; an existing one is replaced only with
 // force, and never when it is one of the parts (by device and inode). It
 // returns the number of items written. An interrupted merge (ctx done)
@@ -50,6 +53,10 @@ func MergeIDX(ctx context.Context, path string, parts []string, force bool) (int
 			return 0, fmt.Errorf("merge: %s is %v, but %s is %v: parts must share type and item shape", p, h, parts[0], first)
 		}
 		total += h.Count()
+	}
+	parts, err := orderShards(parts)
+	if err != nil {
+		return 0, err
 	}
 	f, err := atomicfile.Create(path, force)
 	if err != nil {

@@ -244,3 +244,43 @@ func (r *Recipe) Set(key, value string) error {
 	*r = c
 	return nil
 }
+
+// Value returns the value of one recipe key in the form Set accepts, such
+// as Value("lr") = "0.001" or Value("noise") = "gaussian:0.3", so that
+// Set(key, Value(key)) changes nothing. An unknown key is an error.
+func (r Recipe) Value(key string) (string, error) {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	switch key {
+	case "optimizer":
+		return string(r.Optimizer), nil
+	case "loss":
+		return string(r.Loss), nil
+	case "sparsity-on":
+		return r.SparsityOn, nil
+	case "lr":
+		return f(r.LR), nil
+	case "momentum":
+		return f(r.Momentum), nil
+	case "sparsity":
+		return f(r.Sparsity), nil
+	case "nesterov":
+		return strconv.FormatBool(r.Nesterov), nil
+	case "shuffle":
+		return strconv.FormatBool(r.Shuffle), nil
+	case "batch":
+		return strconv.Itoa(r.BatchSize), nil
+	case "epochs":
+		return strconv.Itoa(r.Epochs), nil
+	case "patience":
+		return strconv.Itoa(r.Patience), nil
+	case "val-split":
+		return strconv.Itoa(r.ValSplit), nil
+	case "seed":
+		return strconv.FormatInt(r.Seed, 10), nil
+	case "split-seed":
+		return strconv.FormatInt(r.SplitSeed, 10), nil
+	case "noise":
+		return r.Noise.String(), nil
+	}
+	return "", fmt.Errorf("unknown recipe key %q (known: %s)", key, strings.Join(recipeKeys, ", "))
+}

@@ -269,3 +269,42 @@ func TestRecipeSet(t *testing.T) {
 		}
 	}
 }
+
+// TestRecipeValue checks that Value gives every key in the form Set takes
+// back unchanged, on recipes of every registry model, and refuses unknown
+// keys.
+func TestRecipeValue(t *testing.T) {
+	for _, name := range Names() {
+		m, _ := Lookup(name)
+		for _, tc := range []struct {
+			key, set string
+		}{{"", ""}, {"noise", "salt-and-pepper:0.25"}, {"lr", "3e-4"}, {"optimizer", "sgd"}} {
+			r := m.Recipe
+			if tc.key != "" {
+				if err := r.Set(tc.key, tc.set); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+			}
+			for _, key := range RecipeKeys() {
+				v, err := r.Value(key)
+				if err != nil {
+					t.Fatalf("%s: Value(%s): %v", name, key, err)
+				}
+				c := r
+				if err := c.Set(key, v); err != nil || c != r {
+					t.Errorf("%s: Set(%s, Value = %q) = %v, changed %+v to %+v", name, key, v, err, r, c)
+				}
+			}
+			if v, _ := r.Value(tc.key); tc.key != "" && v != tc.set && tc.key != "lr" {
+				t.Errorf("%s: Value(%s) = %q after Set(%q)", name, tc.key, v, tc.set)
+			}
+		}
+	}
+	m, _ := Lookup("sparse-ae")
+	if v, _ := m.Recipe.Value("sparsity"); v != "1.5e-06" {
+		t.Errorf("sparse-ae sparsity = %q", v)
+	}
+	if _, err := m.Recipe.Value("colour"); err == nil || !strings.Contains(err.Error(), "unknown recipe key") {
+		t.Errorf("Value(colour) = %v", err)
+	}
+}

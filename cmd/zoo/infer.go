@@ -137,8 +137,8 @@ func inferJob(c *cli.Context) (*infer.Job, error) {
 	if err := checkClassifyFlags(c, j.Task); err != nil {
 		return nil, err
 	}
-	if j.Shard, j.Shards, err = parseShard(c.String("shard")); err != nil {
-		return nil, err
+	if j.Shard, j.Shards, err = infer.ParseShard(c.String("shard")); err != nil {
+		return nil, usageError{err}
 	}
 	if j.Shards > 0 {
 		for _, f := range []string{"out", "probs", "logits"} {

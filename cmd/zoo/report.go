@@ -18,6 +18,7 @@ import (
 	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/rundir"
+	"github.com/zoo-ml/zoo/sweep"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -28,10 +29,11 @@ func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
 		Usage:     "write one self-contained HTML page with the model card, metrics, PCA comparison and figures",
-		ArgsUsage: "RUN_OR_MODEL_DIR",
+		ArgsUsage: "RUN_MODEL_OR_SWEEP_DIR",
 		Description: `RUN_OR_MODEL_DIR is a run folder of zoo train (it is exported to a temporary folder first, and
 its run.json and metrics.csv give the training curves) or an export folder of zoo export (with
---run RUN for the curves of the run it came from).
+--run RUN for the curves of the run it came from). A sweep folder of zoo sweep gives a page of its
+comparison: zoo runs compare's tables and the sweep figure.
 
 The page, OUT/report.html, holds: the model card (README.md); the training metrics per epoch and
 their curves; the evaluation of zoo eval on --data (classifiers: accuracy, per-class metrics,
@@ -85,10 +87,12 @@ func runReport(c *cli.Context) error {
 	start := time.Now()
 	modelDir, run, cleanup, err := reportModel(a[0], c.String("run"))
 	defer cleanup()
-	if err != nil {
-		return err
+	var rep *report.Report
+	if sweep.IsFolder(a[0]) {
+		rep, err = report.BuildSweep(a[0])
+	} else if err == nil {
+		rep, err = report.Build(c.Context, reportInputs(c, modelDir, run, o, start))
 	}
-	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, o, start))
 	if err != nil {
 		return err
 	}

@@ -44,25 +44,35 @@ Example:
    zoo train cnn --data train-images.idx.gz --labels train-labels.idx.gz --val-split 5000
    zoo train relu-ae-30 --resume runs/relu-ae-30/20261123-101500
    zoo export runs/relu-ae-30/20261123-101500 --out models/`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "data", Usage: "data set `NAME` or IDX image file to train on (default: the model's)"},
-			&cli.StringFlag{Name: "val-data", Usage: "IDX image `FILE` to validate on (default: the data set's test images)"},
-			&cli.StringFlag{Name: "labels", Usage: "IDX u8 label `FILE` of the --data file (classifiers)"},
-			&cli.StringFlag{Name: "val-labels", Usage: "IDX u8 label `FILE` of the --val-data file (classifiers)"},
-			&cli.IntFlag{Name: "val-split", Usage: "validate on a seeded hold-out of `N` training images instead"},
-			&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only"},
-			&cli.IntFlag{Name: "epochs", Usage: "epochs (default: the recipe's)"},
-			&cli.Int64Flag{Name: "seed", Usage: "seed of initialisation, shuffling and noise (default: the recipe's)"},
-			&cli.IntFlag{Name: "batch", Usage: "batch size (default: the recipe's)"},
-			&cli.IntFlag{Name: "patience", Usage: "stop after `N` epochs without a better validation loss"},
+		Flags: append(trainDataFlags(&cli.Int64Flag{Name: "seed", Usage: "seed of initialisation, shuffling and noise (default: the recipe's)"}),
 			&cli.StringSliceFlag{Name: "set", Usage: "override a recipe value, `KEY=VALUE` (repeatable)"},
 			&cli.StringFlag{Name: "out", Usage: "runs folder", Value: "runs"},
 			&cli.StringFlag{Name: "name", Usage: "run name, one folder name (default: the start time, made unique)"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` exactly where it stopped"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
-		},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"}),
 		Action: runTrain,
 	}
+}
+
+// trainDataFlags are the flags of zoo train and zoo sweep that choose the
+// data and the recipe's shortcuts, with seed (zoo train's) after epochs.
+func trainDataFlags(seed ...cli.Flag) []cli.Flag {
+	return append(append([]cli.Flag{
+		&cli.StringFlag{Name: "data", Usage: "data set `NAME` or IDX image file to train on (default: the model's)"},
+		&cli.StringFlag{Name: "val-data", Usage: "IDX image `FILE` to validate on (default: the data set's test images)"},
+		&cli.StringFlag{Name: "labels", Usage: "IDX u8 label `FILE` of the --data file (classifiers)"},
+		&cli.StringFlag{Name: "val-labels", Usage: "IDX u8 label `FILE` of the --val-data file (classifiers)"},
+		&cli.IntFlag{Name: "val-split", Usage: "validate on a seeded hold-out of `N` training images instead"},
+		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only"},
+		&cli.IntFlag{Name: "epochs", Usage: "epochs (default: the recipe's)"}}, seed...),
+		&cli.IntFlag{Name: "batch", Usage: "batch size (default: the recipe's)"},
+		&cli.IntFlag{Name: "patience", Usage: "stop after `N` epochs without a better validation loss"})
+}
+
+// trainSpec is the data of the flags of trainDataFlags.
+func trainSpec(c *cli.Context) train.DataSpec {
+	return train.DataSpec{Data: c.String("data"), ValData: c.String("val-data"), Labels: c.String("labels"),
+		ValLabels: c.String("val-labels"), Limit: c.Int("limit")}
 }
 
 func runTrain(c *cli.Context) error {
@@ -98,8 +108,7 @@ func runTrain(c *cli.Context) error {
 	if err := m.Validate(); err != nil { // the recipe against the model: its loss
 		return usageError{err}
 	}
-	spec := train.DataSpec{Data: c.String("data"), ValData: c.String("val-data"), Labels: c.String("labels"),
-		ValLabels: c.String("val-labels"), Limit: c.Int("limit")}
+	spec := trainSpec(c)
 	if spec.Data == "" {
 		spec.Data = m.Dataset
 	}

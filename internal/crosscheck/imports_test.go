@@ -63,6 +63,8 @@ var importRules = []importRule{
 		Why: "inspect reads an ONNX file as a consumer does, its protobuf without the producers"},
 	{From: "rundir", Not: []string{gorgoniaTree, ortTree},
 		Why: "the run folder is readable without an engine (review 6.3)"},
+	{From: "sweep", Not: []string{gorgoniaTree, ortTree, "train", "infer", "export"},
+		Why: "sweeps and their comparison read run folders without an engine; the training is passed in (DESIGN.md)"},
 	{From: "...", Exempt: []string{"analysis/figure"}, Not: []string{plotTree}, Direct: true,
 		Why: "only analysis/figure draws (review 6.1, 6.3)"},
 	{From: "...", Exempt: []string{"internal/onnxgo"}, Not: []string{onnxgoTree}, Direct: true,
