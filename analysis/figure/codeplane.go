@@ -62,13 +62,17 @@ func (p *plane) extent() (lo, hi float64) {
 }
 
 // gridRange returns the code range of latent-grid and class-map: opt.Range,
-// or from the codes of d when m can encode d, or [-1, 1].
+// or from the codes of d (of the embedded set when d is nil, see
+// codeData) when m can encode them, or [-1, 1].
 func gridRange(fig string, m *Model, d *Data, opt Options) (lo, hi float64, from string, err error) {
 	if opt.Range != [2]float64{} {
 		lo, hi = opt.Range[0], opt.Range[1]
 		return lo, hi, "", checkRange(fig, lo, hi)
 	}
-	if d == nil || m.Encoder == nil {
+	if d, err = codeData(m, d); err != nil {
+		return 0, 0, "", fmt.Errorf("%s: %w", fig, err)
+	}
+	if d == nil {
 		return -1, 1, "", nil
 	}
 	if _, _, _, err := d.check(fig, m, false); err != nil {
@@ -96,7 +100,8 @@ func gridSide(fig string, opt Options, def int) (int, error) {
 
 // LatentGrid decodes (m.Decoder) an opt.Side x opt.Side grid (default 32) of
 // evenly spaced 2-D codes over opt.Range (default: the 1st to 99th
-// percentile of the codes of d, or [-1, 1] when d is nil) and draws the
+// percentile of the codes of d, or of the embedded images when d is nil
+// and m encodes 28x28 images (see codeData), else [-1, 1]) and draws the
 // images on the code axes. The code must have two values.
 func LatentGrid(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "latent-grid"
@@ -173,7 +178,7 @@ func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
 	}
 	p.X.Min, p.X.Max = lo, hi
 	p.Y.Min, p.Y.Max = lo, hi
-	return done(fig, title, renderPlots(mapW, mapH, p), notes...), nil
+	return done(fig, title, renderLegendBeside(mapW, mapH, p), notes...), nil
 }
 
 // classifies checks that m is a classifier of the images dec decodes.

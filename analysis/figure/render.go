@@ -273,6 +273,46 @@ func renderPlots(width, height int, plots ...*plot.Plot) image.Image {
 	return cv.Image()
 }
 
+// legendGap is the space between a plot and the legend beside it, in
+// points.
+const legendGap = 10
+
+// renderLegendBeside draws p in a canvas of width x height pixels with its
+// legend (when it has entries) in a column to the right of the plot, level
+// with the top of the data area, where it covers no point.
+func renderLegendBeside(width, height int, p *plot.Plot) image.Image {
+	cv := vgimg.NewWith(vgimg.UseWH(vg.Length(width)*vg.Inch/plotDPI, vg.Length(height)*vg.Inch/plotDPI), vgimg.UseDPI(plotDPI))
+	dc := draw.New(cv)
+	m := vg.Length(pad) * vg.Inch / plotDPI
+	dc = draw.Crop(dc, m, -m, m, -m)
+	pc, lc := legendLayout(dc, p)
+	leg := p.Legend
+	p.Legend = plot.NewLegend()
+	p.Draw(pc)
+	p.Legend = leg
+	leg.Left, leg.Top, leg.XOffs, leg.YOffs = true, true, 0, 0
+	leg.Draw(lc)
+	return cv.Image()
+}
+
+// legendLayout splits dc into the canvas of plot p and, to its right, the
+// column of its legend: as wide as its widest entry (none without
+// entries), from the top of the data area down.
+func legendLayout(dc draw.Canvas, p *plot.Plot) (plotC, legendC draw.Canvas) {
+	r := p.Legend.Rectangle(dc)
+	w := r.Max.X - r.Min.X
+	if w == 0 {
+		return dc, draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{Min: dc.Max, Max: dc.Max}}
+	}
+	plotC = draw.Crop(dc, 0, -(w + legendGap), 0, 0)
+	data := p.DataCanvas(plotC)
+	legendC = draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: plotC.Max.X + legendGap, Y: data.Min.Y},
+		Max: vg.Point{X: dc.Max.X, Y: data.Max.Y},
+	}}
+	return plotC, legendC
+}
+
 // palette is matplotlib's tab10, then darker and lighter variants for more
 // than ten classes.
 var palette = []color.RGBA{

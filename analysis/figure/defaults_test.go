@@ -1,0 +1,180 @@
+package figure
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/zoo-ml/zoo/zoo"
+)
+
+// shiftedModel is the blob model with its codes moved by +5: a trained
+// ReLU code that lives far from [-1, 1]^2 (tiny-ae-2's lies in about
+// [0.3, 10]^2).
+func shiftedModel() *Model {
+	m := blobModel()
+	m.Name = "shifted-ae"
+	m.Encoder = &runnerFunc{in: 784, out: 2, f: func(x []float32) []float32 {
+		z := blobEncode(x)
+		return []float32{z[0] + 5, z[1] + 5}
+	}}
+	m.Decoder = &runnerFunc{in: 2, out: 784, f: func(z []float32) []float32 { return blobDecode([]float32{z[0] - 5, z[1] - 5}) }}
+	return m
+}
+
+// TestCodeRangeDefault: without --range, the code figures take their code
+// range (or distribution) from the codes of the data, and from those of
+// the embedded images when no data is given, never [-1, 1] by default for
+// a model of 28x28 images.
+func TestCodeRangeDefault(t *testing.T) {
+	d := fixture(t, 64)
+	for _, tc := range []struct {
+		name   string
+		make   func() (*Figure, error)
+		lo, hi float64 // the range must lie within [lo, hi] and hold their middle; or be [lo, hi] (exact)
+		exact  bool
+		title  string // the title must say where the range came from
+	}{
+		{"grid without data: embedded images", func() (*Figure, error) { return LatentGrid(shiftedModel(), nil, Options{Side: 4}) },
+			4, 6, false, "codes of the embedded mnist-mini images"},
+		{"grid with data: its codes", func() (*Figure, error) { return LatentGrid(shiftedModel(), d, Options{Side: 4}) },
+			4, 6, false, "codes of mnist-512"},
+		{"grid with a range: the range", func() (*Figure, error) {
+			return LatentGrid(shiftedModel(), nil, Options{Side: 4, Range: [2]float64{-2, 2}})
+		}, -2, 2, true, "over [-2, 2]^2"},
+		{"grid of a model of other images: [-1, 1]", func() (*Figure, error) { return LatentGrid(rgbModel(), nil, Options{Side: 4}) },
+			-1, 1, true, "over [-1, 1]^2"},
+		{"class map without data: embedded images", func() (*Figure, error) {
+			return ClassMap(shiftedModel(), nil, Options{Side: 4, Classifier: quadrantClassifier()})
+		}, 4, 6, false, "codes of the embedded mnist-mini images"},
+		{"sample without data: the Gaussian of the embedded codes", func() (*Figure, error) {
+			return Sample(shiftedModel(), nil, Options{Samples: 4})
+		}, 4, 6, false, "Gaussian fitted to the codes of the embedded mnist-mini images"},
+		{"uniform sample without data: the embedded codes' range", func() (*Figure, error) {
+			return Sample(shiftedModel(), nil, Options{Samples: 4, Dist: "uniform"})
+		}, 4, 6, false, "U("},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := tc.make()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(f.Title, tc.title) {
+				t.Errorf("title %q does not say %q", f.Title, tc.title)
+			}
+			lo, hi, ok := titleRange(f.Title)
+			if !ok {
+				return // sample (normal): the title names the data, checked above
+			}
+			mid := (tc.lo + tc.hi) / 2
+			if tc.exact && (lo != tc.lo || hi != tc.hi) || lo < tc.lo || hi > tc.hi || !(lo < mid && mid < hi) {
+				t.Errorf("range [%g, %g], want [%g, %g] or within it around %g (%s)", lo, hi, tc.lo, tc.hi, mid, f.Title)
+			}
+		})
+	}
+}
+
+// titleRange reads the range of a title "... over [LO, HI]^2 ..." or
+// "... U(LO, HI) ...".
+func titleRange(title string) (lo, hi float64, ok bool) {
+	for _, open := range []string{"over [", "U("} {
+		i := strings.Index(title, open)
+		if i < 0 {
+			continue
+		}
+		rest := title[i+len(open):]
+		j := strings.IndexAny(rest, "])")
+		v, err := parseFloats(rest[:j])
+		if err != nil || len(v) != 2 {
+			return 0, 0, false
+		}
+		return v[0], v[1], true
+	}
+	return 0, 0, false
+}
+
+// TestLegendBeside: the legends of latent-scatter and class-map stand
+// beside the data area, never over it, and stay inside the figure, for
+// short and long class names alike.
+func TestLegendBeside(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		names []string
+	}{
+		{"digits", nil},
+		{"fashion", []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}},
+		{"long", []string{"a very long class name indeed", "b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPlot("codes", "z1", "z2")
+			n := max(len(tc.names), 10)
+			xs, ys, labels := make([]float64, n), make([]float64, n), make([]uint8, n)
+			for i := range n {
+				xs[i], ys[i], labels[i] = float64(i), float64(i), uint8(i%max(len(tc.names), 10))
+			}
+			if err := scatterByClass(p, xs, ys, labels, tc.names, n, false); err != nil {
+				t.Fatal(err)
+			}
+			cv := vgimg.New(vg.Length(scatterW)*vg.Inch/plotDPI, vg.Length(scatterH)*vg.Inch/plotDPI)
+			dc := draw.New(cv)
+			pc, lc := legendLayout(dc, p)
+			data := p.DataCanvas(pc)
+			leg := p.Legend
+			leg.Left, leg.Top = true, true
+			r := leg.Rectangle(lc)
+			if r.Min.X < data.Max.X {
+				t.Errorf("legend from x=%v covers the data area, which ends at x=%v", r.Min.X, data.Max.X)
+			}
+			if r.Max.X > dc.Max.X || r.Min.Y < dc.Min.Y || r.Max.Y > data.Max.Y {
+				t.Errorf("legend %v outside the figure %v or above the data area %v", r, dc.Rectangle, data.Rectangle)
+			}
+			if data.Max.X-data.Min.X < (dc.Max.X-dc.Min.X)/2 {
+				t.Errorf("data area %v narrower than half the figure %v", data.Rectangle, dc.Rectangle)
+			}
+		})
+	}
+}
+
+// TestFiltersLargestRows: of a layer with more rows than shown, filters
+// draws the rows of largest norm (the units a sparse code uses), in their
+// order, and says so in its title; with no more rows than shown, all.
+func TestFiltersLargestRows(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		out, n    int
+		strong    []int // rows given large weights
+		want      []int
+		titleWant string
+	}{
+		{"sparse: the trained rows", 10, 3, []int{7, 2, 9}, []int{2, 7, 9}, "the 3 of the 10 rows of encoder.0.weight [10, 784] of largest norm"},
+		{"all rows shown", 4, 8, []int{1}, []int{0, 1, 2, 3}, "the 4 rows of encoder.0.weight [4, 784] as 28x28"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := make([]float32, tc.out*784)
+			for i := range w {
+				w[i] = 0.01 * float32(i%7-3)
+			}
+			for _, k := range tc.strong {
+				for j := range 784 {
+					w[k*784+j] = float32(j%5) - 2
+				}
+			}
+			if got := largestRows(w, tc.out, 784, tc.n); !slices.Equal(got, tc.want) {
+				t.Errorf("rows %v, want %v", got, tc.want)
+			}
+			m := &Model{Name: "sparse", Task: zoo.Reconstruct, Input: []int{784},
+				First: &Layer{Name: "encoder.0.weight", Op: "Gemm", Weight: w, Shape: []int{tc.out, 784}}}
+			f, err := Filters(m, Options{Filters: tc.n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(f.Title, tc.titleWant) {
+				t.Errorf("title %q, want %q", f.Title, tc.titleWant)
+			}
+		})
+	}
+}
