@@ -178,3 +178,35 @@ func TestFiltersLargestRows(t *testing.T) {
 		})
 	}
 }
+
+// TestClassBars: one bar per class, the figure's height grows with the
+// classes, an undefined value draws no bar, and no class is an error.
+func TestClassBars(t *testing.T) {
+	v := func(x float64) *float64 { return &x }
+	for _, tc := range []struct {
+		name    string
+		classes []ClassValue
+		err     bool
+	}{
+		{"two", []ClassValue{{"cat", 10, v(0.8)}, {"dog", 20, v(0.3)}}, false},
+		{"undefined value", []ClassValue{{"cat", 0, nil}, {"dog", 20, v(0.3)}, {"eel", 5, v(0)}}, false},
+		{"all zero", []ClassValue{{"cat", 3, v(0)}}, false},
+		{"none", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := ClassBars("t", "recall", tc.classes, "%.1f%%", 100)
+			if tc.err {
+				if err == nil {
+					t.Error("no error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := f.Image.Bounds(); b.Dx() != barsW || b.Dy() != barsMargin+len(tc.classes)*barsRow {
+				t.Errorf("size %v", b)
+			}
+		})
+	}
+}
