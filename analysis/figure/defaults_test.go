@@ -210,3 +210,39 @@ func TestClassBars(t *testing.T) {
 		})
 	}
 }
+
+// TestColumnLabelsFit: a grid's columns are as wide as their widest
+// label, so that the class names of Fashion-MNIST above a montage or a
+// reconstruction grid do not run into each other; short labels keep the
+// cells' width.
+func TestColumnLabelsFit(t *testing.T) {
+	small := textStyle(10)
+	for _, tc := range []struct {
+		name string
+		cols []string
+		cw   int
+	}{
+		{"digits", []string{"0 #12", "1 #3"}, 56},
+		{"fashion montage", []string{"T-shirt/top #2589", "Trouser #8781", "Ankle boot #8740"}, 56},
+		{"fashion recon", []string{"23 (Ankle boot)", "27 (T-shirt/top)"}, 56},
+		{"no labels", nil, 84},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := colPitch(section{cols: tc.cols}, tc.cw)
+			if p < tc.cw {
+				t.Errorf("pitch %d narrower than the cells %d", p, tc.cw)
+			}
+			wide := false
+			for _, c := range tc.cols {
+				w := int(small.Width(c))
+				wide = wide || w+colLabelGap > tc.cw
+				if w+colLabelGap > p {
+					t.Errorf("label %q (%d px) does not fit the pitch %d", c, w, p)
+				}
+			}
+			if !wide && p != tc.cw {
+				t.Errorf("pitch %d for labels that fit the cells %d", p, tc.cw)
+			}
+		})
+	}
+}

@@ -160,7 +160,7 @@ func grid(title string, secs []section) image.Image {
 			labelW = max(labelW, int(math.Ceil(float64(label.Width(r))))+pad+10)
 		}
 	}
-	type geom struct{ cw, ch, top int }
+	type geom struct{ cw, ch, pw, top int }
 	geoms := make([]geom, len(secs))
 	width := labelW
 	height := pad + titleH
@@ -175,6 +175,7 @@ func grid(title string, secs []section) image.Image {
 		}
 		k := max(1, (cellMin+max(cw, ch)-1)/max(cw, ch))
 		g := geom{cw: cw * k, ch: ch * k}
+		g.pw = colPitch(s, g.cw)
 		if s.title != "" {
 			height += subtitleH
 		}
@@ -187,7 +188,7 @@ func grid(title string, secs []section) image.Image {
 		for _, row := range s.cells {
 			ncol = max(ncol, len(row))
 		}
-		width = max(width, labelW+ncol*(g.cw+gap))
+		width = max(width, labelW+ncol*(g.pw+gap))
 		geoms[i] = g
 	}
 	width += pad
@@ -212,7 +213,7 @@ func grid(title string, secs []section) image.Image {
 		}
 		small := textStyle(10)
 		for c, name := range s.cols {
-			dc.FillText(small, pt(labelW+c*(g.cw+gap)+g.cw/2, g.top-headH/2), name)
+			dc.FillText(small, pt(labelW+c*(g.pw+gap)+g.pw/2, g.top-headH/2), name)
 		}
 		left := label
 		left.XAlign = draw.XLeft
@@ -230,7 +231,7 @@ func grid(title string, secs []section) image.Image {
 				}
 				b := im.Bounds()
 				k := min(g.cw/b.Dx(), g.ch/b.Dy())
-				x0 := labelW + c*(g.cw+gap) + (g.cw-k*b.Dx())/2
+				x0 := labelW + c*(g.pw+gap) + (g.pw-k*b.Dx())/2
 				y0 := g.top + gap + r*(g.ch+gap) + (g.ch-k*b.Dy())/2
 				blitScaled(canvas, im, x0, y0, k)
 			}
@@ -238,6 +239,21 @@ func grid(title string, secs []section) image.Image {
 	}
 	return canvas
 }
+
+// colPitch returns the width of the columns of section s whose cells are
+// cw pixels wide: cw, or more where a column label is wider, so that labels
+// such as "T-shirt/top #2589" do not run into each other.
+func colPitch(s section, cw int) int {
+	small := textStyle(10)
+	w := cw
+	for _, name := range s.cols {
+		w = max(w, int(math.Ceil(float64(small.Width(name))))+colLabelGap)
+	}
+	return w
+}
+
+// colLabelGap is the least space between two column labels, in pixels.
+const colLabelGap = 6
 
 // blitScaled draws im at (x0, y0) of dst, each pixel as a k x k square.
 func blitScaled(dst imagedraw.Image, im image.Image, x0, y0, k int) {
