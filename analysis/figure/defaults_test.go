@@ -1,6 +1,7 @@
 package figure
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -242,6 +243,34 @@ func TestColumnLabelsFit(t *testing.T) {
 			}
 			if !wide && p != tc.cw {
 				t.Errorf("pitch %d for labels that fit the cells %d", p, tc.cw)
+			}
+		})
+	}
+}
+
+// TestCurvesLegendBeside: the curves of several runs (two lines each) put
+// their legend beside the plot, in a wider figure; one run keeps its
+// small legend in the plot.
+func TestCurvesLegendBeside(t *testing.T) {
+	var ten []Series
+	for i := range 10 {
+		ten = append(ten, decline(fmt.Sprintf("shallow-ae-%d/recipe", i), 10, 0.1*float64(i+1)))
+	}
+	for _, tc := range []struct {
+		name   string
+		series []Series
+		w      int
+	}{
+		{"one run", ten[:1], curveW},
+		{"ten runs", ten, curveW + curveLegendW},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := CurvesOf("loss per epoch", "loss", tc.series...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := f.Image.Bounds(); b.Dx() != tc.w || b.Dy() != curveH {
+				t.Errorf("%v, want %dx%d", b, tc.w, curveH)
 			}
 		})
 	}

@@ -385,6 +385,9 @@ const (
 	scatterW, scatterH = 900, 800
 	mapW, mapH         = 900, 800
 	curveW, curveH     = 800, 500
+	// curveLegendW is the room added for the legend of the curves of
+	// several runs, drawn beside the plot.
+	curveLegendW = 320
 	// maxScatter is the most codes a class map draws over its colours.
 	maxScatter = 2000
 )
