@@ -30,8 +30,10 @@ type ClassValue struct {
 // ClassBars draws one horizontal bar per class, the first class at the
 // top, labelled with the class's name and number of examples, with its
 // value written at the bar's end with format (such as "%.2f%%"; scale
-// multiplies the value first). axis names what the values are.
-func ClassBars(title, axis string, classes []ClassValue, format string, scale float64) (*Figure, error) {
+// multiplies the value first). axis names what the values are; the axis
+// spans at least [0, full] (such as 100 for a percentage; 0 for the
+// largest value).
+func ClassBars(title, axis string, classes []ClassValue, format string, scale, full float64) (*Figure, error) {
 	const fig = "class-bars"
 	k := len(classes)
 	if k == 0 || k > maxBarsClass {
@@ -54,6 +56,7 @@ func ClassBars(title, axis string, classes []ClassValue, format string, scale fl
 		labels.XYs = append(labels.XYs, plotter.XY{X: vals[row], Y: float64(row)})
 		labels.Labels = append(labels.Labels, " "+text)
 	}
+	top = math.Max(top, full)
 	if top <= 0 {
 		top = 1
 	}
@@ -90,7 +93,7 @@ func ClassRecall(s *analysis.Summary) (*Figure, error) {
 		acc = *s.Accuracy
 	}
 	title := fmt.Sprintf("accuracy per class (recall) on %d examples; overall %.2f%%", s.Examples, 100*acc)
-	return ClassBars(title, "recall: share of the class's examples predicted right (%)", classes, "%.1f%%", 100)
+	return ClassBars(title, "recall: share of the class's examples predicted right (%)", classes, "%.1f%%", 100, 100)
 }
 
 // ClassMSE draws the mean squared error per pixel of the reconstructions
@@ -104,5 +107,5 @@ func ClassMSE(r *analysis.ReconstructionEval, names []string) (*Figure, error) {
 		classes[k] = ClassValue{Name: className(names, k), Count: r.ClassCounts[k], Value: v}
 	}
 	title := fmt.Sprintf("reconstruction error per class on %d images; overall MSE %.5f", r.Images, r.MSE)
-	return ClassBars(title, "mean squared error per pixel", classes, "%.5f", 1)
+	return ClassBars(title, "mean squared error per pixel", classes, "%.5f", 1, 0)
 }

@@ -195,7 +195,7 @@ func TestClassBars(t *testing.T) {
 		{"none", nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := ClassBars("t", "recall", tc.classes, "%.1f%%", 100)
+			f, err := ClassBars("t", "recall", tc.classes, "%.1f%%", 100, 100)
 			if tc.err {
 				if err == nil {
 					t.Error("no error")
