@@ -2,6 +2,7 @@ package figure
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func TestCodeRangeDefault(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		make   func() (*Figure, error)
-		lo, hi float64 // the range must lie within [lo, hi] and hold their middle; or be [lo, hi] (exact)
+		lo, hi float64 // the range (of z1) must lie within [lo, hi], or be [lo, hi] (exact)
 		exact  bool
 		title  string // the title must say where the range came from
 	}{
@@ -71,9 +72,8 @@ func TestCodeRangeDefault(t *testing.T) {
 			if !ok {
 				return // sample (normal): the title names the data, checked above
 			}
-			mid := (tc.lo + tc.hi) / 2
-			if tc.exact && (lo != tc.lo || hi != tc.hi) || lo < tc.lo || hi > tc.hi || !(lo < mid && mid < hi) {
-				t.Errorf("range [%g, %g], want [%g, %g] or within it around %g (%s)", lo, hi, tc.lo, tc.hi, mid, f.Title)
+			if tc.exact && (lo != tc.lo || hi != tc.hi) || lo < tc.lo || hi > tc.hi || !(lo < hi) {
+				t.Errorf("range [%g, %g], want [%g, %g] or within it (%s)", lo, hi, tc.lo, tc.hi, f.Title)
 			}
 		})
 	}
@@ -271,6 +271,40 @@ func TestCurvesLegendBeside(t *testing.T) {
 			}
 			if b := f.Image.Bounds(); b.Dx() != tc.w || b.Dy() != curveH {
 				t.Errorf("%v, want %dx%d", b, tc.w, curveH)
+			}
+		})
+	}
+}
+
+// TestAxisRanges: the code plane of latent-grid and class-map spans each
+// axis's own range of the codes, so that a code spanning [0, 19] on z1 and
+// [0, 100] on z2 (tiny-ae-2 on Fashion-MNIST) is not drawn over [0, 100]^2,
+// mostly empty of codes.
+func TestAxisRanges(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		z1, z2     func(i int) float32
+		want       box
+		wantString string
+	}{
+		{"tiny-ae-2", func(i int) float32 { return float32(i%20) * 19 / 19 }, func(i int) float32 { return float32(i % 101) },
+			box{[2]float64{0, 0}, [2]float64{19, 99}}, "[0, 19] x [0, 99]"},
+		{"same range", func(i int) float32 { return float32(i%11)/5 - 1 }, func(i int) float32 { return float32(i%11)/5 - 1 },
+			square(-1, 1), "[-1, 1]^2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var z []float32
+			for i := range 10000 {
+				z = append(z, tc.z1(i), tc.z2(i*7))
+			}
+			b := axisRanges(z)
+			for a := range 2 {
+				if math.Abs(b.lo[a]-tc.want.lo[a]) > 1.01 || math.Abs(b.hi[a]-tc.want.hi[a]) > 1.01 {
+					t.Errorf("axis %d: [%g, %g], want about [%g, %g]", a+1, b.lo[a], b.hi[a], tc.want.lo[a], tc.want.hi[a])
+				}
+			}
+			if got := tc.want.String(); got != tc.wantString {
+				t.Errorf("String %q, want %q", got, tc.wantString)
 			}
 		})
 	}
