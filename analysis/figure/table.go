@@ -24,7 +24,7 @@ var specs = []Spec{
 		Needs:   Needs{Model: true, Data: Required, Encoder: true, Code: true},
 		check:   atLeast2D("")},
 	{Name: "latent-grid", Usage: "decoded grid of 2-D codes",
-		Help:    "Decodes (decoder.onnx) an N x N grid of evenly spaced 2-D codes over --range (default: the\n1st to 99th percentile of the codes of --data, or without --data of the embedded mnist-mini\nimages, for 28x28 models; -1,1 for others) and draws it on the code axes. The model's code\nmust have 2 values (others: latent-scatter, latent-pca).",
+		Help:    "Decodes (decoder.onnx) an N x N grid of evenly spaced 2-D codes over --range on both axes\n(default: on each axis, the 1st to 99th percentile of the codes of --data, or without --data of\nthe embedded mnist-mini images, for 28x28 models; -1,1 for others) and draws it on the code\naxes. The model's code must have 2 values (others: latent-scatter, latent-pca).",
 		Example: "zoo figure latent-grid --model models/deep-ae --range -1,1 --n 32 --out grid.png",
 		Needs:   Needs{Model: true, Data: Optional, Decoder: true, Code2: true},
 		Params:  []Param{rangeParam, nParam("grid side (default 32)", func(o *Options) *int { return &o.Side })},
