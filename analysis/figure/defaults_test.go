@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/zoo-ml/zoo/analysis"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -307,5 +308,43 @@ func TestAxisRanges(t *testing.T) {
 				t.Errorf("String %q, want %q", got, tc.wantString)
 			}
 		})
+	}
+}
+
+// TestRowsTitled: the rows figures (zoo eval's worst.png, zoo compare
+// pca's figure) carry their title in the image and name the classes of
+// their columns, not only their numbers.
+func TestRowsTitled(t *testing.T) {
+	d := fixture(t, 8)
+	d.ClassNames = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+	worst := []analysis.ImageError{{Index: 0, Label: int(d.Labels[0])}, {Index: 3, Label: int(d.Labels[3])}}
+	f, err := Worst(d, d.X, worst, "blob-ae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ink := func(y0, y1 int) bool {
+		b := f.Image.Bounds()
+		for y := y0; y < y1; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if r, _, _, _ := f.Image.At(x, y).RGBA(); r>>8 < 128 {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, tc := range []struct {
+		name   string
+		y0, y1 int
+	}{
+		{"title band", 0, rowsTitleH},
+		{"label line", rowsTitleH + rowsHeadH/2, rowsTitleH + rowsHeadH},
+	} {
+		if !ink(tc.y0, tc.y1) {
+			t.Errorf("%s (rows %d to %d) is blank", tc.name, tc.y0, tc.y1)
+		}
+	}
+	if !strings.Contains(f.Title, "worst reconstructions of mnist-512 by blob-ae") {
+		t.Errorf("title %q", f.Title)
 	}
 }
