@@ -2,6 +2,7 @@ package figure
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"slices"
 	"strings"
@@ -346,5 +347,51 @@ func TestRowsTitled(t *testing.T) {
 	}
 	if !strings.Contains(f.Title, "worst reconstructions of mnist-512 by blob-ae") {
 		t.Errorf("title %q", f.Title)
+	}
+}
+
+// TestActivationChannels: the activations of a convolutional encoder
+// ([C, H, W] codes) are drawn one map per channel, in a mosaic with grey
+// lines between maps, not as one square of C*H*W units; flat codes keep
+// their square map.
+func TestActivationChannels(t *testing.T) {
+	d := fixture(t, 8)
+	for _, tc := range []struct {
+		name  string
+		shape []int
+		title string
+	}{
+		{"channels", []int{16, 3, 3}, "16 channels of 3x3 maps"},
+		{"flat", nil, "144 units as 12x12 maps"},
+		{"channels of one value", []int{144, 1, 1}, "144 units as 12x12 maps"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := linearModel(144)
+			m.CodeShape = tc.shape
+			f, err := Activations(m, d, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(f.Title, tc.title) {
+				t.Errorf("title %q, want %q", f.Title, tc.title)
+			}
+		})
+	}
+	ms := mosaicOf([]int{4, 2, 3})
+	v := make([]float32, 24)
+	for i := range v {
+		v[i] = 1
+	}
+	img := ms.image(v, 1).(*image.Gray)
+	if b := img.Bounds(); b.Dx() != 2*4-1 || b.Dy() != 2*3-1 {
+		t.Fatalf("mosaic of 4 maps 2x3: %v, want 7x5", b)
+	}
+	for _, p := range []struct{ x, y int }{{3, 0}, {0, 2}, {3, 2}} {
+		if g := img.GrayAt(p.x, p.y).Y; g != 128 {
+			t.Errorf("separator at %v: %d, want 128", p, g)
+		}
+	}
+	if g := img.GrayAt(0, 0).Y; g != 255 {
+		t.Errorf("map pixel: %d, want 255", g)
 	}
 }
