@@ -55,6 +55,13 @@ type Job struct {
 	Shard, Shards int
 	// PerImage and AllowNaN are as in StreamOptions.
 	PerImage, AllowNaN bool
+	// Preprocess says how the data's values become the model's input (see
+	// StreamOptions): zero for zoo's own models.
+	Preprocess Preprocess
+	// ClassNames is a file of a classifier's class names, one a line, in
+	// class order; "" takes them from the model's metadata, else from the
+	// data set, else numbers them.
+	ClassNames string
 
 	// Session holds the options of the model's session.
 	Session Options
@@ -70,8 +77,8 @@ type Job struct {
 
 // An OptionError says that an option of a Job does not fit: Err says why.
 // Option is the Job field at fault: Format, or, when Task is set, one of
-// Labels, Probs, Logits and Format that only zoo.Classify takes but the
-// model, whose task the Job took from it, performs Task.
+// Labels, Probs, Logits, ClassNames and Format that only zoo.Classify takes
+// but the model, whose task the Job took from it, performs Task.
 type OptionError struct {
 	Option string
 	Task   zoo.Task
@@ -89,7 +96,7 @@ func (j *Job) classifyOnly(task zoo.Task, model string) error {
 	if task == zoo.Classify {
 		return nil
 	}
-	for _, o := range []struct{ name, value string }{{"Labels", j.Labels}, {"Probs", j.Probs}, {"Logits", j.Logits}} {
+	for _, o := range []struct{ name, value string }{{"Labels", j.Labels}, {"Probs", j.Probs}, {"Logits", j.Logits}, {"ClassNames", j.ClassNames}} {
 		if o.value != "" {
 			return &OptionError{Option: o.name, Task: task, Model: model,
 				Err: fmt.Errorf("%s performs %s: %s applies to %s only", model, task, strings.ToLower(o.name), zoo.Classify)}
@@ -156,6 +163,12 @@ func (r *jobRun) openModel() error {
 	if r.batch = r.Batch; r.batch == 0 {
 		r.batch = DefaultBatch(r.sess.Provider())
 	}
+	if fb := r.sess.FixedBatch(); fb > 0 && fb != r.batch {
+		if r.Session.Warn != nil {
+			fmt.Fprintf(r.Session.Warn, "zoo: %s takes batches of exactly %d (input %v): running batches of %d\n", r.path, fb, r.sess.in.Dimensions, fb)
+		}
+		r.batch = fb
+	}
 	if r.task == "" {
 		r.task = r.sess.InferTask()
 		return r.classifyOnly(r.task, r.path)
@@ -177,7 +190,7 @@ func (r *jobRun) openData() error {
 	if err != nil {
 		return err
 	}
-	if err := CheckInput(r.data.Name(), r.data.Header(), r.task, r.sess.InputShape()); err != nil {
+	if err := r.Preprocess.Check(r.data.Name(), r.data.Header(), r.task, r.sess.InputShape()); err != nil {
 		return err
 	}
 	if r.task == zoo.Classify {
@@ -231,7 +244,7 @@ func (r *jobRun) createOutputs() error {
 			return &OptionError{Option: "Format", Model: r.path, Err: err}
 		}
 		dims := r.sess.OutputShape()
-		if h := r.data.Header(); r.task == zoo.Reconstruct && h.ItemLen() == r.sess.OutputLen() && len(h.Dims) > 1 {
+		if h := r.data.Header(); r.task == zoo.Reconstruct && h.ItemLen() == r.sess.OutputLen() && len(h.Dims) > 1 && r.Preprocess.perm(h, r.sess.InputShape()) == nil {
 			dims = h.Dims[1:] // reconstructions keep the input's image shape, e.g. 28x28
 		}
 		r.out, err = CreateOutput(r.Out, format, r.data.Remaining(), dims, r.Force)
@@ -241,7 +254,12 @@ func (r *jobRun) createOutputs() error {
 		return err
 	}
 	n, k := r.data.Remaining(), r.sess.Classes()
-	if r.names = r.sess.ClassNames(); r.names == nil {
+	if r.ClassNames != "" {
+		var err error
+		if r.names, err = ReadClassNames(r.ClassNames, k); err != nil {
+			return err
+		}
+	} else if r.names = r.sess.ClassNames(); r.names == nil {
 		r.names = dataset.ClassNames(r.ref.Set, k)
 	}
 	if r.Out != "" {
@@ -274,7 +292,7 @@ func (r *jobRun) createOutputs() error {
 
 // stream runs the examples through the model into the outputs.
 func (r *jobRun) stream(ctx context.Context) (*Report, error) {
-	opt := StreamOptions{Task: r.task, Batch: r.batch, PerImage: r.PerImage, Output: r.out, AllowNaN: r.AllowNaN}
+	opt := StreamOptions{Task: r.task, Batch: r.batch, PerImage: r.PerImage, Output: r.out, AllowNaN: r.AllowNaN, Preprocess: r.Preprocess}
 	if r.task == zoo.Classify {
 		opt.Output, opt.Predictions, opt.Probs, opt.Labels, opt.ClassNames = r.logits, r.preds, r.probs, r.labels, r.names
 	}

@@ -15,6 +15,11 @@
 // resolved by dataset.Resolve; what is not found reaches the caller as a
 // dataset.Notice, for it to say in its own words.
 //
+// Models zoo did not write run too: a Session takes a fixed batch
+// dimension (FixedBatch) and Preprocess feeds it images in its layout,
+// scale and normalisation. A Graph runs any model, whatever its inputs and
+// outputs: named Values of any numeric or bool element type.
+//
 // The onnxruntime shared library is found through ZOO_ORT_LIB, then zoo's
 // cache folder (where setup.sh puts it), then the system's library folders.
 // onnxruntime keeps one environment per process; Init creates it once.

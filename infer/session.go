@@ -37,13 +37,16 @@ type Options struct {
 }
 
 // A Session is one ONNX model loaded into onnxruntime, with one float32
-// input and one float32 output whose first dimension is the batch.
+// input and one float32 output whose first dimension is the batch: a
+// symbolic one, as zoo exports it, or a fixed one, as many exported files
+// have (batch 1), which every batch then has (see FixedBatch).
 type Session struct {
 	path     string
 	provider string
 	in, out  ort.InputOutputInfo
 	inShape  []int // per example
 	outShape []int // per example
+	batch    int   // the fixed batch size; 0 when the batch dimension is symbolic
 	meta     map[string]string
 	sess     *ort.DynamicAdvancedSession
 	threads  int
@@ -65,7 +68,8 @@ type Session struct {
 }
 
 // Open loads the ONNX model at path. The model must have exactly one float32
-// input and one float32 output, each with a leading batch dimension.
+// input and one float32 output, each with a leading batch dimension, both
+// symbolic or both the same fixed size.
 func Open(path string, opt Options) (*Session, error) {
 	if err := Init(""); err != nil {
 		return nil, err
@@ -93,6 +97,12 @@ func Open(path string, opt Options) (*Session, error) {
 	if s.outShape, err = perExample(s.out); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
+	in, out := s.in.Dimensions[0], s.out.Dimensions[0]
+	if in > 0 && out > 0 && in != out {
+		return nil, fmt.Errorf("open model %s: input %s %v and output %s %v: a fixed batch dimension must be the same in both",
+			path, s.in.Name, s.in.Dimensions, s.out.Name, s.out.Dimensions)
+	}
+	s.batch = int(max(in, out, 0))
 	if s.meta, err = metadata(path); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
@@ -299,6 +309,12 @@ func (s *Session) Describe() string {
 	return d + ")"
 }
 
+// FixedBatch returns the batch size the model's input is fixed at, such as
+// 1, or 0 when its batch dimension is symbolic. Every batch of a model with
+// a fixed batch has that size: NewBatch refuses others, and Stream and
+// RunAll run such a model at that size, the last batch padded with zeros.
+func (s *Session) FixedBatch() int { return s.batch }
+
 // InputShape returns the per-example input shape, such as [784].
 func (s *Session) InputShape() []int { return append([]int(nil), s.inShape...) }
 
@@ -352,6 +368,9 @@ type Batch struct {
 func (s *Session) NewBatch(n int) (*Batch, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("batch size %d must be positive", n)
+	}
+	if s.batch > 0 && n != s.batch {
+		return nil, fmt.Errorf("batch size %d: %s takes batches of exactly %d (input %v)", n, s.path, s.batch, s.in.Dimensions)
 	}
 	in, err := ort.NewEmptyTensor[float32](shape(n, s.inShape))
 	if err != nil {

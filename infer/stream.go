@@ -68,6 +68,11 @@ type StreamOptions struct {
 	// AllowNaN runs float examples holding NaN or ±Inf; without it Stream
 	// stops at the first with a *NonFiniteError (see CheckFinite).
 	AllowNaN bool
+
+	// Preprocess says how the values read become the model's input: their
+	// layout, scale and normalisation. Reconstruction errors compare the
+	// outputs with the input so made.
+	Preprocess Preprocess
 }
 
 // A Report describes a finished stream.
@@ -174,6 +179,9 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	}
 	total := r.Remaining()
 	batch := min(opt.Batch, max(total, 1))
+	if s.batch > 0 {
+		batch = s.batch // the model's fixed batch; a short last one is padded
+	}
 	var cls *classifier
 	if opt.Task == zoo.Classify {
 		var err error
@@ -239,7 +247,8 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	}
 
 	start := time.Now()
-	go func() { readErr <- s.read(ctx, r, batch, free, full, &batches, turn) }()
+	pr := opt.Preprocess.plan(h, s.inShape)
+	go func() { readErr <- s.read(ctx, r, batch, pr, free, full, &batches, turn) }()
 	inLen, outLen := s.InputLen(), s.OutputLen()
 	go func() {
 		err := s.sink(rep, ran, free, batch, opt, cls, &sumSq, turn)
@@ -306,10 +315,11 @@ run:
 	return rep, nil
 }
 
-// read fills free batches from r and sends them on full, closing full at the
-// end. A short last batch is copied into a batch of its own size, appended
-// to *all for release.
-func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free chan *Batch, full chan filled, all *[]*Batch, turn cpuTurn) error {
+// read fills free batches from r, as pr says, and sends them on full,
+// closing full at the end. A short last batch is copied into a batch of
+// its own size, appended to *all for release; for a model with a fixed
+// batch it is padded with zeros instead.
+func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, pr *prep, free chan *Batch, full chan filled, all *[]*Batch, turn cpuTurn) error {
 	defer close(full)
 	inLen := s.InputLen()
 	for {
@@ -321,6 +331,7 @@ func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free c
 		}
 		turn.take()
 		n, err := r.ReadFloat32(b.In)
+		pr.apply(b.In, n, inLen)
 		turn.give()
 		if errors.Is(err, io.EOF) && n == 0 {
 			return nil
@@ -328,7 +339,9 @@ func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free c
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		if n < batch {
+		if n < batch && s.batch > 0 {
+			clear(b.In[n*inLen:])
+		} else if n < batch {
 			tail, terr := s.NewBatch(n)
 			if terr != nil {
 				return terr

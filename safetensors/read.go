@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/zoo-ml/zoo/internal/half"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -181,11 +182,11 @@ func decode(dst []float32, src []byte, dtype string) {
 		}
 	case "F16":
 		for i := range len(src) / 2 {
-			dst[i] = halfToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = half.Float32(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	case "BF16":
 		for i := range len(src) / 2 {
-			dst[i] = bfloat16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = half.BFloat16(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/internal/half"
 	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -402,10 +403,10 @@ func TestReadLarge(t *testing.T) {
 					want[i] = float32(i)
 					data = binary.LittleEndian.AppendUint64(data, math.Float64bits(float64(i)))
 				case "F16":
-					want[i] = halfToFloat32(v)
+					want[i] = half.Float32(v)
 					data = binary.LittleEndian.AppendUint16(data, v)
 				case "BF16":
-					want[i] = bfloat16ToFloat32(v)
+					want[i] = half.BFloat16(v)
 					data = binary.LittleEndian.AppendUint16(data, v)
 				}
 			}

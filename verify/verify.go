@@ -3,6 +3,12 @@
 // promises, the test data sets reproduce their expected outputs, an
 // autoencoder's encoder followed by its decoder gives the whole model's
 // output, and the model card is there.
+//
+// A folder in the ONNX Model Zoo's layout that zoo did not write (no file
+// in it carries zoo.model metadata) is checked as the ONNX backend test
+// runner checks one: its models load, and model.onnx reproduces every
+// test_data_set_*, with any number of inputs and outputs of any numeric or
+// bool type; the zoo-specific checks are reported as not applying.
 package verify
 
 import (
@@ -48,10 +54,16 @@ type Check struct {
 	// File is the file checked, relative to the folder.
 	File string `json:"file"`
 	// What names the check: "load", "metadata", "test data", "parts" or
-	// "card".
+	// "card"; NotZoo for the zoo-specific checks of a folder zoo did not
+	// write.
 	What string `json:"check"`
 	// Err says why the check failed; empty when it passed.
 	Err string `json:"error,omitempty"`
+	// Skipped says why the check does not apply; such a check passes.
+	Skipped string `json:"skipped,omitempty"`
+	// Tensor describes the output compared by a test data check of a
+	// folder zoo did not write, as "name: type [shape]".
+	Tensor string `json:"tensor,omitempty"`
 	// MaxAbsDiff is the largest |got - want| of an output comparison, and
 	// N the number of examples compared.
 	MaxAbsDiff float64 `json:"max_abs_diff,omitempty"`
@@ -97,15 +109,24 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "%s\n", r.Dir)
 	for _, ch := range r.Checks {
 		status := "ok  "
-		if !ch.OK() {
+		switch {
+		case !ch.OK():
 			status = "FAIL"
+		case ch.Skipped != "":
+			status = "n/a "
 		}
 		detail := ""
-		if ch.N > 0 {
+		switch {
+		case ch.N > 0:
 			detail = fmt.Sprintf("  %d examples, max |diff| %.3g", ch.N, ch.MaxAbsDiff)
+		case ch.Tensor != "":
+			detail = fmt.Sprintf("  %s, max |diff| %.3g", ch.Tensor, ch.MaxAbsDiff)
 		}
 		if !ch.OK() {
 			detail += "  " + ch.Err
+		}
+		if ch.Skipped != "" {
+			detail += "  " + ch.Skipped
 		}
 		fmt.Fprintf(&b, "  %s %-10s %s%s\n", status, ch.What, ch.File, detail)
 	}
@@ -160,9 +181,13 @@ func Dir(dir string, opt Options) (*Report, error) {
 		}
 	}
 	sort.Strings(models)
-	sort.Strings(testSets)
+	sort.Slice(testSets, func(i, j int) bool { return numbered(testSets[i]) < numbered(testSets[j]) })
 	if len(models) == 0 {
 		rep.add(".", "load", errors.New("no .onnx file in the folder"))
+		return rep, nil
+	}
+	if !zooExport(dir, models) {
+		foreignDir(rep, dir, models, testSets, opt)
 		return rep, nil
 	}
 
@@ -202,8 +227,11 @@ func Dir(dir string, opt Options) (*Report, error) {
 	main := sessions[zoo.ModelFile]
 	for _, ts := range testSets {
 		file := filepath.Join(ts, zoo.TestOutput)
+		if main == nil && slices.Contains(models, zoo.ModelFile) {
+			continue // its load check says why it does not run
+		}
 		if main == nil {
-			rep.add(file, "test data", fmt.Errorf("no loadable %s to run it with", zoo.ModelFile))
+			rep.add(file, "test data", fmt.Errorf("no %s to run it with", zoo.ModelFile))
 			continue
 		}
 		c := rep.add(file, "test data", nil)
@@ -326,7 +354,7 @@ func parts(model, enc, dec *infer.Session, set string, opt Options) (int, float6
 
 // compare checks |got - want| <= ATol + RTol*|want| everywhere and returns
 // the largest |got - want|.
-func compare(got, want []float32, opt Options) (float64, error) {
+func compare[T float32 | float64](got, want []T, opt Options) (float64, error) {
 	if len(got) != len(want) {
 		return 0, fmt.Errorf("%d values, want %d", len(got), len(want))
 	}

@@ -12,13 +12,15 @@ import (
 func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
-		Usage:     "check an export folder: models load, test data reproduces, parts agree, card present",
+		Usage:     "check an export folder or an ONNX Model Zoo folder: models load, test data reproduces, parts agree, card present",
 		ArgsUsage: "DIR...",
-		Description: `Loads every .onnx file of each export folder in onnxruntime and checks its zoo metadata against the
-graph, runs each test_data_set_*/input_0.pb through model.onnx and compares with output_0.pb
-(|got - want| <= atol + rtol*|want|, as the ONNX Model Zoo's test runner), checks that
-decoder.onnx after encoder.onnx gives model.onnx's output, and that README.md names the model.
-The exit code is 0 only when every check of every folder passes.
+		Description: `Loads every .onnx file of each folder in onnxruntime, runs each test_data_set_* through model.onnx
+(inputs input_N.pb matched to the model's by the tensor's name, else by position, as onnxruntime's
+test runner) and compares with output_N.pb: |got - want| <= atol + rtol*|want| for floats, equality
+for integers and bools. For zoo's exports (zoo.model metadata) it also checks the metadata against
+the graph, that decoder.onnx after encoder.onnx gives model.onnx's output, and that README.md names
+the model; for other folders these checks do not apply. The exit code is 0 only when every check of
+every folder passes.
 
 Example:
    zoo verify models/relu-ae-30
