@@ -194,7 +194,7 @@ figcaption { font-size: .9em; color: #444; } .lines { color: #555; }
 .card { border: 1px solid #ddd; padding: 0 1em; border-radius: 4px; }
 .card h1 { font-size: 1.3em; } .card h2 { font-size: 1.1em; border: none; margin-top: 1.2em; }
 .card pre { font-size: .8em; } .card table { font-size: .85em; }
-.card td, .card th { text-align: left; }
+.card td, .card th { text-align: left; } .card th:empty { padding: 0; border: none; }
 .beside { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
 .beside figure { margin: .8em 0; flex: 1 1 480px; }
 details { margin: .8em 0; } summary { cursor: pointer; font-weight: bold; }
