@@ -47,7 +47,7 @@ def conv_ae_deconv():
         decoder=nn.Sequential(
             nn.ConvTranspose2d(16, 16, 3, stride=2), nn.ReLU(),
             nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1), nn.ReLU(),
-            nn.ConvTranspose2d(8, 1, 4, stride=2, padding=1), nn.Sigmoid()))
+            nn.ConvTranspose2d(8, 1, 4, stride=2, padding=1), nn.ReLU()))
 
 
 def unpool_ae(up):
@@ -64,10 +64,13 @@ def unpool_ae(up):
             nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), pool(),
             nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), pool(),
             nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), pool()),
+        # The notebooks' UnpoolAutoencoder has no convolution after the first unpooling
+        # (its decoder_conv1 is an Identity); DeconvUnpoolAutoencoder has one after each.
+        # Both end in a ReLU (fixtures/torch/notebooks.py).
         decoder=nn.Sequential(
-            Unpool("encoder.8", 7), upconv(16, 16), nn.ReLU(),
+            *([Unpool("encoder.8", 7)] if up == "conv" else [Unpool("encoder.8", 7), upconv(16, 16), nn.ReLU()]),
             Unpool("encoder.5", 14), upconv(16, 8), nn.ReLU(),
-            Unpool("encoder.2", 28), upconv(8, 1), nn.Sigmoid()))
+            Unpool("encoder.2", 28), upconv(8, 1), nn.ReLU()))
 
 
 def mlp_cifar():
@@ -88,7 +91,7 @@ def conv_ae_cifar():
     return dict(
         encoder=nn.Sequential(
             nn.Conv2d(3, 8, 4, 2, 1), nn.ReLU(), nn.Conv2d(8, 16, 4, 2, 1), nn.ReLU(),
-            nn.Conv2d(16, 32, 4, 2, 1), nn.ReLU()),
+            nn.Conv2d(16, 32, 4, 2, 1)),  # no ReLU on the code, as the notebook's Encoder
         decoder=nn.Sequential(
             nn.ConvTranspose2d(32, 16, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(16, 8, 4, 2, 1), nn.ReLU(),
             nn.ConvTranspose2d(8, 3, 4, 2, 1), nn.Sigmoid()))

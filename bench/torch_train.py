@@ -32,7 +32,7 @@ def spec(enc, code, dec, hidden, out, recipe, init="torch"):
 
 
 MODELS = {
-    "deep-ae": spec([784, 1000, 500, 250, 2], None, [2, 250, 500, 1000, 784],
+    "deep-ae": spec([784, 1000, 500, 250, 2], nn.Tanh, [2, 250, 500, 1000, 784],
                     nn.Tanh, nn.Sigmoid, dict(lr=1e-3, batch=128, epochs=50)),
     "mlp-ae": spec([784, 512, 512, 10], None, [10, 512, 512, 784],
                    nn.ReLU, nn.Sigmoid, dict(lr=1e-3, batch=64, epochs=5)),

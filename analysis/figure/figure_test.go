@@ -358,7 +358,9 @@ func TestGolden(t *testing.T) {
 		make func() (*Figure, error)
 	}{
 		{"recon", func() (*Figure, error) { return Recon(blobModel(), d, Options{}) }},
-		{"latent-grid", func() (*Figure, error) { return LatentGrid(blobModel(), nil, Options{Side: 12}) }},
+		{"latent-grid", func() (*Figure, error) {
+			return LatentGrid(blobModel(), nil, Options{Side: 12, Range: [2]float64{-1, 1}})
+		}},
 		{"latent-grid-rgb", func() (*Figure, error) {
 			return LatentGrid(rgbModel(), nil, Options{Side: 6, Range: [2]float64{-1, 1}})
 		}},

@@ -289,6 +289,9 @@ func openFigureModel(path string, opt infer.Options, first bool, closers *[]io.C
 	if f.Task == zoo.Classify {
 		m.Classes, m.ClassNames = f.Whole.Classes(), f.Whole.ClassNames()
 	}
+	if f.Encoder != nil {
+		m.CodeShape = f.Encoder.OutputShape()
+	}
 	if p := f.WeightsFile(); first && p != "" {
 		m.First, err = figure.ReadFirstLayer(p)
 	}

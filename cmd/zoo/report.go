@@ -171,7 +171,8 @@ func reportEvaluation(ev *infer.Evaluation) *report.Evaluation {
 	var text bytes.Buffer
 	_ = ev.WriteText(&text) // writes to a bytes.Buffer do not fail
 	return &report.Evaluation{Model: ev.ModelName(), Data: ev.Data, Task: ev.Model.Task, Images: ev.Images,
-		Text: text.String(), Set: (*figure.Data)(ev.Examples), Figures: evalFigures(ev)}
+		Text: text.String(), Set: (*figure.Data)(ev.Examples), Figures: evalFigures(ev),
+		Classification: ev.Classification, Reconstruction: ev.Reconstruction, ClassNames: ev.ClassNames}
 }
 
 // reportPCA is the comparison rep as the report shows it.
