@@ -24,11 +24,15 @@ func (t *trainer) start() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create run folder: %w", err)
 	}
-	t.w = t.m.InitWeights(uint64(t.r.Seed))
+	if t.opt.Init != nil {
+		t.w = copyWeights(t.m.WithoutCounters(t.opt.Init))
+	} else {
+		t.w = t.m.InitWeights(uint64(t.r.Seed))
+	}
 	now := time.Now().UTC()
 	t.info = &rundir.Info{
 		Model: t.m.Name, Family: t.m.Family, Recipe: t.r, Train: record(t.train), Val: record(t.val),
-		Status: rundir.StatusRunning, Started: now, Updated: now, Args: t.opt.Args,
+		Status: rundir.StatusRunning, Started: now, Updated: now, Args: t.opt.Args, InitFrom: t.opt.InitFrom,
 		Versions: map[string]string{"zoo": zoo.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
 			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": gorgoniaVersion(), "blas": BLAS()},
 	}

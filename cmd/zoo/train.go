@@ -41,6 +41,7 @@ Example:
    zoo train cnn --data fashion-mnist
    zoo train cnn --data train-images.idx.gz --labels train-labels.idx.gz --val-split 5000
    zoo train relu-ae-30 --resume runs/relu-ae-30/20261123-101500
+   zoo train cnn --init-from cnn-init.safetensors --set shuffle=false
    zoo export runs/relu-ae-30/20261123-101500 --out models/`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: "data set `NAME` or IDX image file to train on (default: the model's)"},
@@ -57,6 +58,7 @@ Example:
 			&cli.StringFlag{Name: "out", Usage: "runs folder", Value: "runs"},
 			&cli.StringFlag{Name: "name", Usage: "run name (default: the start time)"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` exactly where it stopped"},
+			&cli.StringFlag{Name: "init-from", Usage: "start from the weights in `FILE` (.safetensors, PyTorch state_dict names, as export --weights)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 		},
 		Action: runTrain,
@@ -94,6 +96,10 @@ func runTrain(c *cli.Context) error {
 	if spec.Data == "" {
 		spec.Data = m.Dataset
 	}
+	init, from, err := readWeights(m, c.String("init-from"))
+	if err != nil {
+		return err
+	}
 	tr, val, err := train.LoadData(&spec, m, trainNotice)
 	if err != nil {
 		return trainDataError(err)
@@ -103,7 +109,7 @@ func runTrain(c *cli.Context) error {
 		name = time.Now().Format("20060102-150405")
 	}
 	dir := filepath.Join(c.String("out"), m.Name, name)
-	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Args: spec.Args()})
+	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Args: spec.Args(), Init: init, InitFrom: from})
 }
 
 func resumeTrain(c *cli.Context, dir string, a []string) error {
@@ -114,7 +120,7 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 	if len(a) > 1 || len(a) == 1 && a[0] != info.Model {
 		return usagef("--resume %s continues %s; give no other model", dir, info.Model)
 	}
-	for _, f := range []string{"data", "val-data", "labels", "val-labels", "val-split", "limit", "epochs", "seed", "batch", "patience", "set", "name"} {
+	for _, f := range []string{"data", "val-data", "labels", "val-labels", "val-split", "limit", "epochs", "seed", "batch", "patience", "set", "name", "init-from"} {
 		if c.IsSet(f) {
 			return usagef("--resume takes the run's own settings; --%s cannot change them", f)
 		}
