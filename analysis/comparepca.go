@@ -54,7 +54,12 @@ type PCAComparison struct {
 // (row-major), the autoencoder's reconstructions of them, the training
 // images to fit PCA to, and optionally the labels of the test images.
 type PCAInput struct {
-	Train       []float32 // training images, a multiple of D values
+	// Train holds the training images, a multiple of D values; or, for a
+	// set too large for memory, TrainScan reads TrainN of them (see
+	// FitPCAScan).
+	Train       []float32
+	TrainScan   Scan
+	TrainN      int
 	Test        []float32 // test images, a multiple of D values
 	Autoencoder []float32 // the autoencoder's reconstructions of Test
 	D           int       // values per image
@@ -64,10 +69,10 @@ type PCAInput struct {
 }
 
 // ComparePCA fits PCA with the largest of in.Ks components to the training
-// images (float64, see FitPCA), reconstructs the test images with each K,
-// and measures the error of each reconstruction and of the autoencoder's:
-// the mean squared error per pixel, its mean per class and the squared
-// error of the chosen images.
+// images (float64, see FitPCA, or FitPCAScan with in.TrainScan),
+// reconstructs the test images with each K, and measures the error of each
+// reconstruction and of the autoencoder's: the mean squared error per
+// pixel, its mean per class and the squared error of the chosen images.
 func ComparePCA(in PCAInput) (*PCAComparison, error) {
 	d := in.D
 	switch {
@@ -79,6 +84,9 @@ func ComparePCA(in PCAInput) (*PCAComparison, error) {
 		return nil, fmt.Errorf("compare PCA: no number of components")
 	}
 	nTrain, nTest := len(in.Train)/d, len(in.Test)/d
+	if in.TrainScan != nil {
+		nTrain = in.TrainN
+	}
 	if in.Labels != nil && len(in.Labels) != nTest {
 		return nil, fmt.Errorf("compare PCA: %d labels for %d test images", len(in.Labels), nTest)
 	}
@@ -92,7 +100,13 @@ func ComparePCA(in PCAInput) (*PCAComparison, error) {
 
 	cmp := &PCAComparison{Index: in.Index}
 	start := time.Now()
-	full, err := FitPCA(in.Train, nTrain, d, ks[len(ks)-1])
+	var full *PCA
+	var err error
+	if in.TrainScan != nil {
+		full, err = FitPCAScan(in.TrainScan, nTrain, d, ks[len(ks)-1])
+	} else {
+		full, err = FitPCA(in.Train, nTrain, d, ks[len(ks)-1])
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -48,22 +48,100 @@ const pcaChunk = 256
 // copied whole; then it is diagonalised with mat.EigenSym. Its cost is
 // O(n d^2 + d^3): 60,000 images of 28x28 take a few seconds.
 func FitPCA[T Float](x []T, n, d, k int) (*PCA, error) {
-	switch {
-	case n < 2 || d < 1:
-		return nil, fmt.Errorf("pca: %d examples of %d values: want at least 2 examples of at least 1 value", n, d)
-	case len(x) != n*d:
+	if err := checkFit(n, d, k); err != nil {
+		return nil, err
+	}
+	if len(x) != n*d {
 		return nil, fmt.Errorf("pca: data holds %d values, not %d examples of %d", len(x), n, d)
-	case k < 1 || k > min(n, d):
-		return nil, fmt.Errorf("pca: %d components asked of %d examples of dimension %d: want 1 to %d", k, n, d, min(n, d))
 	}
 	mean := columnMeans(x, n, d)
+	if err := finiteMeans(mean); err != nil {
+		return nil, err
+	}
+	workers := pcaWorkers(n)
+	cov := scatter(x, n, d, mean, workers)
+	return fitted(cov, mean, n, d, k)
+}
+
+// A Scan passes the rows of a data set (n rows of d values, row-major), in
+// order, to fn, a chunk of whole rows at a time; each call starts from the
+// first row. It stops at the first error of fn, or its own (such as a
+// cancelled context), and returns it.
+type Scan func(fn func(rows []float32) error) error
+
+// FitPCAScan is FitPCA for data too large to hold in memory: it reads the
+// n rows of d values twice through scan, once for the mean and once for
+// the covariance, and keeps only a few chunks of rows at a time: its memory
+// is O(d^2), whatever n. The PCA is the one FitPCA fits to the same rows,
+// bit for bit: the sums are taken in the same order.
+func FitPCAScan(scan Scan, n, d, k int) (*PCA, error) {
+	if err := checkFit(n, d, k); err != nil {
+		return nil, err
+	}
+	mean := make([]float64, d)
+	rows := 0
+	err := scan(func(x []float32) error {
+		if len(x)%d != 0 || rows+len(x)/d > n {
+			return fmt.Errorf("pca: a chunk of %d values after %d rows: not whole rows of %d, or more than %d rows", len(x), rows, d, n)
+		}
+		for i := range len(x) / d {
+			for j, v := range x[i*d : (i+1)*d] {
+				mean[j] += float64(v)
+			}
+		}
+		rows += len(x) / d
+		return nil
+	})
+	if err == nil && rows != n {
+		err = fmt.Errorf("pca: the data holds %d rows, not %d", rows, n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	if err := finiteMeans(mean); err != nil {
+		return nil, err
+	}
+	cov, err := scatterScan(scan, n, d, mean, pcaWorkers(n))
+	if err != nil {
+		return nil, err
+	}
+	return fitted(cov, mean, n, d, k)
+}
+
+// checkFit checks the sizes of a fit.
+func checkFit(n, d, k int) error {
+	switch {
+	case n < 2 || d < 1:
+		return fmt.Errorf("pca: %d examples of %d values: want at least 2 examples of at least 1 value", n, d)
+	case k < 1 || k > min(n, d):
+		return fmt.Errorf("pca: %d components asked of %d examples of dimension %d: want 1 to %d", k, n, d, min(n, d))
+	}
+	return nil
+}
+
+// finiteMeans checks the column means: NaN or Inf there comes from the
+// data.
+func finiteMeans(mean []float64) error {
 	for j, m := range mean {
 		if math.IsNaN(m) || math.IsInf(m, 0) {
-			return nil, fmt.Errorf("pca: column %d holds NaN or infinite values", j)
+			return fmt.Errorf("pca: column %d holds NaN or infinite values", j)
 		}
 	}
-	workers := max(1, min(runtime.GOMAXPROCS(0), (n+pcaChunk-1)/pcaChunk))
-	cov := scatter(x, n, d, mean, workers)
+	return nil
+}
+
+// pcaWorkers returns the number of goroutines that accumulate the
+// covariance of n rows.
+func pcaWorkers(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), (n+pcaChunk-1)/pcaChunk))
+}
+
+// fitted turns the scatter matrix cov of n rows with the given mean into
+// the PCA with k components.
+func fitted(cov blas64.Symmetric, mean []float64, n, d, k int) (*PCA, error) {
 	scale := 1 / float64(n-1)
 	for i := range d {
 		row := cov.Data[i*d : (i+1)*d]
@@ -112,34 +190,110 @@ func columnMeans[T Float](x []T, n, d int) []float64 {
 }
 
 // scatter returns the upper triangle of (x - mean)^T (x - mean), d x d. The
-// rows of x are split in chunks of pcaChunk; each worker centres its chunks
-// into a d x pcaChunk float64 buffer (transposed, so that SYRK takes dot
-// products of contiguous rows) and accumulates into its own matrix; the
-// workers' matrices are summed at the end.
+// rows of x are split in chunks of pcaChunk; each worker takes the chunks
+// c with c % workers its own, in order, centres each into a d x pcaChunk
+// float64 buffer (transposed, so that SYRK takes dot products of
+// contiguous rows) and accumulates into its own matrix; the workers'
+// matrices are summed at the end, in order.
 func scatter[T Float](x []T, n, d int, mean []float64, workers int) blas64.Symmetric {
 	chunks := (n + pcaChunk - 1) / pcaChunk
-	parts := make([]blas64.Symmetric, workers)
+	parts := newParts(d, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		parts[w] = blas64.Symmetric{Uplo: blas.Upper, N: d, Stride: d, Data: make([]float64, d*d)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			buf := make([]float64, d*pcaChunk)
 			for c := w; c < chunks; c += workers {
 				lo, hi := c*pcaChunk, min((c+1)*pcaChunk, n)
-				m := hi - lo
-				t := blas64.General{Rows: d, Cols: m, Stride: m, Data: buf[:d*m]}
-				for i := lo; i < hi; i++ {
-					for j, v := range x[i*d : (i+1)*d] {
-						t.Data[j*m+i-lo] = float64(v) - mean[j]
-					}
-				}
-				blas64.Syrk(blas.NoTrans, 1, t, 1, parts[w])
+				accumulate(x[lo*d:hi*d], d, mean, buf, parts[w])
 			}
 		}()
 	}
 	wg.Wait()
+	return sumParts(parts, d)
+}
+
+// scatterScan is scatter for the rows scan passes: they are gathered into
+// chunks of pcaChunk rows, and chunk c goes to worker c % workers, as in
+// scatter, so that the sums are the same.
+func scatterScan(scan Scan, n, d int, mean []float64, workers int) (blas64.Symmetric, error) {
+	parts := newParts(d, workers)
+	queues := make([]chan []float32, workers)
+	free := make(chan []float32, 2*workers)
+	for range 2 * workers {
+		free <- make([]float32, 0, pcaChunk*d)
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		queues[w] = make(chan []float32, 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]float64, d*pcaChunk)
+			for rows := range queues[w] {
+				accumulate(rows, d, mean, buf, parts[w])
+				free <- rows[:0]
+			}
+		}()
+	}
+	c, rows := 0, 0
+	block := <-free
+	send := func() {
+		queues[c%workers] <- block
+		c++
+		block = <-free
+	}
+	err := scan(func(x []float32) error {
+		if rows += len(x) / d; len(x)%d != 0 || rows > n {
+			return fmt.Errorf("pca: the data changed between its two readings: more than %d rows, or not whole rows of %d", n, d)
+		}
+		for len(x) > 0 {
+			take := min(len(x), pcaChunk*d-len(block))
+			block, x = append(block, x[:take]...), x[take:]
+			if len(block) == pcaChunk*d {
+				send()
+			}
+		}
+		return nil
+	})
+	if err == nil && len(block) > 0 {
+		send()
+	}
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
+	if err == nil && rows != n {
+		err = fmt.Errorf("pca: the data changed between its two readings: %d rows, then %d", n, rows)
+	}
+	return sumParts(parts, d), err
+}
+
+// newParts returns a d x d scatter matrix for each worker.
+func newParts(d, workers int) []blas64.Symmetric {
+	parts := make([]blas64.Symmetric, workers)
+	for w := range parts {
+		parts[w] = blas64.Symmetric{Uplo: blas.Upper, N: d, Stride: d, Data: make([]float64, d*d)}
+	}
+	return parts
+}
+
+// accumulate adds the scatter of rows (whole rows of d values, at most
+// pcaChunk of them), centred on mean, to part, through buf.
+func accumulate[T Float](rows []T, d int, mean, buf []float64, part blas64.Symmetric) {
+	m := len(rows) / d
+	t := blas64.General{Rows: d, Cols: m, Stride: m, Data: buf[:d*m]}
+	for i := range m {
+		for j, v := range rows[i*d : (i+1)*d] {
+			t.Data[j*m+i] = float64(v) - mean[j]
+		}
+	}
+	blas64.Syrk(blas.NoTrans, 1, t, 1, part)
+}
+
+// sumParts adds the workers' matrices into the first, in order.
+func sumParts(parts []blas64.Symmetric, d int) blas64.Symmetric {
 	sum := parts[0]
 	for _, p := range parts[1:] {
 		for i := range d {

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/zoo-ml/zoo/internal/fileguard"
 )
 
 // CIFARClasses are the names of the CIFAR-10 classes, indexed by label, as
@@ -120,7 +122,11 @@ func OpenImages(path string) (*Reader, error) {
 	case kindDir, kindTar, kindTarGz, kindCIFAR:
 		return OpenCIFAR(path, TestImages)
 	}
-	return OpenIDX(path)
+	r, err := OpenIDX(path)
+	if err != nil {
+		return nil, err
+	}
+	return expect(r, ContentImages)
 }
 
 // inputKind is the form of a data file or folder, as sniff recognises it.
@@ -140,16 +146,16 @@ const (
 // file is IDX if it starts with an IDX header that agrees with its size,
 // else CIFAR-10 if its size is a multiple of the record size or its name
 // ends in ".bin"; gzip data is IDX if it starts with an IDX magic number.
+//
+// A path that is neither a regular file nor a folder (a named pipe, a
+// device) is an error, before anything is opened.
 func sniff(p string) (inputKind, error) {
-	fi, err := os.Stat(p)
+	fi, err := fileguard.RegularOrDir(p)
 	if err != nil {
-		return 0, err // already "stat PATH: ..."
+		return 0, err // "stat PATH: ..." or "PATH is a named pipe (FIFO), ..."
 	}
 	if fi.IsDir() {
 		return kindDir, nil
-	}
-	if !fi.Mode().IsRegular() {
-		return kindUnknown, nil
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -640,14 +646,23 @@ func openCIFARArchive(path, name string, batches []string, labels bool) (*Reader
 	return cifarReader(name, s)
 }
 
-// readAllLabels reads the remaining items of a 1-D u8 Reader.
-func readAllLabels(r *Reader, path string) ([]uint8, error) {
-	if len(r.hdr.Dims) != 1 || r.hdr.Type != U8 {
+// labelsHeader checks that a file of header h, called path, holds labels:
+// one-dimensional u8.
+func labelsHeader(h Header, path string) error {
+	if len(h.Dims) != 1 || h.Type != U8 {
 		what := "not labels"
-		if len(r.hdr.Dims) > 1 {
+		if len(h.Dims) > 1 {
 			what = "images or other data, not labels; give the labels file (such as t10k-labels-idx1-ubyte.gz)"
 		}
-		return nil, formatErr(path, "want 1-D u8 labels, file holds %v: %s", r.hdr, what)
+		return formatErr(path, "want 1-D u8 labels, file holds %v: %s", h, what)
+	}
+	return nil
+}
+
+// readAllLabels reads the remaining items of a 1-D u8 Reader.
+func readAllLabels(r *Reader, path string) ([]uint8, error) {
+	if err := labelsHeader(r.hdr, path); err != nil {
+		return nil, err
 	}
 	var out []uint8
 	buf := make([]byte, min(r.hdr.Count(), scratchSize))
@@ -726,7 +741,7 @@ func OpenFile(path, role string) (*Reader, error) {
 		r.Close()
 		return nil, formatErr(path, "%v", err)
 	}
-	return r, nil
+	return expect(r, contentOf(role))
 }
 
 // checkRole checks that an IDX file of header h can hold the data of role.

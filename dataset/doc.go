@@ -37,14 +37,24 @@
 // digest matches.
 //
 // A data string, as a command line gives it, is resolved by [Resolve]: a
-// path names a file (IDX, or CIFAR-10 data), anything else a data set of
-// the catalogue with an optional ":train" or ":test". The [Ref] it returns
+// name of the catalogue, with an optional ":train" or ":test", is that data
+// set (a file or folder of the same name is ./NAME), anything else a path
+// to a file (IDX, or CIFAR-10 data). The [Ref] it returns
 // opens the images ([Ref.Open], or [Ref.OpenOrMini], for which the
 // embedded mnist-mini set stands in for a data set not on the search
-// path), knows where their labels are ([Ref.OpenLabels]) and reads them
+// path), knows where their labels are ([Ref.OpenLabels]: for a data set,
+// the labels beside its images, see [LocateLabels]) and reads them
 // whole into [Images], the one in-memory form of a set of images with
 // their labels. What is not found is told to a [Notice] callback; how to
 // fetch it is the caller's to say ([NotFoundError] carries no advice).
+//
+// Every command reads its data through this package and one rule (see
+// [Content] and [CheckContent]): images are u8, f32 or f64, codes f32 or
+// f64, labels one-dimensional u8; float values are finite (a [Reader]
+// stops at the first NaN or Inf with a [NonFiniteError] naming the file
+// and the example, unless [Reader.AllowNonFinite]); a path that is not a
+// regular file or a folder (a named pipe, a device) is refused before it
+// is opened, so that it cannot block the command.
 //
 // A file that is not what its name says is described for what it is in
 // the errors of [OpenIDX], [OpenFile] and [Verify]: an HTML error page

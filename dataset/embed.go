@@ -31,7 +31,8 @@ type Source struct {
 // mnist-mini it returns the embedded data; otherwise it finds the file with
 // Locate and opens it with OpenIDX, or with OpenCIFAR for a data set
 // distributed as one archive (cifar-10), whose Reader then holds the images
-// or the labels of the role.
+// or the labels of the role. The file must hold what its role says (see
+// CheckContent).
 func Open(name, role string) (*Reader, Source, error) {
 	d, err := Lookup(name)
 	if err != nil {
@@ -51,8 +52,41 @@ func Open(name, role string) (*Reader, Source, error) {
 	var r *Reader
 	if f.Role == Archive {
 		r, err = OpenCIFAR(path, role)
-	} else {
-		r, err = OpenIDX(path)
+	} else if r, err = OpenIDX(path); err == nil {
+		r, err = expect(r, contentOf(role))
+	}
+	if err != nil {
+		return nil, Source{}, err
+	}
+	return r, Source{Path: path}, nil
+}
+
+// OpenLabels opens the labels of the images of role imageRole of the data
+// set called name: for mnist-mini the embedded labels; otherwise the file
+// LocateLabels finds, from the images' folder, or the archive's labels for
+// a data set of one archive (cifar-10).
+func OpenLabels(name, imageRole string) (*Reader, Source, error) {
+	d, err := Lookup(name)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	role := LabelRoleOf(imageRole)
+	f, err := d.File(role)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	if d.Embedded {
+		return openMini(f)
+	}
+	_, path, err := LocateLabels(name, imageRole)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	var r *Reader
+	if f.Role == Archive {
+		r, err = OpenCIFAR(path, role)
+	} else if r, err = OpenIDX(path); err == nil {
+		r, err = expect(r, ContentLabels)
 	}
 	if err != nil {
 		return nil, Source{}, err

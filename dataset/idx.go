@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zoo-ml/zoo/internal/fileguard"
 	"github.com/zoo-ml/zoo/internal/vec"
 )
 
@@ -189,6 +192,8 @@ type Reader struct {
 	stop int          // items after which reading ends (Range); 0: the header's count
 	err  error        // sticky error
 	buf  []byte       // decoding scratch, allocated on first use
+	// nonFinite lets float data hold NaN and ±Inf (AllowNonFinite).
+	nonFinite bool
 }
 
 // OpenIDX opens the IDX file at path, raw or gzip-compressed (recognised by
@@ -201,10 +206,17 @@ type Reader struct {
 // not overflow, and that the size of the data agrees with the size of the
 // file: exactly, for a raw file, and against the length recorded in the gzip
 // trailer (modulo 2^32) for a compressed one. Truncation is detected again
-// while streaming. (A gzip file of several concatenated members records
-// only its last member's length, so such files are usually rejected; gzip,
-// pigz and compress/gzip write a single member.)
+// while streaming. A gzip file of several concatenated members (as `cat
+// a.gz b.gz` makes) records only its last member's length: when the trailer
+// disagrees, OpenIDX decompresses the file once, keeping nothing, and
+// accepts it when its whole content is what the header declares.
+//
+// A path that is not a regular file (a named pipe, a device) is refused
+// before it is opened, so that it cannot block the caller.
 func OpenIDX(path string) (*Reader, error) {
+	if _, err := fileguard.Regular(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err // already "open PATH: ..."
@@ -261,8 +273,10 @@ func openFile(f *os.File, path string) (*Reader, error) {
 				r.hdr, r.hdr.dataLen(), limit, size)
 		}
 		if uint32(want) != isize {
-			r.Close()
-			return nil, formatErr(path, "%s", gzipShortfall(path, r.hdr))
+			if msg, whole := gzipShortfall(path, r.hdr); !whole {
+				r.Close()
+				return nil, formatErr(path, "%s", msg)
+			}
 		}
 	} else if size != want {
 		r.Close()
@@ -402,6 +416,33 @@ func (r *Reader) Range(lo, hi int) error {
 	return nil
 }
 
+// DigestItems returns the hex SHA-256 of the IDX content of r: its header,
+// as the file has it, then its first n items as stored (decompressed),
+// reading no further. It must be called before anything is read, and
+// consumes r. A run trained on the first n items of a file records it
+// instead of the digest of the whole file, which it does not read.
+func (r *Reader) DigestItems(n int) (string, error) {
+	if r.read != 0 || r.stop != 0 {
+		return "", fmt.Errorf("read %s: DigestItems after reading", r.name)
+	}
+	if n < 0 || n > r.hdr.Count() {
+		return "", fmt.Errorf("read %s: %d items are not within its %d items", r.name, n, r.hdr.Count())
+	}
+	h := sha256.New()
+	head := []byte{0, 0, byte(r.hdr.Type), byte(len(r.hdr.Dims))}
+	for _, d := range r.hdr.Dims {
+		head = binary.BigEndian.AppendUint32(head, uint32(d))
+	}
+	h.Write(head)
+	size := int64(n) * int64(r.hdr.ItemLen()) * int64(r.hdr.Type.Size())
+	if m, err := io.CopyN(h, r.br, size); err != nil {
+		_, err = r.fail(int(m/int64(r.hdr.Type.Size())), err)
+		return "", err
+	}
+	r.read = n
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // begin checks the state before a read of whole items into a slice of
 // length n and returns how many items to read.
 func (r *Reader) begin(n int) (int, error) {
@@ -461,6 +502,17 @@ func (r *Reader) fail(elems int, err error) (int, error) {
 	return done, r.err
 }
 
+// failNonFinite records that element elem of the current request is the
+// non-finite value x, and returns the whole items before it with a
+// *NonFiniteError.
+func (r *Reader) failNonFinite(elem int, x float32) (int, error) {
+	il := r.hdr.ItemLen()
+	done := elem / il
+	r.read += done
+	r.err = &NonFiniteError{File: r.name, Index: r.read, Value: elem % il, X: x}
+	return done, r.err
+}
+
 // done accounts for items read successfully and, when they were the last
 // ones, checks the end of the stream.
 func (r *Reader) done(items int) (int, error) {
@@ -480,7 +532,9 @@ func (r *Reader) done(items int) (int, error) {
 // values; f64 values are narrowed. After the last item it returns 0, io.EOF.
 // Like io.Reader, it may return n > 0 together with an error, for instance
 // when the file is truncated in the middle of the request; the error then
-// names the file and the number of complete items.
+// names the file and the number of complete items. Float data holding NaN
+// or ±Inf stops at the first such value with a *NonFiniteError naming the
+// example, unless AllowNonFinite was called.
 func (r *Reader) ReadFloat32(dst []float32) (n int, err error) {
 	items, err := r.begin(len(dst))
 	if err != nil {
@@ -498,6 +552,11 @@ func (r *Reader) ReadFloat32(dst []float32) (n int, err error) {
 		m, err := io.ReadFull(r.br, b)
 		k = m / size
 		decode(dst[off:off+k], b[:k*size], t)
+		if (t == F32 || t == F64) && !r.nonFinite {
+			if i := firstNonFinite(dst[off : off+k]); i >= 0 {
+				return r.failNonFinite(off+i, dst[off+i])
+			}
+		}
 		off += k
 		if err != nil {
 			return r.fail(off, err)
@@ -612,6 +671,17 @@ func (r *Reader) Close() error {
 // batch file, or the test labels of a folder or archive; see OpenCIFAR).
 // The form is recognised by content.
 func ReadLabels(path string) ([]uint8, error) {
+	r, err := OpenLabelFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return readAllLabels(r, path)
+}
+
+// OpenLabelFile opens a file of labels, as ReadLabels reads it, to read
+// them as a stream; the file must hold labels (one-dimensional u8).
+func OpenLabelFile(path string) (*Reader, error) {
 	k, err := sniff(path)
 	if err != nil {
 		return nil, err
@@ -626,8 +696,11 @@ func ReadLabels(path string) ([]uint8, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	return readAllLabels(r, path)
+	if err := labelsHeader(r.hdr, path); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
 // ReadAllFloat32 reads a whole IDX file into memory as float32 values,

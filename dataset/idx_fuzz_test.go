@@ -124,6 +124,7 @@ func checkErr(t *testing.T, err error, name string) {
 // read (u8 files through ReadUint8, scaled as ReadFloat32 would scale them).
 func fuzzRead(t *testing.T, r *Reader, batch int, ranged bool) ([]float32, error) {
 	t.Helper()
+	r.AllowNonFinite() // fuzzed floats are any bits; TestNonFinite checks the refusal
 	h := r.Header()
 	il := h.ItemLen()
 	if il > 1<<16 || batch*il > 1<<20 {

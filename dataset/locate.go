@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/zoo-ml/zoo/internal/fileguard"
 )
 
 // ErrNotFound is returned, wrapped, by Locate when no directory of the search
@@ -105,6 +107,12 @@ func Locate(name, role string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return locate(d, role)
+}
+
+// locate is Locate for the data set d.
+func locate(d Dataset, role string) (string, error) {
+	name := d.Name
 	f, err := d.File(role)
 	if err != nil {
 		return "", err
@@ -191,6 +199,9 @@ func check(path string, f File) error {
 // decompressed for a gzip file, the same digest otherwise. When the gzip data
 // is corrupt, the content digest is a description of the error.
 func digests(path string) (fileSum, rawSum string, err error) {
+	if _, err := fileguard.Regular(path); err != nil {
+		return "", "", err
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return "", "", err
@@ -229,7 +240,9 @@ func digests(path string) (fileSum, rawSum string, err error) {
 // holds, concatenated in the order data_batch_1.bin ... data_batch_5.bin,
 // test_batch.bin.
 func FileSHA256(path string) (string, error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+	if fi, err := fileguard.RegularOrDir(path); err != nil {
+		return "", err
+	} else if fi.IsDir() {
 		return cifarDigest(path)
 	}
 	f, err := os.Open(path)
@@ -242,4 +255,82 @@ func FileSHA256(path string) (string, error) {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// LabelRoleOf returns the role of the labels of images of role
+// imageRole: TrainLabels for TrainImages, TestLabels otherwise.
+func LabelRoleOf(imageRole string) string {
+	if imageRole == TrainImages {
+		return TrainLabels
+	}
+	return TestLabels
+}
+
+// A PairError says that the labels of a data set's images were found only
+// in another folder of the search path than the images, and that the two
+// files are not both the catalogue's (a digest differs), so nothing shows
+// that they belong together.
+type PairError struct {
+	// Set is the data set; Images and Labels are the files found.
+	Set, Images, Labels string
+	// Err is the failed check of the file that is not the catalogue's.
+	Err error
+}
+
+// Error names both files and the rule.
+func (e *PairError) Error() string {
+	return fmt.Sprintf("dataset %s: the images %s and the labels %s are in different folders of the search path, and they are not both the catalogue's files (%v); images and labels of one data set must come from one folder",
+		e.Set, e.Images, e.Labels, e.Err)
+}
+
+// LocateLabels returns the path of the labels of the images of role
+// imageRole of the data set called name, found where Locate finds them
+// (images is that path). The labels are the file of their role in the
+// images' own folder. Labels found only in another folder of the search
+// path are taken only when both files match the catalogue's digests (see
+// Verify): the published pair belongs together wherever it lies; any other
+// pair is a *PairError, so that images are never scored against labels of
+// other images. For a data set of one archive, both are the archive. The
+// error for labels found nowhere is Locate's *NotFoundError.
+func LocateLabels(name, imageRole string) (images, labels string, err error) {
+	d, err := Lookup(name)
+	if err != nil {
+		return "", "", err
+	}
+	return locateLabels(d, imageRole)
+}
+
+// locateLabels is LocateLabels for the data set d.
+func locateLabels(d Dataset, imageRole string) (images, labels string, err error) {
+	name := d.Name
+	labelRole := LabelRoleOf(imageRole)
+	lf, err := d.File(labelRole)
+	if err != nil {
+		return "", "", err
+	}
+	if images, err = locate(d, imageRole); err != nil {
+		return "", "", err
+	}
+	if lf.Role == Archive {
+		return images, images, nil
+	}
+	for _, c := range candidates(lf.Name) {
+		p := filepath.Join(filepath.Dir(images), c)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return images, p, nil
+		}
+	}
+	if labels, err = locate(d, labelRole); err != nil {
+		return "", "", err
+	}
+	imf, _ := d.File(imageRole)
+	for _, c := range []struct {
+		path string
+		f    File
+	}{{images, imf}, {labels, lf}} {
+		if err := Verify(c.path, c.f); err != nil {
+			return "", "", &PairError{Set: name, Images: images, Labels: labels, Err: err}
+		}
+	}
+	return images, labels, nil
 }

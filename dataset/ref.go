@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -56,19 +57,31 @@ type Notice struct {
 }
 
 // IsPath reports whether the data string arg names a file rather than a
-// data set: the file exists, or arg holds a path separator.
+// data set. A name of the catalogue, alone or with a split (":train",
+// ":test"), always names the data set, even when a file or folder of that
+// name is in the working directory: such a file is ./NAME. Any other
+// string names a file when the file exists or arg holds a path separator.
 func IsPath(arg string) bool {
+	if name, _, _ := strings.Cut(arg, ":"); isCatalogued(name) {
+		return false
+	}
 	_, err := os.Stat(arg)
 	return err == nil || strings.ContainsRune(arg, os.PathSeparator)
 }
 
+// isCatalogued reports whether name is a data set of the catalogue.
+func isCatalogued(name string) bool {
+	_, err := Lookup(name)
+	return err == nil
+}
+
 // Resolve resolves the data string arg for images of the given role
-// (TrainImages or TestImages). A string that IsPath names a file, taken as
-// CIFAR-10 data when it is (see HoldsLabels) and as IDX otherwise; any
-// other string is the name of a catalogued data set, with an optional
+// (TrainImages or TestImages). A name of the catalogue, with an optional
 // ":train" or ":test" that picks its split instead of role (a *SplitError
-// for any other suffix). Resolve reads no data: a missing file or data set
-// file is the error of Open.
+// for any other suffix), is that data set, whatever files the working
+// directory holds; any other string that IsPath names a file, taken as
+// CIFAR-10 data when it is (see HoldsLabels) and as IDX otherwise. Resolve
+// reads no data: a missing file or data set file is the error of Open.
 func Resolve(arg, role string) (Ref, error) {
 	if role != TrainImages && role != TestImages {
 		return Ref{}, fmt.Errorf("data %q: role %q, want %s or %s", arg, role, TrainImages, TestImages)
@@ -102,12 +115,7 @@ func (r Ref) IsFile() bool { return r.Path != "" }
 
 // LabelRole returns the role of the labels of the images: TrainLabels for
 // training images, TestLabels for test images.
-func (r Ref) LabelRole() string {
-	if r.Role == TrainImages {
-		return TrainLabels
-	}
-	return TestLabels
-}
+func (r Ref) LabelRole() string { return LabelRoleOf(r.Role) }
 
 // Name returns a short name of the data for titles: the data set's name, or
 // the file's base name.
@@ -129,14 +137,19 @@ func (r Ref) ClassNames() []string {
 }
 
 // Open opens the images: a file as CIFAR-10 data (the role's set of a
-// folder or archive) or as IDX, whatever its shape; a data set's file as
-// Open(Set, Role) finds it.
+// folder or archive) or as IDX, whatever its shape, of an element type
+// images may have (see CheckContent); a data set's file as Open(Set, Role)
+// finds it.
 func (r Ref) Open() (*Reader, error) {
 	switch {
 	case r.IsFile() && r.Set == CIFARName:
 		return OpenCIFAR(r.Path, r.Role)
 	case r.IsFile():
-		return OpenIDX(r.Path)
+		rd, err := OpenIDX(r.Path)
+		if err != nil {
+			return nil, err
+		}
+		return expect(rd, ContentImages)
 	}
 	rd, _, err := Open(r.Set, r.Role)
 	return rd, err
@@ -174,9 +187,10 @@ func (r Ref) OpenOrMini(notice func(Notice)) (*Reader, Ref, error) {
 // OpenLabels opens the labels of the images: the file given (an IDX file of
 // labels, or CIFAR-10 data, whose labels of LabelRole it reads), else the
 // labels the data carries: those of a CIFAR-10 file, or the data set's
-// label file of the same split. It returns nil, nil for an IDX file given
-// without labels, and for a data set whose label file is not on the search
-// path, after telling notice (when not nil); other errors name the data set.
+// label file of the same split, from the folder of its images (see
+// LocateLabels). It returns nil, nil for an IDX file given without labels,
+// and for a data set whose label file is not on the search path, after
+// telling notice (when not nil); other errors name the data set.
 func (r Ref) OpenLabels(file string, notice func(Notice)) (*Reader, error) {
 	switch {
 	case file != "":
@@ -186,7 +200,7 @@ func (r Ref) OpenLabels(file string, notice func(Notice)) (*Reader, error) {
 	case r.IsFile():
 		return nil, nil
 	}
-	rd, _, err := Open(r.Set, r.LabelRole())
+	rd, _, err := OpenLabels(r.Set, r.Role)
 	if errors.Is(err, ErrNotFound) {
 		if notice != nil {
 			notice(Notice{Data: r.Arg, Set: r.Set, Role: r.LabelRole(), Err: err})
@@ -246,4 +260,25 @@ func (r Ref) ReadLabelled(labels string, limit int, notice func(Notice)) (*Image
 		return nil, err
 	}
 	return im, nil
+}
+
+// FilesOf returns the files the data string arg reads (see Resolve): the
+// file, or the files of the data set found on the search path, all roles;
+// none for the embedded set or an arg that names nothing. Commands check
+// their outputs against them before they write anything.
+func FilesOf(arg string) []string {
+	ref, err := Resolve(arg, TestImages)
+	switch {
+	case err != nil:
+		return nil
+	case ref.IsFile():
+		return []string{ref.Path}
+	}
+	var files []string
+	for _, role := range Roles() {
+		if p, err := Locate(ref.Set, role); err == nil && !slices.Contains(files, p) {
+			files = append(files, p)
+		}
+	}
+	return files
 }

@@ -107,17 +107,20 @@ func quoteStart(b []byte) string {
 
 // gzipShortfall decompresses the gzip file at path to its end, keeping
 // nothing, to explain why its content is not the header and data that its
-// IDX header h declares, and returns the message for OpenIDX.
-func gzipShortfall(path string, h Header) string {
+// IDX header h declares, and returns the message for OpenIDX. whole
+// reports instead that the content is exactly what h declares: a file of
+// several gzip members, whose trailer records the last member's length
+// only.
+func gzipShortfall(path string, h Header) (msg string, whole bool) {
 	claim := fmt.Sprintf("header claims %v = %d data bytes", h, h.dataLen())
 	f, err := os.Open(path)
 	if err != nil {
-		return claim + ": " + err.Error()
+		return claim + ": " + err.Error(), false
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(f)
+	gz, err := gzip.NewReader(f) // reads every member, as gzip -d does
 	if err != nil {
-		return fmt.Sprintf("%s; bad gzip stream: %v", claim, err)
+		return fmt.Sprintf("%s; bad gzip stream: %v", claim, err), false
 	}
 	// Count no further than one byte past what the header declares: a
 	// decompression bomb costs no more time than a correct file.
@@ -127,14 +130,16 @@ func gzipShortfall(path string, h Header) string {
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Sprintf("truncated gzip file: %s but the compressed stream ends after %d of them (%d bytes missing), probably an interrupted download; %s",
-			claim, data, want-n, refetch)
+			claim, data, want-n, refetch), false
 	case err != nil:
-		return fmt.Sprintf("%s but the gzip data is corrupt after %d of them: %v; %s", claim, data, err, refetch)
+		return fmt.Sprintf("%s but the gzip data is corrupt after %d of them: %v; %s", claim, data, err, refetch), false
 	case n > want:
-		return fmt.Sprintf("%s but the gzip content holds more after the %d-byte header", claim, h.headerLen())
+		return fmt.Sprintf("%s but the gzip content holds more after the %d-byte header", claim, h.headerLen()), false
+	case n == want:
+		return "", true
 	}
 	return fmt.Sprintf("%s but the gzip content has %d after the %d-byte header (%d bytes missing; the file was compressed from incomplete data)",
-		claim, data, h.headerLen(), want-n)
+		claim, data, h.headerLen(), want-n), false
 }
 
 // describeFile says what the file at path is, for a file that failed its

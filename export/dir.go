@@ -2,9 +2,7 @@ package export
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,20 +69,25 @@ func unpoolsOtherPart(p zoo.Part) bool {
 // model.onnx, one ONNX file per part that runs on its own for reconstruct
 // models (encoder.onnx, decoder.onnx; see Parts), test_data_set_0 with input_0.pb and output_0.pb, and a
 // README.md model card. Everything is written into a temporary folder beside
-// dir and renamed into place at the end, so dir is either complete or
-// absent (or, without Force, untouched). It returns the paths written.
+// dir and renamed into place at the end (atomicfile.ReplaceDir), so dir is
+// either complete or absent (or, without Force, untouched); the leftovers of
+// an export killed before in the same folder are cleared first
+// (atomicfile.RemoveOrphans). It returns the paths written.
 func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string, error) {
 	if err := m.CheckWeights(w); err != nil {
 		return nil, err
 	}
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	// An export of dir killed before, between its renames, left dir
+	// absent and its previous contents aside: put them back first.
+	atomicfile.RemoveOrphans(parent)
 	if _, err := os.Stat(dir); err == nil && !opt.Force {
 		return nil, fmt.Errorf("export %s: %w", dir, ErrExists)
 	}
-	parent, base := filepath.Dir(dir), filepath.Base(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("export %s: %w", dir, err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-*")
+	tmp, err := os.MkdirTemp(parent, atomicfile.TempPattern(base))
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", dir, err)
 	}
@@ -137,7 +140,7 @@ func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string
 	}
 	files = append(files, zoo.CardFile)
 
-	if err := replaceDir(tmp, dir, opt.Force); err != nil {
+	if err := atomicfile.ReplaceDir(tmp, dir, opt.Force); err != nil {
 		return nil, fmt.Errorf("export %s: %w", dir, err)
 	}
 	paths := make([]string, len(files))
@@ -145,32 +148,6 @@ func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string
 		paths[i] = filepath.Join(dir, f)
 	}
 	return paths, nil
-}
-
-// replaceDir renames the complete folder tmp to dir. An existing dir is
-// replaced only with force: it is moved aside first and removed after the
-// new folder is in place.
-func replaceDir(tmp, dir string, force bool) error {
-	_, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return os.Rename(tmp, dir)
-	case err != nil:
-		return err
-	case !force:
-		return ErrExists
-	}
-	old := tmp + ".old"
-	if err := os.Rename(dir, old); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if rerr := os.Rename(old, dir); rerr != nil {
-			return fmt.Errorf("%w (and restoring the previous folder from %s failed: %w)", err, old, rerr)
-		}
-		return err
-	}
-	return os.RemoveAll(old)
 }
 
 // writeProto writes the message to path, a file in a fresh temporary folder.

@@ -21,9 +21,9 @@ func CheckInput(name string, h dataset.Header, task zoo.Task, in []int) error {
 		return fmt.Errorf("%s holds no examples (header %s): nothing to run", name, h)
 	}
 	switch {
-	case task == zoo.Decode && h.Type != dataset.F32 && h.Type != dataset.F64:
+	case task == zoo.Decode && !dataset.ContentCodes.Accepts(h.Type):
 		return fmt.Errorf("%s holds %s values; decode takes float codes (IDX f32 or f64), such as zoo infer --task encode writes", name, h.Type)
-	case h.Type != dataset.U8 && h.Type != dataset.F32 && h.Type != dataset.F64:
+	case !dataset.ContentImages.Accepts(h.Type):
 		return fmt.Errorf("%s holds %s values; %s takes images as u8 (0 to 255, scaled to [0, 1]) or f32 / f64", name, h.Type, task)
 	}
 	item := h.Dims[1:]
@@ -88,34 +88,4 @@ func shapeString(s []int) string {
 		parts[i] = fmt.Sprint(d)
 	}
 	return strings.Join(parts, "x")
-}
-
-// A NonFiniteError says that an input example holds NaN or ±Inf.
-type NonFiniteError struct {
-	// File names the data file.
-	File string
-	// Index is the example's index among those streamed (from 0), and
-	// Value the index of the value within the example.
-	Index, Value int
-	// X is the value found.
-	X float32
-}
-
-// Error names the file, the example and the value, and how to run anyway.
-func (e *NonFiniteError) Error() string {
-	return fmt.Sprintf("%s: example %d holds %v (value %d of the example); the model's outputs would be meaningless (--allow-nan runs it anyway)",
-		e.File, e.Index, e.X, e.Value)
-}
-
-// CheckFinite returns a *NonFiniteError for the first NaN or ±Inf in x,
-// which holds examples of exampleLen values each, the first of them
-// example first of file name; nil when every value is finite.
-func CheckFinite(name string, x []float32, exampleLen, first int) error {
-	for i, v := range x {
-		if v-v != 0 { // NaN - NaN and Inf - Inf are NaN; finite v - v is 0
-
-			return &NonFiniteError{File: name, Index: first + i/exampleLen, Value: i % exampleLen, X: v}
-		}
-	}
-	return nil
 }

@@ -55,42 +55,6 @@ func TestCheckInput(t *testing.T) {
 	}
 }
 
-func TestCheckFinite(t *testing.T) {
-	nan, inf := float32(math.NaN()), float32(math.Inf(1))
-	for _, tc := range []struct {
-		name         string
-		x            []float32
-		index, value int // index -1: no error
-		first        int
-	}{
-		{"finite", []float32{0, 1, -1, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}, -1, 0, 0},
-		{"nan", []float32{0, 1, 2, 3, nan, 5}, 1, 1, 0},
-		{"+inf", []float32{inf, 1, 2, 3, 4, 5}, 0, 0, 0},
-		{"-inf after first", []float32{0, 1, 2, 3, 4, -inf}, 11, 2, 10},
-		{"first of several", []float32{0, nan, 2, inf, 4, 5}, 0, 1, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := CheckFinite("x.idx", tc.x, 3, tc.first)
-			if tc.index < 0 {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			var nf *NonFiniteError
-			if !errors.As(err, &nf) {
-				t.Fatalf("got %v, want a *NonFiniteError", err)
-			}
-			if nf.File != "x.idx" || nf.Index != tc.index || nf.Value != tc.value {
-				t.Fatalf("got %+v, want example %d value %d", nf, tc.index, tc.value)
-			}
-			if msg := err.Error(); !strings.Contains(msg, "x.idx: example") || !strings.Contains(msg, "--allow-nan") {
-				t.Errorf("message %q", msg)
-			}
-		})
-	}
-}
-
 // writeF32 writes an IDX f32 file of n examples of 784 values.
 func writeF32(t *testing.T, path string, x []float32, n int) {
 	t.Helper()
@@ -123,7 +87,7 @@ func TestStreamNaN(t *testing.T) {
 		}
 		rep, err := s.Stream(context.Background(), r, StreamOptions{Task: zoo.Reconstruct, Batch: 16, AllowNaN: allow})
 		r.Close()
-		var nf *NonFiniteError
+		var nf *dataset.NonFiniteError
 		switch {
 		case !allow && (!errors.As(err, &nf) || nf.Index != 37 || nf.Value != 400 || nf.File != path):
 			t.Errorf("without AllowNaN: got %v, want example 37 value 400 of %s", err, path)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,12 +22,20 @@ import (
 const MaxClasses = 256
 
 // Classes returns the number of classes of a classifier: the length of its
-// one-dimensional output.
+// output when that is a vector, its dimensions of size 1 aside ([10],
+// [10, 1, 1] and [1, 10] are 10 classes); 0 for any other output.
 func (s *Session) Classes() int {
-	if len(s.outShape) != 1 {
-		return 0
+	k := 0
+	for _, d := range s.outShape {
+		switch {
+		case d == 1:
+		case k != 0:
+			return 0
+		default:
+			k = d
+		}
 	}
-	return s.outShape[0]
+	return k
 }
 
 // ClassNames returns the names of the classes, indexed by class, when they
@@ -52,6 +61,23 @@ func classNames(meta map[string]string, k int) []string {
 		return nil
 	}
 	return dataset.ClassNames(m.Dataset, k)
+}
+
+// ReadClassNames reads a file of class names, one a line (blank lines at
+// the end ignored), which must name the k classes of a classifier.
+func ReadClassNames(path string, k int) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("class names: %w", err)
+	}
+	names := strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n \t"), "\n")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	if len(names) != k {
+		return nil, fmt.Errorf("class names %s: %d names, one a line, for the model's %d classes", path, len(names), k)
+	}
+	return names, nil
 }
 
 // checkClassifier checks that the session's output is one logit per class.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -104,6 +105,9 @@ func (ev *Evaluation) WriteFiles(dir string, force bool, extra map[string][]byte
 		return err
 	}
 	out[EvalFile] = append(b, '\n')
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
 	return atomicfile.WriteAll(dir, out, force)
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -18,9 +19,11 @@ import (
 //     has;
 //  2. else the file's role in an export folder: encoder.onnx encodes,
 //     decoder.onnx decodes;
-//  3. else its shapes: zoo.Reconstruct when the output has as many values as
-//     the input, zoo.Classify when the output is a vector of 2 to
-//     MaxClasses logits;
+//  3. else its shapes, per example (the batch dimension aside, symbolic or
+//     fixed): zoo.Reconstruct when the output has as many values as the
+//     input, zoo.Classify when the output is a vector of 2 to MaxClasses
+//     logits (see Classes: [10] as [1, 10]), as files that
+//     torch.onnx.export or another tool wrote have them;
 //  4. else zoo.Reconstruct, which CheckTask then rejects, saying why.
 func (s *Session) InferTask() zoo.Task {
 	if t := s.Task(); t != "" {
@@ -86,6 +89,7 @@ type Folder struct {
 // comes out as reconstruct must map its input to as many values; the
 // encoder's code must be the decoder's input.
 func OpenFolder(path string, opt Options) (*Folder, error) {
+	atomicfile.Recover(path) // an export --force cut short between its renames
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", path, err)
@@ -207,7 +211,8 @@ func (f *Folder) Close() error {
 }
 
 // RunAll runs the model over the n examples of x, batch at a time (the
-// last batch may be shorter), and returns their n outputs back to back. It
+// last batch may be shorter; a model with a fixed batch runs at that size,
+// the last batch padded), and returns their n outputs back to back. It
 // stops with ctx's error when ctx is done between two batches.
 func (s *Session) RunAll(ctx context.Context, x []float32, n, batch int) ([]float32, error) {
 	inLen, outLen := s.InputLen(), s.OutputLen()
@@ -216,6 +221,9 @@ func (s *Session) RunAll(ctx context.Context, x []float32, n, batch int) ([]floa
 	}
 	if batch <= 0 {
 		return nil, fmt.Errorf("batch size %d must be positive", batch)
+	}
+	if s.batch > 0 {
+		batch = s.batch
 	}
 	out := make([]float32, n*outLen)
 	var b *Batch
@@ -229,20 +237,24 @@ func (s *Session) RunAll(ctx context.Context, x []float32, n, batch int) ([]floa
 			return nil, err
 		}
 		m := min(batch, n-lo)
-		if b == nil || b.N != m {
+		size := m
+		if s.batch > 0 {
+			size = s.batch
+		}
+		if b == nil || b.N != size {
 			if b != nil {
 				b.Close()
 			}
 			var err error
-			if b, err = s.NewBatch(m); err != nil {
+			if b, err = s.NewBatch(size); err != nil {
 				return nil, err
 			}
 		}
-		copy(b.In, x[lo*inLen:(lo+m)*inLen])
+		clear(b.In[copy(b.In, x[lo*inLen:(lo+m)*inLen]):])
 		if err := s.RunBatch(b); err != nil {
 			return nil, err
 		}
-		copy(out[lo*outLen:], b.Out)
+		copy(out[lo*outLen:(lo+m)*outLen], b.Out)
 	}
 	return out, nil
 }

@@ -3,18 +3,20 @@ package infer
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/fileguard"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
 // A Job is one run of a model over a data set, as zoo infer does it: fill
-// in the fields and call Run. Run claims every output file before any work,
+// in the fields and call Run. Run checks that no output is an input or
+// another output (whatever paths name them), claims every output file
+// before any work,
 // so that an existing one stops it early; opens the model, whose task it
 // takes from the model when Task is empty; opens the data (and, to
 // classify, the labels), or the part of it one shard covers; streams it
@@ -55,6 +57,13 @@ type Job struct {
 	Shard, Shards int
 	// PerImage and AllowNaN are as in StreamOptions.
 	PerImage, AllowNaN bool
+	// Preprocess says how the data's values become the model's input (see
+	// StreamOptions): zero for zoo's own models.
+	Preprocess Preprocess
+	// ClassNames is a file of a classifier's class names, one a line, in
+	// class order; "" takes them from the model's metadata, else from the
+	// data set, else numbers them.
+	ClassNames string
 
 	// Session holds the options of the model's session.
 	Session Options
@@ -70,8 +79,8 @@ type Job struct {
 
 // An OptionError says that an option of a Job does not fit: Err says why.
 // Option is the Job field at fault: Format, or, when Task is set, one of
-// Labels, Probs, Logits and Format that only zoo.Classify takes but the
-// model, whose task the Job took from it, performs Task.
+// Labels, Probs, Logits, ClassNames and Format that only zoo.Classify takes
+// but the model, whose task the Job took from it, performs Task.
 type OptionError struct {
 	Option string
 	Task   zoo.Task
@@ -89,7 +98,7 @@ func (j *Job) classifyOnly(task zoo.Task, model string) error {
 	if task == zoo.Classify {
 		return nil
 	}
-	for _, o := range []struct{ name, value string }{{"Labels", j.Labels}, {"Probs", j.Probs}, {"Logits", j.Logits}} {
+	for _, o := range []struct{ name, value string }{{"Labels", j.Labels}, {"Probs", j.Probs}, {"Logits", j.Logits}, {"ClassNames", j.ClassNames}} {
 		if o.value != "" {
 			return &OptionError{Option: o.name, Task: task, Model: model,
 				Err: fmt.Errorf("%s performs %s: %s applies to %s only", model, task, strings.ToLower(o.name), zoo.Classify)}
@@ -111,12 +120,14 @@ type jobRun struct {
 	batch        int
 	ref          dataset.Ref // the data opened
 	data, labels *dataset.Reader
-	first        int // index in Data of the first example streamed
 	names        []string
 
 	json               *atomicfile.File
 	out, probs, logits *Output
 	preds              *Predictions
+	records            []*atomicfile.File // of a shard's outputs (see ShardRecord)
+	first              int                // a shard's: index in Data of its first example
+	total, count       int                // a shard's: examples in Data, and in the shard
 }
 
 // Run runs the job and returns the report of the stream. An interrupted
@@ -124,6 +135,9 @@ type jobRun struct {
 func (j *Job) Run(ctx context.Context) (*Report, error) {
 	r := &jobRun{Job: j, path: ModelFile(j.Model, j.Task), task: j.Task}
 	defer r.close()
+	if err := j.checkFiles(); err != nil {
+		return nil, err
+	}
 	if j.JSON != "" {
 		var err error
 		if r.json, err = atomicfile.Create(j.JSON, j.Force); err != nil {
@@ -140,11 +154,26 @@ func (j *Job) Run(ctx context.Context) (*Report, error) {
 	if err := r.createOutputs(); err != nil {
 		return nil, err
 	}
+	if err := r.claimRecords(); err != nil {
+		return nil, err
+	}
 	rep, err := r.stream(ctx)
+	if err == nil {
+		err = ctx.Err() // nothing is committed after an interrupt
+	}
 	if err != nil {
 		return nil, err
 	}
 	return rep, r.commit(rep)
+}
+
+// checkFiles checks, before anything is opened or written, that no output
+// is an input (the model, the data, the labels) or another output, by
+// device and inode (see fileguard.Distinct).
+func (j *Job) checkFiles() error {
+	out := []fileguard.File{{Role: "output", Path: j.Out}, {Role: "probabilities", Path: j.Probs},
+		{Role: "logits", Path: j.Logits}, {Role: "JSON report", Path: j.JSON}}
+	return fileguard.Distinct(out, inputs(j.Model, fileguard.File{Role: "data", Path: j.Data}, fileguard.File{Role: "labels", Path: j.Labels}))
 }
 
 // openModel opens the session and settles the task and the batch size.
@@ -155,6 +184,12 @@ func (r *jobRun) openModel() error {
 	}
 	if r.batch = r.Batch; r.batch == 0 {
 		r.batch = DefaultBatch(r.sess.Provider())
+	}
+	if fb := r.sess.FixedBatch(); fb > 0 && fb != r.batch {
+		if r.Session.Warn != nil {
+			fmt.Fprintf(r.Session.Warn, "zoo: %s takes batches of exactly %d (input %v): running batches of %d\n", r.path, fb, r.sess.in.Dimensions, fb)
+		}
+		r.batch = fb
 	}
 	if r.task == "" {
 		r.task = r.sess.InferTask()
@@ -177,7 +212,7 @@ func (r *jobRun) openData() error {
 	if err != nil {
 		return err
 	}
-	if err := CheckInput(r.data.Name(), r.data.Header(), r.task, r.sess.InputShape()); err != nil {
+	if err := r.Preprocess.Check(r.data.Name(), r.data.Header(), r.task, r.sess.InputShape()); err != nil {
 		return err
 	}
 	if r.task == zoo.Classify {
@@ -205,7 +240,7 @@ func (r *jobRun) shard() error {
 	if err := r.data.Range(lo, hi); err != nil {
 		return err
 	}
-	r.first = lo
+	r.first, r.total, r.count = lo, total, hi-lo
 	if r.labels != nil {
 		if r.labels.Remaining() != total {
 			return fmt.Errorf("labels %s: %d labels for %d images in %s; the counts must match", r.labels.Name(), r.labels.Remaining(), total, r.data.Name())
@@ -231,7 +266,7 @@ func (r *jobRun) createOutputs() error {
 			return &OptionError{Option: "Format", Model: r.path, Err: err}
 		}
 		dims := r.sess.OutputShape()
-		if h := r.data.Header(); r.task == zoo.Reconstruct && h.ItemLen() == r.sess.OutputLen() && len(h.Dims) > 1 {
+		if h := r.data.Header(); r.task == zoo.Reconstruct && h.ItemLen() == r.sess.OutputLen() && len(h.Dims) > 1 && r.Preprocess.perm(h, r.sess.InputShape()) == nil {
 			dims = h.Dims[1:] // reconstructions keep the input's image shape, e.g. 28x28
 		}
 		r.out, err = CreateOutput(r.Out, format, r.data.Remaining(), dims, r.Force)
@@ -241,7 +276,12 @@ func (r *jobRun) createOutputs() error {
 		return err
 	}
 	n, k := r.data.Remaining(), r.sess.Classes()
-	if r.names = r.sess.ClassNames(); r.names == nil {
+	if r.ClassNames != "" {
+		var err error
+		if r.names, err = ReadClassNames(r.ClassNames, k); err != nil {
+			return err
+		}
+	} else if r.names = r.sess.ClassNames(); r.names == nil {
 		r.names = dataset.ClassNames(r.ref.Set, k)
 	}
 	if r.Out != "" {
@@ -274,7 +314,7 @@ func (r *jobRun) createOutputs() error {
 
 // stream runs the examples through the model into the outputs.
 func (r *jobRun) stream(ctx context.Context) (*Report, error) {
-	opt := StreamOptions{Task: r.task, Batch: r.batch, PerImage: r.PerImage, Output: r.out, AllowNaN: r.AllowNaN}
+	opt := StreamOptions{Task: r.task, Batch: r.batch, PerImage: r.PerImage, Output: r.out, AllowNaN: r.AllowNaN, Preprocess: r.Preprocess}
 	if r.task == zoo.Classify {
 		opt.Output, opt.Predictions, opt.Probs, opt.Labels, opt.ClassNames = r.logits, r.preds, r.probs, r.labels, r.names
 	}
@@ -283,9 +323,6 @@ func (r *jobRun) stream(ctx context.Context) (*Report, error) {
 		if sigs := r.sess.RestoredSignals(); len(sigs) > 0 {
 			fmt.Fprintf(r.Verbose, "restored Go's handlers of %s after onnxruntime's CUDA provider replaced them\n", strings.Join(sigs, ", "))
 		}
-	}
-	if nf := (*NonFiniteError)(nil); errors.As(err, &nf) {
-		nf.Index += r.first
 	}
 	return rep, err
 }
@@ -303,6 +340,9 @@ func (r *jobRun) commit(rep *Report) error {
 		if err := r.preds.Commit(); err != nil {
 			return err
 		}
+	}
+	if err := r.commitRecords(); err != nil {
+		return err
 	}
 	if r.json == nil {
 		return nil
@@ -329,6 +369,9 @@ func (r *jobRun) close() {
 	}
 	if r.json != nil {
 		r.json.Abort()
+	}
+	for _, f := range r.records {
+		f.Abort()
 	}
 	for _, d := range []*dataset.Reader{r.labels, r.data} {
 		if d != nil {

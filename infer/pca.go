@@ -3,9 +3,14 @@ package infer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zoo-ml/zoo/analysis"
@@ -96,6 +101,9 @@ func (rep *PCAReport) WriteFiles(dir string, force bool, png []byte) error {
 		return err
 	}
 	out[PCAFile] = append(b, '\n')
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
 	return atomicfile.WriteAll(dir, out, force)
 }
 
@@ -122,9 +130,11 @@ func (e *NotAutoencoderError) Error() string {
 	return fmt.Sprintf("model %s: task %s; the comparison with PCA needs an autoencoder (task %s)", e.Model, e.Task, zoo.Reconstruct)
 }
 
-// ComparePCA reads the test images (with their labels when known) and the
-// training images, runs the autoencoder over the test images and compares
-// its reconstructions with PCA's (see analysis.ComparePCA). The session is
+// ComparePCA reads the test images (with their labels when known), runs
+// the autoencoder over them and compares its reconstructions with those of
+// PCA fitted to the training images (see analysis.ComparePCA), which are
+// streamed from their file twice (analysis.FitPCAScan) and never held in
+// memory: a training set of any size takes the same memory. The session is
 // closed before the PCA fit, whose time onnxruntime's idle threads would
 // otherwise take. An interrupted comparison returns an error wrapping
 // ctx's error.
@@ -133,7 +143,7 @@ func ComparePCA(ctx context.Context, opt PCAOptions) (*PCAReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	train, err := readImageSet(opt.Train, dataset.TrainImages, "", false, nil)
+	train, ref, err := scanImageSet(opt.Train)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +164,7 @@ func ComparePCA(ctx context.Context, opt PCAOptions) (*PCAReport, error) {
 		return nil, err
 	}
 	rep.PCAComparison, err = analysis.ComparePCA(analysis.PCAInput{
-		Train: train.Set.X, Test: test.Set.X, Autoencoder: rep.Reconstructions, D: d,
+		TrainScan: scanRows(ctx, ref, train.Images), TrainN: train.Images, Test: test.Set.X, Autoencoder: rep.Reconstructions, D: d,
 		Labels: test.Set.Labels, Ks: opt.Ks, Index: index,
 	})
 	if err != nil {
@@ -185,6 +195,62 @@ func (rep *PCAReport) reconstruct(ctx context.Context, opt PCAOptions) error {
 	}
 	rep.Autoencoder.Seconds = time.Since(start).Seconds()
 	return nil
+}
+
+// scanImageSet opens the training images the data string arg names, to
+// describe them; their rows are read by scanRows, a chunk at a time, so
+// that a set of any size fits the PCA without being held in memory.
+func scanImageSet(arg string) (*ImageSet, dataset.Ref, error) {
+	ref, err := dataset.Resolve(arg, dataset.TrainImages)
+	if err != nil {
+		return nil, ref, err
+	}
+	r, err := ref.Open()
+	if err != nil {
+		return nil, ref, err
+	}
+	defer r.Close()
+	h := r.Header()
+	if len(h.Dims) < 2 || r.Remaining() == 0 {
+		return nil, ref, fmt.Errorf("%s holds %v, not images", r.Name(), h)
+	}
+	d := &dataset.Images{Name: arg, N: r.Remaining(), Shape: h.Dims[1:]}
+	return &ImageSet{Data: arg, Path: r.Name(), Images: d.N, Dims: d.Shape, Set: d}, ref, nil
+}
+
+// scanRows returns the analysis.Scan of the n images of ref: each call
+// opens them again and reads them in chunks of about 4 MB, stopping when
+// ctx is done.
+func scanRows(ctx context.Context, ref dataset.Ref, n int) analysis.Scan {
+	return func(fn func([]float32) error) error {
+		r, err := ref.Open()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if r.Remaining() != n {
+			return fmt.Errorf("%s changed while being read: %d images, then %d", r.Name(), n, r.Remaining())
+		}
+		il := r.Header().ItemLen()
+		buf := make([]float32, max(1, (4<<20)/(4*il))*il)
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			k, err := r.ReadFloat32(buf)
+			if k > 0 {
+				if ferr := fn(buf[:k*il]); ferr != nil {
+					return ferr
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // readImageSet reads the images the data string arg names for role, and,
@@ -219,4 +285,21 @@ func readImageSet(arg, role, labels string, withLabels bool, notice func(dataset
 	}
 	s.Labels = lr.Name()
 	return s, nil
+}
+
+// ParseKs parses the numbers of PCA components of a comparison (zoo's
+// --k): one positive number or a comma-separated list of them, returned
+// sorted without repeats. Its errors name the flag, as the command line
+// gives it.
+func ParseKs(s string) ([]int, error) {
+	var ks []int
+	for f := range strings.SplitSeq(s, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || k < 1 {
+			return nil, fmt.Errorf("--k %q: %q is not a positive number of components", s, f)
+		}
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return slices.Compact(ks), nil
 }

@@ -15,6 +15,11 @@
 // resolved by dataset.Resolve; what is not found reaches the caller as a
 // dataset.Notice, for it to say in its own words.
 //
+// Models zoo did not write run too: a Session takes a fixed batch
+// dimension (FixedBatch) and Preprocess feeds it images in its layout,
+// scale and normalisation. A Graph runs any model, whatever its inputs and
+// outputs: named Values of any numeric or bool element type.
+//
 // The onnxruntime shared library is found through ZOO_ORT_LIB, then zoo's
 // cache folder (where setup.sh puts it), then the system's library folders.
 // onnxruntime keeps one environment per process; Init creates it once.
@@ -57,7 +62,8 @@ var runtime struct {
 }
 
 // Init loads the onnxruntime library at lib (LibraryPath when lib is "") and
-// creates the environment. Calling it again with the same library does
+// creates the environment. The library is checked first (see ortlib.Check):
+// a damaged or truncated file is an error, not a crash. Calling it again with the same library does
 // nothing; with another library it is an error.
 func Init(lib string) error {
 	if lib == "" {
@@ -73,6 +79,9 @@ func Init(lib string) error {
 			return fmt.Errorf("onnxruntime already loaded from %s, cannot load %s too", runtime.lib, lib)
 		}
 		return nil
+	}
+	if _, err := ortlib.Check(lib); err != nil {
+		return err // a damaged file would crash the process that loads it
 	}
 	ort.SetSharedLibraryPath(lib)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/zoo-ml/zoo/internal/fileguard"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -36,14 +38,38 @@ type Options struct {
 	IOBinding bool
 }
 
+// MaxThreads returns the most intra-op threads a session may ask for:
+// four times the CPUs of the machine. More only slow it down, and very many
+// exhaust memory before the first run.
+func MaxThreads() int { return 4 * goruntime.NumCPU() }
+
+// A ThreadsError says that a thread count is neither 0 (onnxruntime's
+// choice) nor 1 to MaxThreads.
+type ThreadsError struct{ Threads, Max int }
+
+func (e *ThreadsError) Error() string {
+	return fmt.Sprintf("threads %d: want 1 to %d (4 times the CPUs), or 0 for one per physical core", e.Threads, e.Max)
+}
+
+// Check checks the options that need no model: the thread count.
+func (o Options) Check() error {
+	if m := MaxThreads(); o.Threads < 0 || o.Threads > m {
+		return &ThreadsError{Threads: o.Threads, Max: m}
+	}
+	return nil
+}
+
 // A Session is one ONNX model loaded into onnxruntime, with one float32
-// input and one float32 output whose first dimension is the batch.
+// input and one float32 output whose first dimension is the batch: a
+// symbolic one, as zoo exports it, or a fixed one, as many exported files
+// have (batch 1), which every batch then has (see FixedBatch).
 type Session struct {
 	path     string
 	provider string
 	in, out  ort.InputOutputInfo
 	inShape  []int // per example
 	outShape []int // per example
+	batch    int   // the fixed batch size; 0 when the batch dimension is symbolic
 	meta     map[string]string
 	sess     *ort.DynamicAdvancedSession
 	threads  int
@@ -65,12 +91,18 @@ type Session struct {
 }
 
 // Open loads the ONNX model at path. The model must have exactly one float32
-// input and one float32 output, each with a leading batch dimension.
+// input and one float32 output, each with a leading batch dimension, both
+// symbolic or both the same fixed size. A path that is not a regular file
+// (a named pipe, a device) is refused before anything opens it, and so are
+// options that do not Check.
 func Open(path string, opt Options) (*Session, error) {
+	if err := opt.Check(); err != nil {
+		return nil, err
+	}
 	if err := Init(""); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := fileguard.Regular(path); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
 	dev := opt.Device
@@ -93,6 +125,12 @@ func Open(path string, opt Options) (*Session, error) {
 	if s.outShape, err = perExample(s.out); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
+	in, out := s.in.Dimensions[0], s.out.Dimensions[0]
+	if in > 0 && out > 0 && in != out {
+		return nil, fmt.Errorf("open model %s: input %s %v and output %s %v: a fixed batch dimension must be the same in both",
+			path, s.in.Name, s.in.Dimensions, s.out.Name, s.out.Dimensions)
+	}
+	s.batch = int(max(in, out, 0))
 	if s.meta, err = metadata(path); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", path, err)
 	}
@@ -299,6 +337,12 @@ func (s *Session) Describe() string {
 	return d + ")"
 }
 
+// FixedBatch returns the batch size the model's input is fixed at, such as
+// 1, or 0 when its batch dimension is symbolic. Every batch of a model with
+// a fixed batch has that size: NewBatch refuses others, and Stream and
+// RunAll run such a model at that size, the last batch padded with zeros.
+func (s *Session) FixedBatch() int { return s.batch }
+
 // InputShape returns the per-example input shape, such as [784].
 func (s *Session) InputShape() []int { return append([]int(nil), s.inShape...) }
 
@@ -352,6 +396,9 @@ type Batch struct {
 func (s *Session) NewBatch(n int) (*Batch, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("batch size %d must be positive", n)
+	}
+	if s.batch > 0 && n != s.batch {
+		return nil, fmt.Errorf("batch size %d: %s takes batches of exactly %d (input %v)", n, s.path, s.batch, s.in.Dimensions)
 	}
 	in, err := ort.NewEmptyTensor[float32](shape(n, s.inShape))
 	if err != nil {

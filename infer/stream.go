@@ -66,8 +66,14 @@ type StreamOptions struct {
 	ClassNames []string
 
 	// AllowNaN runs float examples holding NaN or ±Inf; without it Stream
-	// stops at the first with a *NonFiniteError (see CheckFinite).
+	// stops at the first with the *dataset.NonFiniteError of the Reader
+	// (see dataset.Reader.AllowNonFinite).
 	AllowNaN bool
+
+	// Preprocess says how the values read become the model's input: their
+	// layout, scale and normalisation. Reconstruction errors compare the
+	// outputs with the input so made.
+	Preprocess Preprocess
 }
 
 // A Report describes a finished stream.
@@ -172,8 +178,14 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	if opt.ClassNames != nil && len(opt.ClassNames) != s.Classes() {
 		return nil, fmt.Errorf("%d class names for the %d classes of %s", len(opt.ClassNames), s.Classes(), s.path)
 	}
+	if opt.AllowNaN {
+		r.AllowNonFinite()
+	}
 	total := r.Remaining()
 	batch := min(opt.Batch, max(total, 1))
+	if s.batch > 0 {
+		batch = s.batch // the model's fixed batch; a short last one is padded
+	}
 	var cls *classifier
 	if opt.Task == zoo.Classify {
 		var err error
@@ -239,8 +251,9 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	}
 
 	start := time.Now()
-	go func() { readErr <- s.read(ctx, r, batch, free, full, &batches, turn) }()
-	inLen, outLen := s.InputLen(), s.OutputLen()
+	pr := opt.Preprocess.plan(h, s.inShape)
+	go func() { readErr <- s.read(ctx, r, batch, pr, free, full, &batches, turn) }()
+	outLen := s.OutputLen()
 	go func() {
 		err := s.sink(rep, ran, free, batch, opt, cls, &sumSq, turn)
 		if err != nil {
@@ -253,17 +266,9 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	// next batch and the sink measures and writes the last.
 	var compute time.Duration
 	var runErr error
-	seen := 0
-	checkFinite := !opt.AllowNaN && (h.Type == dataset.F32 || h.Type == dataset.F64)
 run:
 	for f := range full {
 		turn.take()
-		if checkFinite {
-			if runErr = CheckFinite(r.Name(), f.b.In[:f.n*inLen], inLen, seen); runErr != nil {
-				turn.give()
-				break
-			}
-		}
 		t0 := time.Now()
 		runErr = s.RunBatch(f.b)
 		compute += time.Since(t0)
@@ -271,7 +276,6 @@ run:
 		if runErr != nil {
 			break
 		}
-		seen += f.n
 		select {
 		case ran <- f:
 		case <-ctx.Done():
@@ -306,10 +310,11 @@ run:
 	return rep, nil
 }
 
-// read fills free batches from r and sends them on full, closing full at the
-// end. A short last batch is copied into a batch of its own size, appended
-// to *all for release.
-func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free chan *Batch, full chan filled, all *[]*Batch, turn cpuTurn) error {
+// read fills free batches from r, as pr says, and sends them on full,
+// closing full at the end. A short last batch is copied into a batch of
+// its own size, appended to *all for release; for a model with a fixed
+// batch it is padded with zeros instead.
+func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, pr *prep, free chan *Batch, full chan filled, all *[]*Batch, turn cpuTurn) error {
 	defer close(full)
 	inLen := s.InputLen()
 	for {
@@ -321,6 +326,7 @@ func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free c
 		}
 		turn.take()
 		n, err := r.ReadFloat32(b.In)
+		pr.apply(b.In, n, inLen)
 		turn.give()
 		if errors.Is(err, io.EOF) && n == 0 {
 			return nil
@@ -328,7 +334,9 @@ func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, free c
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		if n < batch {
+		if n < batch && s.batch > 0 {
+			clear(b.In[n*inLen:])
+		} else if n < batch {
 			tail, terr := s.NewBatch(n)
 			if terr != nil {
 				return terr

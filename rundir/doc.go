@@ -23,11 +23,24 @@
 //     synced and renamed over the name. A reader never sees a partial file.
 //   - run.json is written last by every checkpoint, so that it describes
 //     files already in place: the checkpoint it names is the one to resume.
-//   - model.safetensors and optimizer.safetensors record the step they were
-//     written at (metadata "step"), best.safetensors its epoch ("epoch"),
-//     and all three the model (zoo.MetaModel). A file whose step or epoch is
-//     not run.json's belongs to a checkpoint cut short; its *.prev copy then
-//     is run.json's (see [Load] for the recovery protocol).
+//   - model.safetensors and optimizer.safetensors record the step and epoch
+//     they were written at (metadata "step", "epoch"), best.safetensors its
+//     epoch and the step at its end, all three the model (zoo.MetaModel)
+//     and the SHA-256 of their tensor data ("sha256"). run.json records the
+//     same step and SHA-256 of each checkpoint file and of its *.prev copy
+//     (Info.Checksums). A file whose step or epoch is not run.json's belongs
+//     to a checkpoint cut short; its *.prev copy then is run.json's (see
+//     [Load] for the recovery protocol). A file whose data does not have
+//     its recorded SHA-256 is damaged, and resume and export refuse it.
+//   - run.json's position holds together: step = epoch x batches + batch,
+//     within the recipe's epochs and an epoch's batches
+//     ([Info.CheckPosition]).
+//   - One process at a time trains a run: it holds the folder's lock
+//     ([Hold], [Create]). Temporary files carry their writer's process id,
+//     and those of dead writers are removed by the next one.
+//   - A run.json that names no checkpoint ([Info.HasCheckpoint]) belongs to a
+//     run killed before its first: resuming it, or a new run into its
+//     folder, starts it over ([Create], [Clear]).
 //   - metrics.csv holds exactly Info.Epochs of the run.json beside it, with
 //     the accuracy columns for classifier recipes only.
 //   - Status says how the last process that trained the run ended:

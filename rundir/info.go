@@ -108,6 +108,75 @@ type Info struct {
 	Bad       int     `json:"epochs_without_improvement,omitempty"`
 
 	Epochs []Epoch `json:"epochs"`
+
+	// Checksums records, by file name, the checkpoint files that the last
+	// checkpoint left: model, optimizer and best .safetensors and their
+	// *.prev copies, each with the step it was written at and the SHA-256
+	// of its tensor data, which the file carries in its own metadata too.
+	// Runs written before zoo recorded them have none; their files are
+	// unchecked.
+	Checksums map[string]Sum `json:"checksums,omitempty"`
+
+	// Dir is the run folder that the Info was read from or last written
+	// to; it is not part of run.json.
+	Dir string `json:"-"`
+}
+
+// A Sum is what run.json records of a checkpoint file: the step of the run
+// the file belongs to (for best.safetensors, the step at the end of its
+// epoch) and the SHA-256, in hex, of its tensor data
+// (safetensors.DataSHA256).
+type Sum struct {
+	Step   int    `json:"step"`
+	SHA256 string `json:"sha256"`
+}
+
+// Checked reports whether run.json records the checksums of its
+// checkpoint files; runs written before zoo recorded them are unchecked.
+func (info *Info) Checked() bool { return len(info.Checksums) > 0 }
+
+// HasCheckpoint reports whether run.json names a checkpoint: whether the
+// run trained a step and saved it. A run killed in its first epoch, or
+// inside its first checkpoint, has none and starts over.
+func (info *Info) HasCheckpoint() bool {
+	return info.Step != 0 || info.Epoch != 0 || info.Batch != 0 || len(info.Epochs) > 0 || info.Checked()
+}
+
+// Batches returns the number of batches of an epoch: the training examples
+// over the batch size, rounded up (0 when either is not positive).
+func (info *Info) Batches() int {
+	if info.Train.N <= 0 || info.Recipe.BatchSize <= 0 {
+		return 0
+	}
+	return (info.Train.N + info.Recipe.BatchSize - 1) / info.Recipe.BatchSize
+}
+
+// CheckPosition checks that run.json's record of where the run stands
+// holds together: the epoch is within the recipe's epochs and has its
+// metrics recorded, the batch is within an epoch (of the training data's
+// size in the recipe's batches), and the step counts exactly the batches
+// before them. The checkpoint files' own record of their step is checked
+// against it when they are read (Load, Weights).
+func (info *Info) CheckPosition() error {
+	batches, r := info.Batches(), info.Recipe
+	switch {
+	case batches == 0:
+		return fmt.Errorf("%s: %d training examples in batches of %d: no batch to train", RunFile, info.Train.N, r.BatchSize)
+	case info.Epoch < 0 || info.Epoch > r.Epochs:
+		return fmt.Errorf("%s: epoch %d is outside the recipe's 0 to %d epochs", RunFile, info.Epoch, r.Epochs)
+	case len(info.Epochs) != info.Epoch:
+		return fmt.Errorf("%s: epoch %d, but the metrics of %d epochs are recorded", RunFile, info.Epoch, len(info.Epochs))
+	case info.Batch < 0 || info.Batch >= batches:
+		return fmt.Errorf("%s: batch %d is outside an epoch's %d batches (%d examples in batches of %d)", RunFile, info.Batch, batches, info.Train.N, r.BatchSize)
+	case info.Step != info.Epoch*batches+info.Batch:
+		return fmt.Errorf("%s: step %d, but epoch %d and batch %d make step %d (%d batches an epoch)", RunFile, info.Step, info.Epoch, info.Batch, info.Epoch*batches+info.Batch, batches)
+	}
+	for i, e := range info.Epochs {
+		if e.Epoch != i+1 {
+			return fmt.Errorf("%s: the metrics of epoch %d are recorded as epoch %d", RunFile, i+1, e.Epoch)
+		}
+	}
+	return nil
 }
 
 // Summary says how the run ended: the model, its status after its epochs,
@@ -136,13 +205,14 @@ func ReadInfo(dir string) (*Info, error) {
 	if err := json.Unmarshal(b, &info); err != nil {
 		return nil, fmt.Errorf("run folder %s: %s: %w", dir, RunFile, err)
 	}
+	info.Dir = dir
 	return &info, nil
 }
 
-// WriteInfo sets info.Updated to now and writes info as the run.json of
+// WriteInfo sets info.Updated to now and info.Dir to dir, and writes info as the run.json of
 // the run folder dir, atomically, replacing any.
 func WriteInfo(dir string, info *Info) error {
-	info.Updated = time.Now().UTC()
+	info.Updated, info.Dir = time.Now().UTC(), dir
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err

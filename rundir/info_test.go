@@ -12,7 +12,8 @@ import (
 	"github.com/zoo-ml/zoo/zoo"
 )
 
-// sampleInfo returns a run.json of model at the given progress.
+// sampleInfo returns a run.json of model at the given progress, with 4
+// batches an epoch.
 func sampleInfo(t *testing.T, model string, epoch, step int) *Info {
 	t.Helper()
 	m, err := zoo.Lookup(model)
@@ -20,7 +21,7 @@ func sampleInfo(t *testing.T, model string, epoch, step int) *Info {
 		t.Fatal(err)
 	}
 	info := &Info{Model: m.Name, Family: m.Family, Recipe: m.Recipe, Status: StatusRunning,
-		Train:    Data{Name: "train.idx", SHA256: "ab", N: 384},
+		Train:    Data{Name: "train.idx", SHA256: "ab", N: 4 * m.Recipe.BatchSize}, // 4 batches an epoch
 		Val:      Data{Name: "val.idx", N: 128, LabelsName: "val-labels.idx", LabelsSHA256: "cd"},
 		Started:  time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Versions: map[string]string{"zoo": zoo.Version}, Epoch: epoch, Step: step}

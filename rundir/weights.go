@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/zoo-ml/zoo/safetensors"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -14,7 +13,11 @@ import (
 // names the run, its status, the data and the validation loss (and
 // accuracy, for classifiers) of the epoch the weights are from: the best
 // epoch after early stopping, the last otherwise. A run with no complete
-// epoch is an error.
+// epoch is an error. The weights are checked as Load checks them (run.json's
+// position, the file's step and SHA-256, a checkpoint cut short); a run
+// that records no checksums (written before zoo recorded them) is checked
+// only for the steps its files record, and says in the provenance that it
+// is unchecked.
 func Weights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 	info, err := ReadInfo(dir)
 	if err != nil {
@@ -22,27 +25,37 @@ func Weights(dir string) (*zoo.Model, zoo.Weights, string, error) {
 	}
 	m, err := zoo.Lookup(info.Model)
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
+		return nil, nil, "", fmt.Errorf("run folder %s: %s: %w", dir, RunFile, err)
 	}
 	m.Recipe = info.Recipe
 	if err := zoo.CheckFormer(m.Name, info.Versions["zoo"]); err != nil {
 		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, WeightsFile)
-	w, _, err := safetensors.ReadFile(path)
-	if err != nil {
-		return nil, nil, "", err
+	ep, ok := info.weightsEpoch()
+	if !ok {
+		return nil, nil, "", fmt.Errorf("run folder %s has no finished epoch yet", dir)
 	}
-	w, note, err := m.AdoptWeights(w)
+	// A run that records checksums was written by this zoo, whose run.json
+	// holds together; older ones, or folders made by hand, export as before.
+	if err := info.CheckPosition(); err != nil && info.Checked() {
+		return nil, nil, "", fmt.Errorf("run folder %s: %w", dir, err)
+	}
+	f, _, err := readCheckpoint(dir, WeightsFile, info, true)
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("weights %s: %w", path, err)
+		return nil, nil, "", fmt.Errorf("export %s: %w", dir, err)
+	}
+	w, note, err := m.AdoptWeights(f.w)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("weights %s: %w", f.path, err)
+	}
+	if err := f.check(WeightsFile, info); err != nil {
+		return nil, nil, "", fmt.Errorf("export %s: %w", dir, err)
 	}
 	if note != "" {
 		note = "; names: " + note
 	}
-	ep, ok := info.weightsEpoch()
-	if !ok {
-		return nil, nil, "", fmt.Errorf("run folder %s has no finished epoch yet", dir)
+	if !info.Checked() {
+		note += "; unchecked: its " + RunFile + " records no checksums"
 	}
 	acc := ""
 	if m.Task == zoo.Classify {

@@ -1,6 +1,7 @@
 package rundir
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,13 +23,16 @@ func TestWeights(t *testing.T) {
 		info.Status = StatusFinished
 		m, _ := zoo.Lookup(model)
 		w := edit(info, m.InitWeights(1))
-		if err := WriteInfo(dir, info); err != nil {
-			t.Fatal(err)
-		}
-		if w != nil {
-			if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), w, nil); err != nil {
+		if w != nil { // as a checkpoint writes it
+			sum := safetensors.DataSHA256(w)
+			meta := map[string]string{zoo.MetaModel: model, metaStep: fmt.Sprint(info.Step), metaEpoch: fmt.Sprint(info.Epoch), metaSHA256: sum}
+			info.Checksums = map[string]Sum{WeightsFile: {Step: info.Step, SHA256: sum}}
+			if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), w, meta); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := WriteInfo(dir, info); err != nil {
+			t.Fatal(err)
 		}
 		return dir
 	}

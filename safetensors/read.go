@@ -17,7 +17,9 @@ package safetensors
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +30,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/zoo-ml/zoo/internal/half"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -81,6 +84,35 @@ func ReadFile(path string) (zoo.Weights, map[string]string, error) {
 		return nil, nil, err
 	}
 	return Read(f, st.Size(), path)
+}
+
+// ReadFileSHA256 reads the safetensors file at path as ReadFile does, and
+// also returns the SHA-256, in hex, of its data buffer: every byte after the
+// header (see DataSHA256).
+func ReadFileSHA256(path string) (zoo.Weights, map[string]string, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	w, meta, err := Read(f, st.Size(), path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var lenBuf [8]byte
+	if err := readFull(f, lenBuf[:], 0); err != nil {
+		return nil, nil, "", fmt.Errorf("read %s: %w", path, err)
+	}
+	start := 8 + int64(binary.LittleEndian.Uint64(lenBuf[:])) // Read checked it
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, start, st.Size()-start)); err != nil {
+		return nil, nil, "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return w, meta, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Read reads a safetensors file of size bytes from r. It returns the tensors
@@ -181,11 +213,11 @@ func decode(dst []float32, src []byte, dtype string) {
 		}
 	case "F16":
 		for i := range len(src) / 2 {
-			dst[i] = halfToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = half.Float32(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	case "BF16":
 		for i := range len(src) / 2 {
-			dst[i] = bfloat16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = half.BFloat16(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	}
 }

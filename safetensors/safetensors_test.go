@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/internal/half"
 	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -402,10 +403,10 @@ func TestReadLarge(t *testing.T) {
 					want[i] = float32(i)
 					data = binary.LittleEndian.AppendUint64(data, math.Float64bits(float64(i)))
 				case "F16":
-					want[i] = halfToFloat32(v)
+					want[i] = half.Float32(v)
 					data = binary.LittleEndian.AppendUint16(data, v)
 				case "BF16":
-					want[i] = bfloat16ToFloat32(v)
+					want[i] = half.BFloat16(v)
 					data = binary.LittleEndian.AppendUint16(data, v)
 				}
 			}
@@ -458,5 +459,55 @@ func TestInt64(t *testing.T) {
 	binary.LittleEndian.PutUint64(data[8+hlen:], zoo.MaxExactInt+1)
 	if _, _, err := Read(bytes.NewReader(data), int64(len(data)), "big.safetensors"); err == nil || !strings.Contains(err.Error(), `tensor "bn.num_batches_tracked": I64 value 16777217`) {
 		t.Errorf("reading a counter of 2^24+1: err %v", err)
+	}
+}
+
+// TestDataSHA256 checks that the digest a writer computes before writing is
+// the one ReadFileSHA256 computes from the file, for float and integer
+// tensors, and that it follows the data only: a flipped data byte changes
+// it, other metadata does not.
+func TestDataSHA256(t *testing.T) {
+	dir := t.TempDir()
+	ws := zoo.Weights{"b": seq(3), "a.weight": seq(2, 5), "n": {Shape: []int{1}, Data: []float32{7}, Int64: true}}
+	want := DataSHA256(ws)
+	for _, tc := range []struct {
+		name string
+		meta map[string]string
+		flip int // data byte to flip, -1 for none
+		same bool
+	}{
+		{"no metadata", nil, -1, true},
+		{"with metadata", map[string]string{"sha256": want, "step": "4"}, -1, true},
+		{"first data byte flipped", nil, 0, false},
+		{"last float byte flipped", map[string]string{"step": "4"}, 13*4 - 1, false},
+	} {
+		p := filepath.Join(dir, tc.name+".safetensors")
+		if err := WriteFile(p, ws, tc.meta); err != nil {
+			t.Fatal(err)
+		}
+		if tc.flip >= 0 {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hlen := int(binary.LittleEndian.Uint64(b))
+			b[8+hlen+tc.flip] ^= 1
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, meta, got, err := ReadFileSHA256(p)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if (got == want) != tc.same {
+			t.Errorf("%s: digest %s, written %s; want them equal: %v", tc.name, got, want, tc.same)
+		}
+		if !maps.Equal(meta, tc.meta) && len(tc.meta) > 0 {
+			t.Errorf("%s: metadata %v", tc.name, meta)
+		}
+	}
+	if _, _, _, err := ReadFileSHA256(filepath.Join(dir, "absent")); err == nil {
+		t.Error("missing file: no error")
 	}
 }

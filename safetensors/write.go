@@ -3,7 +3,9 @@ package safetensors
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -41,6 +44,25 @@ func Write(w io.Writer, ws zoo.Weights, meta map[string]string) error {
 	bw.Write(hdr)
 	// A bufio.Writer keeps its first error and does nothing after it, so
 	// checking the final Flush is enough.
+	writeData(bw, ws, names)
+	return bw.Flush()
+}
+
+// DataSHA256 returns the SHA-256, in hex, of the data buffer that Write
+// writes for ws: the bytes after the header. ReadFileSHA256 computes it
+// from a file, so a writer can record it in the file's own metadata and a
+// reader check it.
+func DataSHA256(ws zoo.Weights) string {
+	h := sha256.New()
+	bw := bufio.NewWriterSize(h, chunkSize)
+	writeData(bw, ws, ws.Names())
+	bw.Flush() // a hash does not fail
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeData writes the tensors' data, in the order of names, to bw, whose
+// first error Flush returns.
+func writeData(bw *bufio.Writer, ws zoo.Weights, names []string) {
 	var v4 [4]byte
 	var v8 [8]byte
 	for _, name := range names {
@@ -55,7 +77,6 @@ func Write(w io.Writer, ws zoo.Weights, meta map[string]string) error {
 			bw.Write(v4[:])
 		}
 	}
-	return bw.Flush()
 }
 
 // header validates ws and returns the padded JSON header for the tensors
@@ -169,7 +190,8 @@ func writeString(b *bytes.Buffer, s string) {
 }
 
 // WriteFile writes ws and meta to the file at path as Write does, replacing
-// the file atomically: it writes a temporary file in the same directory,
+// the file atomically: it writes a temporary file in the same directory
+// (named by atomicfile.TempPattern; those of dead processes are removed),
 // syncs it to disk and renames it over path, so that readers see either the
 // old file or the whole new one. An existing file at path is replaced; the
 // caller decides whether that is allowed. The new file has mode 0644.
@@ -183,7 +205,8 @@ func WriteFile(path string, ws zoo.Weights, meta map[string]string) error {
 // writeFile is WriteFile without the path in its errors.
 func writeFile(path string, ws zoo.Weights, meta map[string]string) (err error) {
 	dir, base := filepath.Dir(path), filepath.Base(path)
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	atomicfile.RemoveOrphans(dir)
+	f, err := os.CreateTemp(dir, atomicfile.TempPattern(base))
 	if err != nil {
 		return err
 	}

@@ -59,20 +59,21 @@ func addNoise(x []float32, n zoo.Noise, rng *rand.Rand) {
 	}
 }
 
-// oneHot writes the one-hot targets of the examples idx.
-func oneHot(tgt []float32, labels []uint8, idx []int, classes int) {
+// oneHot writes the one-hot targets of the examples of a batch, whose
+// labels are labels.
+func oneHot(tgt []float32, labels []uint8, classes int) {
 	clear(tgt)
-	for i, j := range idx {
-		tgt[i*classes+int(labels[j])] = 1
+	for i, l := range labels {
+		tgt[i*classes+int(l)] = 1
 	}
 }
 
-// countCorrect counts the examples idx whose largest logit (the first, on
-// ties) is at their label.
-func countCorrect(logits []float32, labels []uint8, idx []int, classes int) int {
+// countCorrect counts the examples of a batch whose largest logit (the
+// first, on ties) is at their label.
+func countCorrect(logits []float32, labels []uint8, classes int) int {
 	n := 0
-	for i, j := range idx {
-		if analysis.Argmax(logits[i*classes:(i+1)*classes]) == int(labels[j]) {
+	for i, l := range labels {
+		if analysis.Argmax(logits[i*classes:(i+1)*classes]) == int(l) {
 			n++
 		}
 	}

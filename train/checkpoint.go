@@ -1,8 +1,9 @@
 package train
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -13,17 +14,25 @@ import (
 )
 
 // The persistence of a run: its folder is written and read through package
-// runs, which owns the files and the crash-recovery protocol.
+// rundir, which owns the files and the crash-recovery protocol.
 
-// start creates the run folder and the initial weights.
+// start creates the run folder (rundir.Create) and the initial weights.
 func (t *trainer) start() error {
-	dir := t.opt.Dir
-	if _, err := os.Stat(dir); err == nil {
-		return &ExistsError{Dir: dir}
+	lock, err := rundir.Create(t.opt.Dir, t.opt.Unique)
+	if errors.Is(err, fs.ErrExist) {
+		return &ExistsError{Dir: t.opt.Dir}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create run folder: %w", err)
+	if err != nil {
+		return err
 	}
+	t.lock = lock
+	switch {
+	case lock.Restarted:
+		t.notice(fmt.Sprintf("run folder %s holds a run stopped before its first checkpoint: starting it over", lock.Dir))
+	case lock.Dir != t.opt.Dir:
+		t.notice(fmt.Sprintf("run folder %s exists: this run is %s", t.opt.Dir, lock.Dir))
+	}
+	t.opt.Dir = lock.Dir
 	if t.opt.Init != nil {
 		t.w = copyWeights(t.m.WithoutCounters(t.opt.Init))
 	} else {
@@ -36,7 +45,15 @@ func (t *trainer) start() error {
 		Versions: map[string]string{"zoo": zoo.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
 			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": gorgoniaVersion(), "blas": BLAS()},
 	}
-	return rundir.WriteInfo(dir, t.info)
+	return rundir.WriteInfo(t.opt.Dir, t.info)
+}
+
+// notice tells the caller, through Options.OnNotice, what Run does that it
+// was not asked to.
+func (t *trainer) notice(msg string) {
+	if t.opt.OnNotice != nil {
+		t.opt.OnNotice(msg)
+	}
 }
 
 // record describes d in run.json.
@@ -65,9 +82,15 @@ func gorgoniaVersion() string {
 	return gorgoniaPin
 }
 
-// load reads a run folder to resume it.
+// load reads a run folder to resume it. A run stopped before its first
+// checkpoint starts over.
 func (t *trainer) load() error {
 	dir := t.opt.Dir
+	lock, err := rundir.Hold(dir)
+	if err != nil {
+		return err
+	}
+	t.lock = lock
 	info, err := rundir.ReadInfo(dir)
 	if err != nil {
 		return err
@@ -88,9 +111,19 @@ func (t *trainer) load() error {
 			return fmt.Errorf("resume %s: data %s (%d examples) is not the run's %s (%d examples)", dir, c.now.Name, c.now.N, c.run.Name, c.run.N)
 		}
 	}
+	info.Status, info.Error = rundir.StatusRunning, ""
+	t.info = info
+	if !info.HasCheckpoint() {
+		t.notice(fmt.Sprintf("run folder %s holds no checkpoint (the run was stopped before its first): starting it over", dir))
+		t.w = t.m.InitWeights(uint64(t.r.Seed))
+		return rundir.Clear(dir)
+	}
 	ck, err := rundir.Load(dir, info, t.m)
 	if err != nil {
 		return err
+	}
+	if ck.Unchecked {
+		t.notice(fmt.Sprintf("run folder %s records no checksums (written before zoo recorded them): its checkpoint is unchecked", dir))
 	}
 	if err := t.optimizer.LoadState(ck.Optimizer); err != nil {
 		return fmt.Errorf("resume %s: %s: %w", dir, rundir.OptimizerFile, err)
@@ -104,8 +137,6 @@ func (t *trainer) load() error {
 	if ck.Best != nil {
 		t.best = t.m.WithoutCounters(ck.Best)
 	}
-	info.Status, info.Error = rundir.StatusRunning, ""
-	t.info = info
 	return nil
 }
 
@@ -148,6 +179,9 @@ func (t *trainer) fail(err error) (*rundir.Info, error) {
 	}
 	if werr := rundir.WriteInfo(t.opt.Dir, t.info); werr != nil {
 		return nil, fmt.Errorf("train %s: %w (and recording it failed: %w)", t.m.Name, err, werr)
+	}
+	if !t.info.HasCheckpoint() {
+		return t.info, fmt.Errorf("train %s: %w; it came before the first checkpoint, so %s holds none", t.m.Name, err, t.opt.Dir)
 	}
 	return t.info, fmt.Errorf("train %s: %w; the last checkpoint (epoch %d) is kept in %s", t.m.Name, err, t.info.Epoch, t.opt.Dir)
 }

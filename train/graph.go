@@ -1,8 +1,3 @@
-// Package train lowers zoo model specs to gorgonia graphs and trains them
-// with their notebook recipes: losses, PyTorch-style optimizers (package
-// optim), a seeded and resumable training loop, early stopping, metrics and
-// atomic checkpoints in a run folder (package rundir) that package export
-// turns into ONNX.
 package train
 
 import (

@@ -68,8 +68,14 @@ type Options struct {
 	// Train and Val are the data; Val may be nil when the recipe asks for a
 	// hold-out split (Recipe.ValSplit), which is then taken from Train.
 	Train, Val *Data
-	// Dir is the run folder. It must not exist, unless Resume is set.
+	// Dir is the run folder. For a new run it must not exist, or hold
+	// nothing, or a run stopped before its first checkpoint (which starts
+	// over: see rundir.Create); unless Resume is set.
 	Dir string
+	// Unique makes Dir a first choice, a name by the start time
+	// (rundir.DefaultName): when it exists, the run takes the first of
+	// Dir-2, Dir-3, ... that does not, and says so through OnNotice.
+	Unique bool
 	// Resume continues the run in Dir; Model, Train and Val must be the
 	// run's (Resume checks the model name, the data digests and sizes).
 	Resume bool
@@ -90,6 +96,10 @@ type Options struct {
 	// with ep, and info.BestEpoch is the best epoch so far. The hooks are
 	// called from the goroutine of Run and must not change info.
 	OnEpoch func(ep rundir.Epoch, info *rundir.Info)
+	// OnNotice, when not nil, is told what Run does that the caller did not
+	// ask for: a run folder started over, another name taken, a checkpoint
+	// without checksums to check.
+	OnNotice func(msg string)
 }
 
 // Describe says what the run trains: the model, the training data, the
@@ -113,7 +123,8 @@ func (o Options) Describe() string {
 // epoch the weights, optimizer state, run.json, metrics.csv and loss.png
 // are written atomically. When ctx is cancelled, Run finishes the current
 // batch, saves a checkpoint and returns an *InterruptedError that says
-// where it stopped. A new run into an existing folder is an *ExistsError.
+// where it stopped. A new run into a folder that holds a checkpoint is an
+// *ExistsError, and a folder another process trains a *rundir.BusyError.
 // A NaN or infinite loss stops training with an error and keeps the last
 // checkpoint. The same seed, data and options give bit-identical weights,
 // whether or not the run was interrupted and resumed; the hooks change
@@ -135,6 +146,7 @@ type trainer struct {
 	params    [][]float32
 	optimizer optim.Optimizer
 	info      *rundir.Info
+	lock      *rundir.Lock // the run folder, held while training
 	train     *Data
 	val       *Data
 	nets      map[int]*Net // training graphs by batch size
@@ -199,6 +211,7 @@ func newTrainer(opt Options) (*trainer, error) {
 		err = t.start()
 	}
 	if err != nil {
+		t.lock.Release()
 		return nil, err
 	}
 	for _, p := range m.Trainable() {
@@ -222,8 +235,8 @@ func (t *trainer) checkLabels() error {
 		if d.Labels == nil {
 			return fmt.Errorf("train %s: %s has no labels; a classifier needs them", t.m.Name, d.Name)
 		}
-		if len(d.Labels) != d.N {
-			return fmt.Errorf("train %s: %s has %d labels for %d examples", t.m.Name, d.Name, len(d.Labels), d.N)
+		if len(d.Labels) != d.items() {
+			return fmt.Errorf("train %s: %s has %d labels for %d examples", t.m.Name, d.Name, len(d.Labels), d.items())
 		}
 		for i, l := range d.Labels {
 			if int(l) >= t.classes {
@@ -235,6 +248,7 @@ func (t *trainer) checkLabels() error {
 }
 
 func (t *trainer) close() {
+	t.lock.Release()
 	for _, n := range t.nets {
 		n.Close()
 	}
@@ -275,12 +289,15 @@ func (t *trainer) run(ctx context.Context) (*rundir.Info, error) {
 	B := r.BatchSize
 	batches := (t.train.N + B - 1) / B
 	for e := info.Epoch + 1; e <= r.Epochs; e++ {
-		perm := t.permutation(e)
+		order, err := t.epoch(e, info.Batch*B)
+		if err != nil {
+			return t.fail(err)
+		}
 		start := time.Now()
 		seen := 0
 		for b := info.Batch; b < batches; b++ {
 			lo, hi := b*B, min((b+1)*B, t.train.N)
-			loss, correct, err := t.step(perm[lo:hi], e, b)
+			loss, correct, err := t.step(order, hi-lo, e, b)
 			if err != nil {
 				return t.fail(err)
 			}
@@ -335,23 +352,25 @@ func (t *trainer) run(ctx context.Context) (*rundir.Info, error) {
 	return info, nil
 }
 
-// step trains on the examples idx of epoch e, batch b, and returns the
-// loss and, for classifiers, how many examples the batch classified right.
-func (t *trainer) step(idx []int, e, b int) (float64, int, error) {
-	net, err := t.net(len(idx))
+// step trains on the next n examples of the epoch's order, batch b of
+// epoch e, and returns the loss and, for classifiers, how many examples
+// the batch classified right.
+func (t *trainer) step(order epochOrder, n, e, b int) (float64, int, error) {
+	net, err := t.net(n)
 	if err != nil {
 		return 0, 0, err
 	}
-	L := t.train.Len
 	x, tgt := net.Input(), net.Target()
+	var labels []uint8
 	if t.classes > 0 {
-		for i, j := range idx {
-			copy(x[i*L:(i+1)*L], t.train.X[j*L:(j+1)*L])
+		labels = make([]uint8, n)
+		if err := order.next(x, labels); err != nil {
+			return 0, 0, err
 		}
-		oneHot(tgt, t.train.Labels, idx, t.classes)
+		oneHot(tgt, labels, t.classes)
 	} else {
-		for i, j := range idx {
-			copy(tgt[i*L:(i+1)*L], t.train.X[j*L:(j+1)*L])
+		if err := order.next(tgt, nil); err != nil {
+			return 0, 0, err
 		}
 		copy(x, tgt)
 	}
@@ -368,7 +387,7 @@ func (t *trainer) step(idx []int, e, b int) (float64, int, error) {
 	}
 	correct := 0
 	if t.classes > 0 {
-		correct = countCorrect(net.Output(), t.train.Labels, idx, t.classes)
+		correct = countCorrect(net.Output(), labels, t.classes)
 	}
 	grads, err := net.Grads()
 	if err != nil {
@@ -390,23 +409,20 @@ func (t *trainer) validate() (loss, accuracy float64, err error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		copy(net.Input(), t.val.X[lo*L:hi*L])
-		var idx []int
+		if err := t.val.rows(net.Input(), lo); err != nil {
+			return 0, 0, err
+		}
 		if t.classes > 0 {
-			idx = make([]int, hi-lo)
-			for i := range idx {
-				idx[i] = lo + i
-			}
-			oneHot(net.Target(), t.val.Labels, idx, t.classes)
+			oneHot(net.Target(), t.val.Labels[lo:hi], t.classes)
 		} else {
-			copy(net.Target(), t.val.X[lo*L:hi*L])
+			copy(net.Target(), net.Input()[:(hi-lo)*L])
 		}
 		loss, _, err := net.Run()
 		if err != nil {
 			return 0, 0, err
 		}
 		if t.classes > 0 {
-			correct += countCorrect(net.Output(), t.val.Labels, idx, t.classes)
+			correct += countCorrect(net.Output(), t.val.Labels[lo:hi], t.classes)
 		}
 		sum += loss * float64(hi-lo)
 	}

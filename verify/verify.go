@@ -2,7 +2,14 @@
 // files would: every model loads in onnxruntime with the metadata zoo
 // promises, the test data sets reproduce their expected outputs, an
 // autoencoder's encoder followed by its decoder gives the whole model's
-// output, and the model card is there.
+// output, and the model card is there with every file it lists. It checks
+// a run folder of zoo train as resuming and exporting it would (Run).
+//
+// A folder in the ONNX Model Zoo's layout that zoo did not write (no file
+// in it carries zoo.model metadata) is checked as the ONNX backend test
+// runner checks one: its models load, and model.onnx reproduces every
+// test_data_set_*, with any number of inputs and outputs of any numeric or
+// bool type; the zoo-specific checks are reported as not applying.
 package verify
 
 import (
@@ -47,15 +54,25 @@ type Options struct {
 type Check struct {
 	// File is the file checked, relative to the folder.
 	File string `json:"file"`
-	// What names the check: "load", "metadata", "test data", "parts" or
-	// "card".
+	// What names the check: "load", "metadata", "files", "test data",
+	// "parts" or "card" in an export folder (NotZoo for the zoo-specific
+	// checks of a folder zoo did not write); "run", "checksum" or
+	// "checkpoint" in a run folder.
 	What string `json:"check"`
 	// Err says why the check failed; empty when it passed.
 	Err string `json:"error,omitempty"`
+	// Skipped says why the check does not apply; such a check passes.
+	Skipped string `json:"skipped,omitempty"`
+	// Tensor describes the output compared by a test data check of a
+	// folder zoo did not write, as "name: type [shape]".
+	Tensor string `json:"tensor,omitempty"`
 	// MaxAbsDiff is the largest |got - want| of an output comparison, and
 	// N the number of examples compared.
 	MaxAbsDiff float64 `json:"max_abs_diff,omitempty"`
 	N          int     `json:"examples,omitempty"`
+	// Note says what a passing check could not check, or why it passes
+	// where it might not.
+	Note string `json:"note,omitempty"`
 }
 
 // OK reports whether the check passed.
@@ -97,15 +114,26 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "%s\n", r.Dir)
 	for _, ch := range r.Checks {
 		status := "ok  "
-		if !ch.OK() {
+		switch {
+		case !ch.OK():
 			status = "FAIL"
+		case ch.Skipped != "":
+			status = "n/a "
 		}
 		detail := ""
-		if ch.N > 0 {
+		switch {
+		case ch.N > 0:
 			detail = fmt.Sprintf("  %d examples, max |diff| %.3g", ch.N, ch.MaxAbsDiff)
+		case ch.Tensor != "":
+			detail = fmt.Sprintf("  %s, max |diff| %.3g", ch.Tensor, ch.MaxAbsDiff)
 		}
 		if !ch.OK() {
 			detail += "  " + ch.Err
+		} else if ch.Note != "" {
+			detail += "  " + ch.Note
+		}
+		if ch.Skipped != "" {
+			detail += "  " + ch.Skipped
 		}
 		fmt.Fprintf(&b, "  %s %-10s %s%s\n", status, ch.What, ch.File, detail)
 	}
@@ -136,9 +164,14 @@ func (r *Report) add(file, what string, err error) *Check {
 	return &r.Checks[len(r.Checks)-1]
 }
 
-// Dir verifies the export folder dir. The error is for a folder that
-// cannot be read at all; everything else is a failed Check in the report.
+// Dir verifies the export folder dir, or the run folder dir of zoo train
+// (see Run). The error is for a folder that cannot be read at all;
+// everything else is a failed Check in the report.
 func Dir(dir string, opt Options) (*Report, error) {
+	atomicfile.Recover(dir) // an export --force cut short between its renames
+	if isRunFolder(dir) {
+		return Run(dir)
+	}
 	if opt.RTol == 0 {
 		opt.RTol = DefaultRTol
 	}
@@ -160,9 +193,13 @@ func Dir(dir string, opt Options) (*Report, error) {
 		}
 	}
 	sort.Strings(models)
-	sort.Strings(testSets)
+	sort.Slice(testSets, func(i, j int) bool { return numbered(testSets[i]) < numbered(testSets[j]) })
 	if len(models) == 0 {
 		rep.add(".", "load", errors.New("no .onnx file in the folder"))
+		return rep, nil
+	}
+	if !zooExport(dir, models) {
+		foreignDir(rep, dir, models, testSets, opt)
 		return rep, nil
 	}
 
@@ -202,8 +239,11 @@ func Dir(dir string, opt Options) (*Report, error) {
 	main := sessions[zoo.ModelFile]
 	for _, ts := range testSets {
 		file := filepath.Join(ts, zoo.TestOutput)
+		if main == nil && slices.Contains(models, zoo.ModelFile) {
+			continue // its load check says why it does not run
+		}
 		if main == nil {
-			rep.add(file, "test data", fmt.Errorf("no loadable %s to run it with", zoo.ModelFile))
+			rep.add(file, "test data", fmt.Errorf("no %s to run it with", zoo.ModelFile))
 			continue
 		}
 		c := rep.add(file, "test data", nil)
@@ -222,6 +262,9 @@ func Dir(dir string, opt Options) (*Report, error) {
 		}
 	}
 	rep.add(zoo.CardFile, "card", checkCard(filepath.Join(dir, zoo.CardFile), name))
+	if name != "" { // a zoo export: its card lists its files
+		checkListed(rep, dir)
+	}
 	return rep, nil
 }
 
@@ -245,7 +288,74 @@ func checkMetadata(s *infer.Session) error {
 			return fmt.Errorf("metadata %s says %v, the graph has %v", c.key, declared, c.real)
 		}
 	}
+	if err := checkTask(s, meta[zoo.MetaTask], meta[zoo.MetaPart]); err != nil {
+		return err
+	}
+	if r, ok := meta[zoo.MetaRecipe]; ok {
+		var recipe zoo.Recipe
+		if err := json.Unmarshal([]byte(r), &recipe); err != nil {
+			return fmt.Errorf("metadata %s is not a recipe in JSON: %w", zoo.MetaRecipe, err)
+		}
+	}
 	return nil
+}
+
+// checkTask checks that the task the metadata records is one zoo knows,
+// that it is the task of the file's part (encode for the encoder, decode
+// for the decoder, reconstruct or classify for the whole model), and that
+// the graph can do it: reconstruct gives an output shaped like the input,
+// classify one logit per class for fewer values than the input has.
+func checkTask(s *infer.Session, name, part string) error {
+	task, err := zoo.ParseTask(name)
+	if err != nil {
+		return fmt.Errorf("metadata %s: %w", zoo.MetaTask, err)
+	}
+	in, out := s.InputShape(), s.OutputShape()
+	var ok bool
+	switch task {
+	case zoo.Encode, zoo.Decode:
+		ok = part == task.Part()
+	case zoo.Reconstruct:
+		ok = part == zoo.WholeModel && slices.Equal(in, out)
+	case zoo.Classify:
+		k := s.Classes()
+		ok = part == zoo.WholeModel && k >= 2 && k <= infer.MaxClasses && k < s.InputLen()
+	}
+	if !ok {
+		return fmt.Errorf("metadata %s says %s, but the file is the %s part mapping %v to %v", zoo.MetaTask, task, part, in, out)
+	}
+	return nil
+}
+
+// cardFiles returns the files the model card lists under "## Files".
+func cardFiles(card []byte) []string {
+	var files []string
+	in := false
+	for _, line := range strings.Split(string(card), "\n") {
+		switch {
+		case line == "## Files":
+			in = true
+		case in && strings.HasPrefix(line, "- `") && strings.HasSuffix(line, "`"):
+			files = append(files, strings.TrimSuffix(strings.TrimPrefix(line, "- `"), "`"))
+		case in:
+			return files
+		}
+	}
+	return files
+}
+
+// checkListed checks that every file the model card lists is in the
+// folder: a part or test data deleted from a zoo export fails.
+func checkListed(rep *Report, dir string) {
+	card, err := os.ReadFile(filepath.Join(dir, zoo.CardFile))
+	if err != nil {
+		return // the card check says so
+	}
+	for _, f := range cardFiles(card) {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			rep.add(f, "files", fmt.Errorf("%s lists %s, but the folder has no such file", zoo.CardFile, f))
+		}
+	}
 }
 
 // readTensor reads a TensorProto file.
@@ -326,7 +436,7 @@ func parts(model, enc, dec *infer.Session, set string, opt Options) (int, float6
 
 // compare checks |got - want| <= ATol + RTol*|want| everywhere and returns
 // the largest |got - want|.
-func compare(got, want []float32, opt Options) (float64, error) {
+func compare[T float32 | float64](got, want []T, opt Options) (float64, error) {
 	if len(got) != len(want) {
 		return 0, fmt.Errorf("%d values, want %d", len(got), len(want))
 	}

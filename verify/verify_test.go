@@ -11,6 +11,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/internal/testenv"
+	"github.com/zoo-ml/zoo/onnxpb"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -115,6 +116,20 @@ func TestVerifyBad(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "README.md", "does not name the model manifold-ae"},
+		{"encoder.onnx deleted", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "encoder.onnx")) },
+			"encoder.onnx", "README.md lists encoder.onnx, but the folder has no such file"},
+		{"decoder.onnx deleted", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "decoder.onnx")) },
+			"decoder.onnx", "README.md lists decoder.onnx, but the folder has no such file"},
+		{"test_data_set_0 deleted", func(t *testing.T, dir string) { os.RemoveAll(filepath.Join(dir, zoo.TestDataDir)) },
+			"test_data_set_0/input_0.pb", "README.md lists test_data_set_0/input_0.pb, but the folder has no such file"},
+		{"task classify on an autoencoder", setMeta("model.onnx", zoo.MetaTask, "classify"),
+			"model.onnx", "metadata zoo.task says classify, but the file is the model part mapping [784] to [784]"},
+		{"task reconstruct on the encoder", setMeta("encoder.onnx", zoo.MetaTask, "reconstruct"),
+			"encoder.onnx", "metadata zoo.task says reconstruct, but the file is the encoder part"},
+		{"an unknown task", setMeta("model.onnx", zoo.MetaTask, "dance"),
+			"model.onnx", `metadata zoo.task: unknown task "dance"`},
+		{"a recipe that is not JSON", setMeta("decoder.onnx", zoo.MetaRecipe, "{optimizer: adam"),
+			"decoder.onnx", "metadata zoo.recipe is not a recipe in JSON"},
 		{"no models", func(t *testing.T, dir string) {
 			for _, f := range []string{"model.onnx", "encoder.onnx", "decoder.onnx"} {
 				os.Remove(filepath.Join(dir, f))
@@ -166,3 +181,54 @@ func TestCompare(t *testing.T) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// setMeta returns a change of an export folder that sets the metadata key
+// of its ONNX file to value.
+func setMeta(file, key, value string) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		t.Helper()
+		p := filepath.Join(dir, file)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m onnxpb.ModelProto
+		if err := proto.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range m.MetadataProps {
+			if e.GetKey() == key {
+				e.Value, found = proto.String(value), true
+			}
+		}
+		if !found {
+			t.Fatalf("%s has no metadata %s", file, key)
+		}
+		if b, err = proto.Marshal(&m); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestVerifyOwnExports: zoo's exports of every kind, and those zoo 0.1.0
+// wrote, pass with their parts listed and their tasks consistent.
+func TestVerifyOwnExports(t *testing.T) {
+	testenv.NeedORT(t)
+	dirs := []string{"../fixtures/zoo-0.1.0/cnn", "../fixtures/zoo-0.1.0/conv-ae-unpool"}
+	for _, name := range []string{"cnn", "conv-ae-unpool", "tiny-ae-2", "shallow-ae-64"} {
+		dirs = append(dirs, exported(t, name, 1))
+	}
+	for _, dir := range dirs {
+		r, err := Dir(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.OK() {
+			t.Errorf("%s fails: %s", dir, failed(r))
+		}
+	}
+}

@@ -151,7 +151,17 @@ func (m *Model) Validate() error {
 	if m.Task == Reconstruct && prod(out) != prod(m.Input) {
 		return fmt.Errorf("model %s: reconstruct model outputs %v for input %v", m.Name, out, m.Input)
 	}
-	return m.Recipe.Validate()
+	if err := m.Recipe.Validate(); err != nil {
+		return err
+	}
+	switch l := m.Recipe.Loss; {
+	case l.Task() == m.Task:
+	case m.Task == Classify:
+		return fmt.Errorf("model %s is a classifier: loss %s is for autoencoders; a classifier trains with %s", m.Name, l, LossCrossEntropy)
+	default:
+		return fmt.Errorf("model %s is an autoencoder (task %s): loss %s is for classifiers; an autoencoder trains with %s or %s", m.Name, m.Task, l, LossMSE, LossMSESum)
+	}
+	return nil
 }
 
 // OutShape returns the per-example output shape of the whole model.

@@ -2,6 +2,7 @@ package zoo
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -123,6 +124,9 @@ func ParseNoise(s string) (Noise, error) {
 
 // Validate checks the noise kind and level.
 func (n Noise) Validate() error {
+	if n.Kind != NoNoise && !isFinite(n.Level) {
+		return fmt.Errorf("%s noise level %g is not a finite number", n.Kind, n.Level)
+	}
 	switch n.Kind {
 	case NoNoise:
 		return nil
@@ -152,6 +156,14 @@ func (r Recipe) Validate() error {
 	default:
 		return fmt.Errorf("recipe: unknown loss %q (want mse, mse-sum or cross-entropy)", r.Loss)
 	}
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"learning rate", r.LR}, {"momentum", r.Momentum}, {"sparsity", r.Sparsity}} {
+		if !isFinite(v.x) {
+			return fmt.Errorf("recipe: %s %g is not a finite number", v.name, v.x)
+		}
+	}
 	switch {
 	case r.LR <= 0:
 		return fmt.Errorf("recipe: learning rate %g must be positive", r.LR)
@@ -172,6 +184,9 @@ func (r Recipe) Validate() error {
 	}
 	return r.Noise.Validate()
 }
+
+// isFinite reports whether x is neither NaN nor infinite.
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // recipeKeys lists the keys Set accepts.
 var recipeKeys = []string{"optimizer", "lr", "momentum", "nesterov", "loss", "batch", "epochs", "shuffle",
@@ -228,4 +243,44 @@ func (r *Recipe) Set(key, value string) error {
 	}
 	*r = c
 	return nil
+}
+
+// Value returns the value of one recipe key in the form Set accepts, such
+// as Value("lr") = "0.001" or Value("noise") = "gaussian:0.3", so that
+// Set(key, Value(key)) changes nothing. An unknown key is an error.
+func (r Recipe) Value(key string) (string, error) {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	switch key {
+	case "optimizer":
+		return string(r.Optimizer), nil
+	case "loss":
+		return string(r.Loss), nil
+	case "sparsity-on":
+		return r.SparsityOn, nil
+	case "lr":
+		return f(r.LR), nil
+	case "momentum":
+		return f(r.Momentum), nil
+	case "sparsity":
+		return f(r.Sparsity), nil
+	case "nesterov":
+		return strconv.FormatBool(r.Nesterov), nil
+	case "shuffle":
+		return strconv.FormatBool(r.Shuffle), nil
+	case "batch":
+		return strconv.Itoa(r.BatchSize), nil
+	case "epochs":
+		return strconv.Itoa(r.Epochs), nil
+	case "patience":
+		return strconv.Itoa(r.Patience), nil
+	case "val-split":
+		return strconv.Itoa(r.ValSplit), nil
+	case "seed":
+		return strconv.FormatInt(r.Seed, 10), nil
+	case "split-seed":
+		return strconv.FormatInt(r.SplitSeed, 10), nil
+	case "noise":
+		return r.Noise.String(), nil
+	}
+	return "", fmt.Errorf("unknown recipe key %q (known: %s)", key, strings.Join(recipeKeys, ", "))
 }

@@ -163,6 +163,11 @@ func TestValidate(t *testing.T) {
 		{"nesterov", func(m *Model) { m.Recipe.Optimizer, m.Recipe.Nesterov = "sgd", true }, "nesterov needs a momentum"},
 		{"noise", func(m *Model) { m.Recipe.Noise = Noise{Kind: "salt-and-pepper", Level: 2} }, "outside [0, 1]"},
 		{"unflatten", func(m *Model) { m.Parts[1].Layers = append(m.Parts[1].Layers, Unflatten{Shape: []int{1, 28, 28}}) }, ""},
+		// Issue 19: the loss must train the model's task.
+		{"cross-entropy on an autoencoder", func(m *Model) { m.Recipe.Loss = LossCrossEntropy },
+			"model manifold-ae is an autoencoder (task reconstruct): loss cross-entropy is for classifiers; an autoencoder trains with mse or mse-sum"},
+		{"mse-sum on an autoencoder", func(m *Model) { m.Recipe.Loss = LossMSESum }, ""},
+		{"momentum NaN", func(m *Model) { m.Recipe.Optimizer, m.Recipe.Momentum = SGD, math.NaN() }, "momentum NaN is not a finite number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := good()
@@ -172,6 +177,23 @@ func TestValidate(t *testing.T) {
 				t.Errorf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLossOfTask: every model of the registry trains with a loss of its
+// task, and a classifier refuses the losses of autoencoders.
+func TestLossOfTask(t *testing.T) {
+	for _, m := range All() {
+		if err := m.Validate(); err != nil {
+			t.Errorf("%s: %v", m.Name, err)
+		}
+	}
+	m, _ := Lookup("cnn")
+	for _, l := range []Loss{LossMSE, LossMSESum} {
+		m.Recipe.Loss = l
+		if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "model cnn is a classifier: loss "+string(l)+" is for autoencoders; a classifier trains with cross-entropy") {
+			t.Errorf("loss %s on a classifier: %v", l, err)
+		}
 	}
 }
 
@@ -214,6 +236,25 @@ func TestRecipeSet(t *testing.T) {
 		{"noise", "pink:1", nil, "unknown noise kind"},
 		{"colour", "red", nil, "unknown recipe key"},
 		{"optimizer", "sgd", func(r Recipe) bool { return r.Optimizer == "sgd" }, ""},
+		// Issue 19: values that are not finite, or out of range, are
+		// refused when set, before anything is created.
+		{"momentum", "NaN", nil, "recipe momentum=NaN: recipe: momentum NaN is not a finite number"},
+		{"momentum", "1", nil, "momentum 1 outside [0, 1)"},
+		{"momentum", "-0.5", nil, "momentum -0.5 outside [0, 1)"},
+		{"noise", "gaussian:NaN", nil, "gaussian noise level NaN is not a finite number"},
+		{"noise", "gaussian:+Inf", nil, "gaussian noise level +Inf is not a finite number"},
+		{"noise", "gaussian:-0.1", nil, "is negative"},
+		{"noise", "salt-and-pepper:NaN", nil, "not a finite number"},
+		{"lr", "0", nil, "learning rate 0 must be positive"},
+		{"lr", "-1e-3", nil, "learning rate -0.001 must be positive"},
+		{"lr", "NaN", nil, "learning rate NaN is not a finite number"},
+		{"lr", "Inf", nil, "learning rate +Inf is not a finite number"},
+		{"sparsity", "-Inf", nil, "sparsity -Inf is not a finite number"},
+		{"sparsity", "-1", nil, "sparsity -1 is negative"},
+		{"epochs", "-2", nil, "epochs -2 must be positive"},
+		{"patience", "-1", nil, "must not be negative"},
+		{"val-split", "-5", nil, "must not be negative"},
+		{"momentum", "0.9", func(r Recipe) bool { return r.Momentum == 0.9 }, ""},
 	} {
 		m, _ := Lookup("sparse-ae")
 		r := m.Recipe
@@ -226,5 +267,44 @@ func TestRecipeSet(t *testing.T) {
 		case tc.err == "" && (err != nil || !tc.check(r)):
 			t.Errorf("Set(%s, %s): %v, %+v", tc.key, tc.value, err, r)
 		}
+	}
+}
+
+// TestRecipeValue checks that Value gives every key in the form Set takes
+// back unchanged, on recipes of every registry model, and refuses unknown
+// keys.
+func TestRecipeValue(t *testing.T) {
+	for _, name := range Names() {
+		m, _ := Lookup(name)
+		for _, tc := range []struct {
+			key, set string
+		}{{"", ""}, {"noise", "salt-and-pepper:0.25"}, {"lr", "3e-4"}, {"optimizer", "sgd"}} {
+			r := m.Recipe
+			if tc.key != "" {
+				if err := r.Set(tc.key, tc.set); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+			}
+			for _, key := range RecipeKeys() {
+				v, err := r.Value(key)
+				if err != nil {
+					t.Fatalf("%s: Value(%s): %v", name, key, err)
+				}
+				c := r
+				if err := c.Set(key, v); err != nil || c != r {
+					t.Errorf("%s: Set(%s, Value = %q) = %v, changed %+v to %+v", name, key, v, err, r, c)
+				}
+			}
+			if v, _ := r.Value(tc.key); tc.key != "" && v != tc.set && tc.key != "lr" {
+				t.Errorf("%s: Value(%s) = %q after Set(%q)", name, tc.key, v, tc.set)
+			}
+		}
+	}
+	m, _ := Lookup("sparse-ae")
+	if v, _ := m.Recipe.Value("sparsity"); v != "1.5e-06" {
+		t.Errorf("sparse-ae sparsity = %q", v)
+	}
+	if _, err := m.Recipe.Value("colour"); err == nil || !strings.Contains(err.Error(), "unknown recipe key") {
+		t.Errorf("Value(colour) = %v", err)
 	}
 }

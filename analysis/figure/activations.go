@@ -32,6 +32,45 @@ func actImage(v []float32, h, w int, scale float64) image.Image {
 	return img
 }
 
+// codeChannels returns the shape [C, H, W] of the encoder output of m when
+// it holds channels of maps larger than one value (a convolutional
+// encoder's output) and has the given number of units.
+func (m *Model) codeChannels(units int) ([]int, bool) {
+	s := m.CodeShape
+	if !m.hasEncoder() || len(s) != 3 || s[1]*s[2] < 2 || prod(s) != units {
+		return nil, false
+	}
+	return s, true
+}
+
+// A mosaic lays out the c maps of h x w activations of a channel-first
+// array side by side, in a grid of mapSize(c), one grey pixel between maps.
+type mosaic struct{ c, h, w, rows, cols int }
+
+// mosaicOf returns the mosaic of the shape [C, H, W].
+func mosaicOf(shape []int) mosaic {
+	rows, cols := mapSize(shape[0])
+	return mosaic{c: shape[0], h: shape[1], w: shape[2], rows: rows, cols: cols}
+}
+
+// image renders the activations v (c*h*w values, channel first) as the
+// mosaic, each value divided by scale as actImage does, the space between
+// maps mid-grey.
+func (ms mosaic) image(v []float32, scale float64) image.Image {
+	img := image.NewGray(image.Rect(0, 0, ms.cols*(ms.w+1)-1, ms.rows*(ms.h+1)-1))
+	for i := range img.Pix {
+		img.Pix[i] = 128
+	}
+	for k := range ms.c {
+		x0, y0 := (k%ms.cols)*(ms.w+1), (k/ms.cols)*(ms.h+1)
+		m := actImage(v[k*ms.h*ms.w:(k+1)*ms.h*ms.w], ms.h, ms.w, scale).(*image.Gray)
+		for y := range ms.h {
+			copy(img.Pix[(y0+y)*img.Stride+x0:], m.Pix[y*m.Stride:y*m.Stride+ms.w])
+		}
+	}
+	return img
+}
+
 // hiddenLayer computes the hidden layer of Activations on all of d (of
 // image dims chw): the encoder's codes, or else m.First's outputs (for a
 // convolution, its first channel). It returns them, the number of units of
@@ -91,6 +130,13 @@ func Activations(m *Model, d *Data, opt Options) (*Figure, error) {
 	pad := func(v []float32) []float32 {
 		return append(append([]float32(nil), v...), make([]float32, mh*mw-units)...)
 	}
+	draw := func(v []float32, scale float64) image.Image { return actImage(pad(v), mh, mw, scale) }
+	shown := fmt.Sprintf("%d units as %dx%d maps", units, mh, mw)
+	if ch, ok := m.codeChannels(units); ok { // one map per channel of a convolutional encoder
+		ms := mosaicOf(ch)
+		draw = func(v []float32, scale float64) image.Image { return ms.image(v, scale) }
+		shown = fmt.Sprintf("%d channels of %dx%d maps", ch[0], ch[1], ch[2])
+	}
 	var peak float64
 	for _, i := range index {
 		for _, v := range hidden[i*units : (i+1)*units] {
@@ -115,14 +161,14 @@ func Activations(m *Model, d *Data, opt Options) (*Figure, error) {
 	var ins, maps []image.Image
 	for _, i := range index {
 		ins = append(ins, toImage(d.row(i), c, h, w))
-		maps = append(maps, actImage(pad(hidden[i*units:(i+1)*units]), mh, mw, peak))
+		maps = append(maps, draw(hidden[i*units:(i+1)*units], peak))
 		s.cols = append(s.cols, itemLabel(d, i))
 	}
 	s.cells = [][]image.Image{ins, maps}
 	meanSec := section{title: fmt.Sprintf("mean activation of each unit over the %d images of %s (white: %.3g)", d.N, d.Name, meanPeak),
-		rows: []string{"mean"}, cells: [][]image.Image{{actImage(pad(mean), mh, mw, meanPeak)}}}
+		rows: []string{"mean"}, cells: [][]image.Image{{draw(mean, meanPeak)}}}
 	frac := active / float64(d.N*units)
-	title := opt.title(fmt.Sprintf("%s: %s, %d units as %dx%d maps; %.1f%% of activations > 0", m.name(), layer, units, mh, mw, 100*frac))
+	title := opt.title(fmt.Sprintf("%s: %s, %s; %.1f%% of activations > 0", m.name(), layer, shown, 100*frac))
 	return done(fig, title, grid(title, []section{s, meanSec}),
 		fmt.Sprintf("%s: %d units; %.2f%% of the activations over %s are positive; largest mean activation %.4g", layer, units, 100*frac, d.Name, meanPeak)), nil
 }

@@ -13,27 +13,42 @@ import (
 	"github.com/zoo-ml/zoo/zoo"
 )
 
-// codeGrid returns the side x side 2-D codes over [lo, hi]^2, row by row
+// codeGrid returns the side x side 2-D codes over the box b, row by row
 // from the top (largest z2) to the bottom, z1 increasing along a row.
-func codeGrid(lo, hi float64, side int) []float32 {
-	v := linspace(lo, hi, side)
+func codeGrid(b box, side int) []float32 {
+	v1, v2 := linspace(b.lo[0], b.hi[0], side), linspace(b.lo[1], b.hi[1], side)
 	z := make([]float32, 0, 2*side*side)
 	for r := range side {
 		for c := range side {
-			z = append(z, float32(v[c]), float32(v[side-1-r]))
+			z = append(z, float32(v1[c]), float32(v2[side-1-r]))
 		}
 	}
 	return z
 }
 
+// A box is a rectangle of the 2-D code plane: [lo[0], hi[0]] x [lo[1], hi[1]].
+type box struct{ lo, hi [2]float64 }
+
+// square returns the box [lo, hi]^2.
+func square(lo, hi float64) box { return box{[2]float64{lo, lo}, [2]float64{hi, hi}} }
+
+// String writes the box as [lo, hi]^2 when its sides are the same
+// interval, else as [lo1, hi1] x [lo2, hi2].
+func (b box) String() string {
+	if b.lo[0] == b.lo[1] && b.hi[0] == b.hi[1] {
+		return fmt.Sprintf("[%.3g, %.3g]^2", b.lo[0], b.hi[0])
+	}
+	return fmt.Sprintf("[%.3g, %.3g] x [%.3g, %.3g]", b.lo[0], b.hi[0], b.lo[1], b.hi[1])
+}
+
 // A plane is the decoded grid of 2-D codes of latent-grid and class-map:
-// side x side codes over [lo, hi]^2 (from says where the range came from,
-// for the title) and their decodings.
+// side x side codes over a box (from says where its range came from, for
+// the title) and their decodings.
 type plane struct {
-	side   int
-	lo, hi float64
-	from   string
-	dec    []float32
+	side int
+	box  box
+	from string
+	dec  []float32
 }
 
 // decodePlane decodes the opt.Side x opt.Side grid (def by default) of 2-D
@@ -43,43 +58,66 @@ func decodePlane(fig string, m *Model, d *Data, opt Options, def int) (*plane, e
 	if err != nil {
 		return nil, err
 	}
-	lo, hi, from, err := gridRange(fig, m, d, opt)
+	b, from, err := gridRange(fig, m, d, opt)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := m.decode(codeGrid(lo, hi, side), side*side)
+	dec, err := m.decode(codeGrid(b, side), side*side)
 	if err != nil {
 		return nil, err
 	}
-	return &plane{side: side, lo: lo, hi: hi, from: from, dec: dec}, nil
+	return &plane{side: side, box: b, from: from, dec: dec}, nil
 }
 
 // extent returns the plot coordinates of the plane's edges: half a step
-// beyond the outer codes.
-func (p *plane) extent() (lo, hi float64) {
-	step := (p.hi - p.lo) / float64(p.side-1)
-	return p.lo - step/2, p.hi + step/2
+// beyond the outer codes, on each axis.
+func (p *plane) extent() box {
+	var e box
+	for a := range 2 {
+		step := (p.box.hi[a] - p.box.lo[a]) / float64(p.side-1)
+		e.lo[a], e.hi[a] = p.box.lo[a]-step/2, p.box.hi[a]+step/2
+	}
+	return e
 }
 
-// gridRange returns the code range of latent-grid and class-map: opt.Range,
-// or from the codes of d when m can encode d, or [-1, 1].
-func gridRange(fig string, m *Model, d *Data, opt Options) (lo, hi float64, from string, err error) {
+// gridRange returns the code box of latent-grid and class-map: opt.Range
+// on both axes, or on each axis the 1st to 99th percentile of the codes of
+// d (of the embedded set when d is nil, see codeData) when m can encode
+// them (a ReLU code may span [0, 19] on one axis and [0, 100] on the
+// other), or [-1, 1]^2.
+func gridRange(fig string, m *Model, d *Data, opt Options) (b box, from string, err error) {
 	if opt.Range != [2]float64{} {
-		lo, hi = opt.Range[0], opt.Range[1]
-		return lo, hi, "", checkRange(fig, lo, hi)
+		lo, hi := opt.Range[0], opt.Range[1]
+		return square(lo, hi), "", checkRange(fig, lo, hi)
 	}
-	if d == nil || m.Encoder == nil {
-		return -1, 1, "", nil
+	if d, err = codeData(m, d); err != nil {
+		return b, "", fmt.Errorf("%s: %w", fig, err)
+	}
+	if d == nil {
+		return square(-1, 1), "", nil
 	}
 	if _, _, _, err := d.check(fig, m, false); err != nil {
-		return 0, 0, "", err
+		return b, "", err
 	}
 	z, err := m.codes(d)
 	if err != nil {
-		return 0, 0, "", err
+		return b, "", err
 	}
-	lo, hi = codeRange(opt, z)
-	return lo, hi, fmt.Sprintf(" (1st to 99th percentile of the codes of %s)", d.Name), nil
+	return axisRanges(z), fmt.Sprintf(" (1st to 99th percentile of the codes of %s)", d.Name), nil
+}
+
+// axisRanges returns the box from the 1st to the 99th percentile of each
+// value of the 2-D codes z.
+func axisRanges(z []float32) box {
+	var b box
+	for a := range 2 {
+		v := make([]float32, 0, len(z))
+		for i := a; i < len(z); i += 2 {
+			v = append(v, z[i], z[i]) // codeRange reads pairs
+		}
+		b.lo[a], b.hi[a] = codeRange(Options{}, v)
+	}
+	return b
 }
 
 // gridSide returns opt.Side or def, checked.
@@ -96,7 +134,8 @@ func gridSide(fig string, opt Options, def int) (int, error) {
 
 // LatentGrid decodes (m.Decoder) an opt.Side x opt.Side grid (default 32) of
 // evenly spaced 2-D codes over opt.Range (default: the 1st to 99th
-// percentile of the codes of d, or [-1, 1] when d is nil) and draws the
+// percentile of the codes of d, or of the embedded images when d is nil
+// and m encodes 28x28 images (see codeData), else [-1, 1]) and draws the
 // images on the code axes. The code must have two values.
 func LatentGrid(m *Model, d *Data, opt Options) (*Figure, error) {
 	const fig = "latent-grid"
@@ -117,11 +156,11 @@ func LatentGrid(m *Model, d *Data, opt Options) (*Figure, error) {
 		r, col := i/side, i%side
 		imagedraw.Draw(big, image.Rect(col*w, r*h, (col+1)*w, (r+1)*h), im, image.Point{}, imagedraw.Src)
 	}
-	title := opt.title(fmt.Sprintf("%s: %dx%d codes over [%.3g, %.3g]^2%s, decoded", m.name(), side, side, pl.lo, pl.hi, pl.from))
+	title := opt.title(fmt.Sprintf("%s: %dx%d codes over %v%s, decoded", m.name(), side, side, pl.box, pl.from))
 	p := newPlot(title, "z1", "z2")
-	lo, hi := pl.extent()
-	p.Add(plotter.NewImage(big, lo, lo, hi, hi))
-	return done(fig, title, renderPlots(scatterW, scatterH, p), fmt.Sprintf("code range [%g, %g], %d steps per axis", pl.lo, pl.hi, side)), nil
+	e := pl.extent()
+	p.Add(plotter.NewImage(big, e.lo[0], e.lo[1], e.hi[0], e.hi[1]))
+	return done(fig, title, renderPlots(scatterW, scatterH, p), fmt.Sprintf("code range %v, %d steps per axis", pl.box, side)), nil
 }
 
 // ClassMap decodes (m.Decoder) an opt.Side x opt.Side grid (default 64) of 2-D
@@ -147,10 +186,10 @@ func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
 		return nil, err
 	}
 	img, count := classImage(logits, side, cl.Classes)
-	title := opt.title(fmt.Sprintf("%s: %dx%d decoded codes over [%.3g, %.3g]^2%s, classified by %s", m.name(), side, side, pl.lo, pl.hi, pl.from, cl.name()))
+	title := opt.title(fmt.Sprintf("%s: %dx%d decoded codes over %v%s, classified by %s", m.name(), side, side, pl.box, pl.from, cl.name()))
 	p := newPlot(title, "z1", "z2")
-	lo, hi := pl.extent()
-	p.Add(plotter.NewImage(img, lo, lo, hi, hi))
+	e := pl.extent()
+	p.Add(plotter.NewImage(img, e.lo[0], e.lo[1], e.hi[0], e.hi[1]))
 	names := cl.ClassNames
 	if names == nil && d != nil {
 		names = d.ClassNames
@@ -171,9 +210,9 @@ func ClassMap(m *Model, d *Data, opt Options) (*Figure, error) {
 		}
 		notes = append(notes, note)
 	}
-	p.X.Min, p.X.Max = lo, hi
-	p.Y.Min, p.Y.Max = lo, hi
-	return done(fig, title, renderPlots(mapW, mapH, p), notes...), nil
+	p.X.Min, p.X.Max = e.lo[0], e.hi[0]
+	p.Y.Min, p.Y.Max = e.lo[1], e.hi[1]
+	return done(fig, title, renderLegendBeside(mapW, mapH, p), notes...), nil
 }
 
 // classifies checks that m is a classifier of the images dec decodes.

@@ -55,6 +55,10 @@ type Model struct {
 	// Code is the number of values of a code (the encoder's output and the
 	// decoder's input); 0 when the model has neither.
 	Code int
+	// CodeShape is the per-example shape of the encoder's output, such as
+	// [16, 3, 3] for a convolutional encoder, whose channels activations
+	// draws as maps; nil when unknown or flat.
+	CodeShape []int
 	// Classes is the number of a classifier's outputs.
 	Classes int
 	// ClassNames names a classifier's classes; nil for numbers.

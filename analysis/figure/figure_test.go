@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -174,6 +175,26 @@ func writeMetrics(t *testing.T, dir, run string, acc bool) string {
 	if err := os.WriteFile(filepath.Join(p, "metrics.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The run.json of the same epochs, for the figures that read runs whole
+	// (sweep).
+	m, _ := zoo.Lookup("tiny-ae-2")
+	info := &rundir.Info{Model: m.Name, Recipe: m.Recipe, Status: rundir.StatusFinished, Epoch: 5}
+	if acc {
+		info.Recipe.Loss = zoo.LossCrossEntropy
+	}
+	epochs, err := rundir.ReadMetrics(filepath.Join(p, "metrics.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range epochs {
+		if !acc {
+			epochs[i].TrainAccuracy, epochs[i].ValAccuracy = 0, 0 // NaN when not recorded
+		}
+	}
+	info.Epochs = epochs
+	if err := rundir.WriteInfo(p, info); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -219,6 +240,7 @@ func TestFigures(t *testing.T) {
 		{"activations", []*Model{lin}, 0, 0},
 		{"noise", []*Model{lin}, 0, 0},
 		{"ood", []*Model{blob}, 0, 0},
+		{"sweep", nil, 2 * curveW, curveH},
 		{"curves", nil, 2 * curveW, curveH},
 	}
 	seen := map[string]bool{}
@@ -301,6 +323,7 @@ func TestNotApplicable(t *testing.T) {
 		{"decode", blobModel(), d, "no codes given"},
 		{"filters", blobModel(), d, "no first layer weights"},
 		{"curves", nil, nil, "no runs given"},
+		{"sweep", nil, nil, "no runs given"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,7 +358,9 @@ func TestGolden(t *testing.T) {
 		make func() (*Figure, error)
 	}{
 		{"recon", func() (*Figure, error) { return Recon(blobModel(), d, Options{}) }},
-		{"latent-grid", func() (*Figure, error) { return LatentGrid(blobModel(), nil, Options{Side: 12}) }},
+		{"latent-grid", func() (*Figure, error) {
+			return LatentGrid(blobModel(), nil, Options{Side: 12, Range: [2]float64{-1, 1}})
+		}},
 		{"latent-grid-rgb", func() (*Figure, error) {
 			return LatentGrid(rgbModel(), nil, Options{Side: 6, Range: [2]float64{-1, 1}})
 		}},

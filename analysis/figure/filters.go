@@ -3,13 +3,16 @@ package figure
 import (
 	"fmt"
 	"image"
+	"sort"
 )
 
 // maxFilters is the most filters (or kernels) the filters figure draws.
 const maxFilters = 256
 
 // Filters draws the weights of m.First: a Linear layer's rows as images
-// of the input's shape (up to 256; opt.Filters sets how many), or a
+// of the input's shape (up to 256; opt.Filters sets how many: of more rows,
+// those of largest norm, in their order, since the units a sparse or
+// overcomplete code leaves unused keep their random initial weights), or a
 // convolution's kernels (one image per output channel, in colour for RGB
 // inputs, else one per input channel). Each is scaled from its own minimum
 // (black) to its maximum (white).
@@ -39,11 +42,14 @@ func Filters(m *Model, opt Options) (*Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		n = min(n, out)
-		for k := range n {
+		rows := largestRows(l.Weight, out, in, n)
+		for _, k := range rows {
 			ims = append(ims, toImage(normalized(l.Weight[k*in:(k+1)*in]), c, h, w))
 		}
-		what = fmt.Sprintf("first %d of the %d rows of %s [%d, %d] as %dx%d images", n, out, l.Name, out, in, h, w)
+		what = fmt.Sprintf("the %d rows of %s [%d, %d] as %dx%d images", out, l.Name, out, in, h, w)
+		if len(rows) < out {
+			what = fmt.Sprintf("the %d of the %d rows of %s [%d, %d] of largest norm, as %dx%d images", len(rows), out, l.Name, out, in, h, w)
+		}
 	case "Conv":
 		out, in, kh, kw := l.Shape[0], l.Shape[1], l.Shape[2], l.Shape[3]
 		d := in * kh * kw
@@ -68,6 +74,27 @@ func Filters(m *Model, opt Options) (*Figure, error) {
 	}
 	title := opt.title(fmt.Sprintf("%s: first-layer weights, %s", m.name(), what))
 	return done(fig, title, grid(title, []section{gridRows(ims, side)}), what), nil
+}
+
+// largestRows returns the indices, in increasing order, of the n rows (of
+// the out rows of in values of w) of largest Euclidean norm; all of them
+// when n >= out.
+func largestRows(w []float32, out, in, n int) []int {
+	idx := make([]int, out)
+	norm := make([]float64, out)
+	for k := range out {
+		idx[k] = k
+		for _, v := range w[k*in : (k+1)*in] {
+			norm[k] += float64(v) * float64(v)
+		}
+	}
+	if n >= out {
+		return idx
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return norm[idx[i]] > norm[idx[j]] })
+	idx = idx[:n]
+	sort.Ints(idx)
+	return idx
 }
 
 func btoi(b bool) int {

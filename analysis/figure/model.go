@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -234,3 +235,24 @@ func (m *Model) dims(fig string) (c, h, w int, err error) {
 
 // codes encodes all of d.
 func (m *Model) codes(d *Data) ([]float32, error) { return m.encode(d.X, d.N) }
+
+// codeData returns the images whose codes give a figure its code range or
+// code distribution: d when given; else, when m has an encoder of 28x28
+// images, the embedded set (dataset.MiniName), whose codes lie where the
+// model puts real images (a ReLU code may live in [0.3, 10]^2, far from
+// [-1, 1]^2); else nil.
+func codeData(m *Model, d *Data) (*Data, error) {
+	if d != nil || m.Encoder == nil || m.inputLen() != 28*28 {
+		return d, nil
+	}
+	ref, err := dataset.Resolve(dataset.MiniName, dataset.TestImages)
+	if err != nil {
+		return nil, err
+	}
+	im, err := ref.ReadLabelled("", 0, nil)
+	if err != nil {
+		return nil, fmt.Errorf("embedded images: %w", err)
+	}
+	im.Name = "the embedded " + dataset.MiniName + " images"
+	return (*Data)(im), nil
+}

@@ -160,7 +160,7 @@ func grid(title string, secs []section) image.Image {
 			labelW = max(labelW, int(math.Ceil(float64(label.Width(r))))+pad+10)
 		}
 	}
-	type geom struct{ cw, ch, top int }
+	type geom struct{ cw, ch, pw, top int }
 	geoms := make([]geom, len(secs))
 	width := labelW
 	height := pad + titleH
@@ -175,6 +175,7 @@ func grid(title string, secs []section) image.Image {
 		}
 		k := max(1, (cellMin+max(cw, ch)-1)/max(cw, ch))
 		g := geom{cw: cw * k, ch: ch * k}
+		g.pw = colPitch(s, g.cw)
 		if s.title != "" {
 			height += subtitleH
 		}
@@ -187,7 +188,7 @@ func grid(title string, secs []section) image.Image {
 		for _, row := range s.cells {
 			ncol = max(ncol, len(row))
 		}
-		width = max(width, labelW+ncol*(g.cw+gap))
+		width = max(width, labelW+ncol*(g.pw+gap))
 		geoms[i] = g
 	}
 	width += pad
@@ -212,7 +213,7 @@ func grid(title string, secs []section) image.Image {
 		}
 		small := textStyle(10)
 		for c, name := range s.cols {
-			dc.FillText(small, pt(labelW+c*(g.cw+gap)+g.cw/2, g.top-headH/2), name)
+			dc.FillText(small, pt(labelW+c*(g.pw+gap)+g.pw/2, g.top-headH/2), name)
 		}
 		left := label
 		left.XAlign = draw.XLeft
@@ -230,7 +231,7 @@ func grid(title string, secs []section) image.Image {
 				}
 				b := im.Bounds()
 				k := min(g.cw/b.Dx(), g.ch/b.Dy())
-				x0 := labelW + c*(g.cw+gap) + (g.cw-k*b.Dx())/2
+				x0 := labelW + c*(g.pw+gap) + (g.pw-k*b.Dx())/2
 				y0 := g.top + gap + r*(g.ch+gap) + (g.ch-k*b.Dy())/2
 				blitScaled(canvas, im, x0, y0, k)
 			}
@@ -238,6 +239,21 @@ func grid(title string, secs []section) image.Image {
 	}
 	return canvas
 }
+
+// colPitch returns the width of the columns of section s whose cells are
+// cw pixels wide: cw, or more where a column label is wider, so that labels
+// such as "T-shirt/top #2589" do not run into each other.
+func colPitch(s section, cw int) int {
+	small := textStyle(10)
+	w := cw
+	for _, name := range s.cols {
+		w = max(w, int(math.Ceil(float64(small.Width(name))))+colLabelGap)
+	}
+	return w
+}
+
+// colLabelGap is the least space between two column labels, in pixels.
+const colLabelGap = 6
 
 // blitScaled draws im at (x0, y0) of dst, each pixel as a k x k square.
 func blitScaled(dst imagedraw.Image, im image.Image, x0, y0, k int) {
@@ -271,6 +287,46 @@ func renderPlots(width, height int, plots ...*plot.Plot) image.Image {
 		}
 	}
 	return cv.Image()
+}
+
+// legendGap is the space between a plot and the legend beside it, in
+// points.
+const legendGap = 10
+
+// renderLegendBeside draws p in a canvas of width x height pixels with its
+// legend (when it has entries) in a column to the right of the plot, level
+// with the top of the data area, where it covers no point.
+func renderLegendBeside(width, height int, p *plot.Plot) image.Image {
+	cv := vgimg.NewWith(vgimg.UseWH(vg.Length(width)*vg.Inch/plotDPI, vg.Length(height)*vg.Inch/plotDPI), vgimg.UseDPI(plotDPI))
+	dc := draw.New(cv)
+	m := vg.Length(pad) * vg.Inch / plotDPI
+	dc = draw.Crop(dc, m, -m, m, -m)
+	pc, lc := legendLayout(dc, p)
+	leg := p.Legend
+	p.Legend = plot.NewLegend()
+	p.Draw(pc)
+	p.Legend = leg
+	leg.Left, leg.Top, leg.XOffs, leg.YOffs = true, true, 0, 0
+	leg.Draw(lc)
+	return cv.Image()
+}
+
+// legendLayout splits dc into the canvas of plot p and, to its right, the
+// column of its legend: as wide as its widest entry (none without
+// entries), from the top of the data area down.
+func legendLayout(dc draw.Canvas, p *plot.Plot) (plotC, legendC draw.Canvas) {
+	r := p.Legend.Rectangle(dc)
+	w := r.Max.X - r.Min.X
+	if w == 0 {
+		return dc, draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{Min: dc.Max, Max: dc.Max}}
+	}
+	plotC = draw.Crop(dc, 0, -(w + legendGap), 0, 0)
+	data := p.DataCanvas(plotC)
+	legendC = draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: plotC.Max.X + legendGap, Y: data.Min.Y},
+		Max: vg.Point{X: dc.Max.X, Y: data.Max.Y},
+	}}
+	return plotC, legendC
 }
 
 // palette is matplotlib's tab10, then darker and lighter variants for more
@@ -329,6 +385,9 @@ const (
 	scatterW, scatterH = 900, 800
 	mapW, mapH         = 900, 800
 	curveW, curveH     = 800, 500
+	// curveLegendW is the room added for the legend of the curves of
+	// several runs, drawn beside the plot.
+	curveLegendW = 320
 	// maxScatter is the most codes a class map draws over its colours.
 	maxScatter = 2000
 )

@@ -21,7 +21,8 @@ const (
 	rowsScale  = 3   // each image pixel becomes rowsScale x rowsScale
 	rowsGap    = 4   // between cells
 	rowsLabelW = 110 // row labels on the left
-	rowsHeadH  = 22  // column titles on top
+	rowsTitleH = 26  // the figure's title on top
+	rowsHeadH  = 34  // column titles below it: the index, then the label
 )
 
 // greySize returns the height and width of grey images of the given shape:
@@ -39,14 +40,14 @@ func greySize(shape []int) (h, w int, ok bool) {
 // RowsSize returns the size in pixels of a rows figure (see [ComparePCA])
 // of rows x cols images of h x w pixels.
 func RowsSize(rows, cols, h, w int) (width, height int) {
-	return rowsLabelW + cols*(w*rowsScale+rowsGap) + rowsGap, rowsHeadH + rows*(h*rowsScale+rowsGap) + rowsGap
+	return rowsLabelW + cols*(w*rowsScale+rowsGap) + rowsGap, rowsTitleH + rowsHeadH + rows*(h*rowsScale+rowsGap) + rowsGap
 }
 
 // RowsCell returns where a rows figure of h x w images draws the image of
 // row r, column c: a rectangle of h x w squares of one pixel each scaled
 // by the same whole factor.
 func RowsCell(r, c, h, w int) image.Rectangle {
-	x0, y0 := rowsLabelW+c*(w*rowsScale+rowsGap), rowsHeadH+r*(h*rowsScale+rowsGap)
+	x0, y0 := rowsLabelW+c*(w*rowsScale+rowsGap), rowsTitleH+rowsHeadH+r*(h*rowsScale+rowsGap)
 	return image.Rect(x0, y0, x0+w*rowsScale, y0+h*rowsScale)
 }
 
@@ -67,11 +68,12 @@ func ComparePCA(test []float32, shape []int, cmp *analysis.PCAComparison) (*Figu
 		rows = append(rows, r.Shown)
 		names = append(names, fmt.Sprintf("PCA (k=%d)", r.K))
 	}
-	img, err := rowsImage(rows, names, cmp.Index, cmp.IndexLabels, h, w)
+	title := "originals, autoencoder and PCA reconstructions of the chosen test images"
+	img, err := rowsImage(title, rows, names, cmp.Index, cmp.IndexLabels, nil, h, w)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fig, err)
 	}
-	return done(fig, "originals, autoencoder and PCA reconstructions of the chosen test images", img), nil
+	return done(fig, title, img), nil
 }
 
 // Worst draws the worst reconstructions of zoo eval: the images worst of d
@@ -91,11 +93,11 @@ func Worst(d *Data, recon []float32, worst []analysis.ImageError, model string) 
 		}
 	}
 	rows := [][]float32{analysis.Rows(d.X, index, h*w), analysis.Rows(recon, index, h*w)}
-	img, err := rowsImage(rows, []string{"original", "reconstruction"}, index, labels, h, w)
+	title := fmt.Sprintf("the %d worst reconstructions of %s by %s", len(index), d.Name, model)
+	img, err := rowsImage(title, rows, []string{"original", "reconstruction"}, index, labels, d.ClassNames, h, w)
 	if err != nil {
 		return nil, err
 	}
-	title := fmt.Sprintf("the %d worst reconstructions of %s by %s", len(index), d.Name, model)
 	notes := []string{}
 	for _, e := range worst {
 		notes = append(notes, fmt.Sprintf("image %d: MSE %.6f", e.Index, e.MSE))
@@ -103,16 +105,16 @@ func Worst(d *Data, recon []float32, worst []analysis.ImageError, model string) 
 	return done("worst", title, img, notes...), nil
 }
 
-// rowsImage draws one row of images per entry of rows (each holds the
-// images of the columns, h*w values each, clamped to [0, 1], white on
-// black; NaN black), named on the left, with the item index (and label)
-// above each column.
-func rowsImage(rows [][]float32, names []string, index, labels []int, h, w int) (image.Image, error) {
+// rowsImage draws under title one row of images per entry of rows (each
+// holds the images of the columns, h*w values each, clamped to [0, 1],
+// white on black; NaN black), named on the left, with the item index (and
+// under it its label, named by classes when given) above each column.
+func rowsImage(title string, rows [][]float32, names []string, index, labels []int, classes []string, h, w int) (image.Image, error) {
 	width, height := RowsSize(len(rows), len(index), h, w)
 	// Text first, on a white canvas of one point per pixel; then the
 	// images, pixel for pixel, into the canvas's image.
 	cv := vgimg.NewWith(vgimg.UseWH(vg.Length(width), vg.Length(height)), vgimg.UseDPI(72))
-	rowsText(draw.New(cv), height, names, index, labels, h, w)
+	rowsText(draw.New(cv), height, title, names, index, labels, classes, h, w)
 	img := cv.Image()
 	if img.Bounds() != image.Rect(0, 0, width, height) {
 		return nil, fmt.Errorf("canvas is %v, want %dx%d", cv.Image().Bounds(), width, height)
@@ -135,9 +137,9 @@ func rowsImage(rows [][]float32, names []string, index, labels []int, h, w int) 
 	return img, nil
 }
 
-// rowsText draws the column titles and row names of rowsImage on dc, a
-// canvas height points high.
-func rowsText(dc draw.Canvas, height int, names []string, index, labels []int, h, w int) {
+// rowsText draws the title, column titles and row names of rowsImage on
+// dc, a canvas height points high.
+func rowsText(dc draw.Canvas, height int, title string, names []string, index, labels []int, classes []string, h, w int) {
 	sty := draw.TextStyle{
 		Color:   color.Black,
 		Font:    font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(12)},
@@ -146,20 +148,26 @@ func rowsText(dc draw.Canvas, height int, names []string, index, labels []int, h
 		YAlign:  draw.YCenter,
 	}
 	pt := func(x, y int) vg.Point { return vg.Point{X: vg.Length(x), Y: vg.Length(height - y)} }
+	big := sty
+	big.Font.Size = vg.Points(14)
+	big.XAlign = draw.XLeft
+	dc.FillText(big, pt(6, rowsTitleH/2+1), title)
+	small := sty
+	small.Font.Size = vg.Points(10)
+	line1, line2 := rowsTitleH+rowsHeadH/4+1, rowsTitleH+3*rowsHeadH/4
 	for c, i := range index {
-		title := strconv.Itoa(i)
+		x := rowsLabelW + c*(w*rowsScale+rowsGap) + w*rowsScale/2
+		dc.FillText(sty, pt(x, line1), strconv.Itoa(i))
 		if labels != nil {
-			title += fmt.Sprintf(" (%d)", labels[c])
+			dc.FillText(small, pt(x, line2), className(classes, labels[c]))
 		}
-		dc.FillText(sty, pt(rowsLabelW+c*(w*rowsScale+rowsGap)+w*rowsScale/2, rowsHeadH/2+1), title)
 	}
 	sty.XAlign = draw.XLeft
-	corner := "index"
+	dc.FillText(sty, pt(6, line1), "index")
 	if labels != nil {
-		corner = "index (label)"
+		dc.FillText(sty, pt(6, line2), "label")
 	}
-	dc.FillText(sty, pt(6, rowsHeadH/2+1), corner)
 	for r, name := range names {
-		dc.FillText(sty, pt(6, rowsHeadH+r*(h*rowsScale+rowsGap)+h*rowsScale/2), name)
+		dc.FillText(sty, pt(6, rowsTitleH+rowsHeadH+r*(h*rowsScale+rowsGap)+h*rowsScale/2), name)
 	}
 }

@@ -12,7 +12,8 @@ import (
 
 // Sample decodes opt.Samples random codes (default 64) drawn from opt.Dist,
 // seeded with opt.Seed: "normal" draws from the Gaussian with the mean and
-// covariance of the codes of d (N(0, I) when d is nil), "uniform" from
+// covariance of the codes of d (when d is nil, of the embedded images for a
+// model of 28x28 images, see codeData, else N(0, I)), "uniform" from
 // opt.Range (default the codes' 1st to 99th percentile, or [-1, 1]) in
 // every dimension.
 func Sample(m *Model, d *Data, opt Options) (*Figure, error) {
@@ -32,6 +33,9 @@ func Sample(m *Model, d *Data, opt Options) (*Figure, error) {
 		return nil, fmt.Errorf("%s: %d samples; want 1 to 1024", fig, n)
 	}
 	var z []float32
+	if d, err = codeData(m, d); err != nil {
+		return nil, fmt.Errorf("%s: %w", fig, err)
+	}
 	if d != nil && m.Encoder != nil {
 		if _, _, _, err := d.check(fig, m, false); err != nil {
 			return nil, err

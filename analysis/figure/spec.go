@@ -167,8 +167,11 @@ func Make(name string, models []*Model, d *Data, opt Options) (*Figure, error) {
 	if s == nil {
 		return nil, fmt.Errorf("no figure %q (figures: %v)", name, Names())
 	}
-	if s.Needs.Runs {
+	switch name {
+	case "curves":
 		return Curves(opt)
+	case "sweep":
+		return Sweep(opt)
 	}
 	if len(models) == 0 || models[0] == nil {
 		return nil, fmt.Errorf("figure %s: no model", name)

@@ -60,6 +60,12 @@ type Evaluation struct {
 	// Set holds the test images and labels when the evaluation read them
 	// whole (autoencoders); nil when they were streamed.
 	Set *figure.Data
+	// Classification holds a classifier's per-class results, and
+	// Reconstruction an autoencoder's (per class with labels), for the
+	// bar chart per class; nil for none. ClassNames names the classes.
+	Classification *analysis.Summary
+	Reconstruction *analysis.ReconstructionEval
+	ClassNames     []string
 }
 
 // A PCA is the comparison of an autoencoder with PCA.
@@ -108,14 +114,17 @@ func Build(ctx context.Context, in Inputs) (*Report, error) {
 	}
 	page := &Page{}
 	if card, err := os.ReadFile(filepath.Join(in.Dir, zoo.CardFile)); err == nil {
-		page.Section("card", "Model card").Pre = string(card)
+		page.Section("card", "Model card").Markdown = string(card)
 	}
+	curves := 0
 	if in.Run != "" {
 		info, err := rundir.ReadInfo(in.Run)
 		if err != nil {
 			return nil, err
 		}
-		trainingSection(page.Section("training", "Training"), in.Run, info)
+		if curves, err = trainingSection(page.Section("training", "Training"), in.Run, info); err != nil {
+			return nil, err
+		}
 	}
 	evalStart := time.Now()
 	ev, err := in.Evaluate(ctx)
@@ -138,13 +147,16 @@ func Build(ctx context.Context, in Inputs) (*Report, error) {
 	if rep.Figures, rep.Skipped, err = figuresStep(page.Section("figures", "Figures"), in, ev); err != nil {
 		return nil, err
 	}
+	rep.Figures += curves
 	page.Lines = append(page.Lines, fmt.Sprintf("made in %.1f s: evaluation %.1f s, PCA comparison %.1f s, %d figures %.1f s",
 		time.Since(start).Seconds(), evalSec, pcaSec, rep.Figures, time.Since(figStart).Seconds()))
 	return rep, nil
 }
 
-// trainingSection fills s with the epochs of the run in folder run.
-func trainingSection(s *Section, run string, info *rundir.Info) {
+// trainingSection fills s with the epochs of the run in folder run: their
+// table (folded when long) beside their loss curves. It returns the number
+// of figures drawn (the curves: 1).
+func trainingSection(s *Section, run string, info *rundir.Info) (int, error) {
 	s.Text = append(s.Text, fmt.Sprintf("Run %s: %s on %s (%d images), validated on %s (%d images); status %s after %d epochs.",
 		run, info.Model, info.Train.Name, info.Train.N, info.Val.Name, info.Val.N, info.Status, info.Epoch))
 	cls := info.Recipe.Loss.Task() == zoo.Classify
@@ -162,12 +174,31 @@ func trainingSection(s *Section, run string, info *rundir.Info) {
 		t.Rows = append(t.Rows, row)
 	}
 	s.Tables = append(s.Tables, t)
+	if len(info.Epochs) == 0 {
+		return 0, nil
+	}
+	f, err := figure.Curves(figure.Options{Runs: []string{run}})
+	if err != nil {
+		return 0, err
+	}
+	im, err := NewImage("figure-curves", "curves: "+f.Title, f.Image, f.Notes...)
+	if err != nil {
+		return 0, err
+	}
+	s.Images, s.Beside = append(s.Images, im), true
+	return 1, nil
 }
 
-// evalSection fills s with the numbers and figures of the evaluation.
+// evalSection fills s with the results of the evaluation: the bar chart
+// per class, the evaluation's figures, and its numbers as zoo eval prints
+// them, folded.
 func evalSection(s *Section, ev *Evaluation) error {
-	s.Pre = ev.Text
-	for _, f := range ev.Figures {
+	s.Pre, s.PreFold = ev.Text, "all the numbers, as zoo eval prints them"
+	figs := ev.Figures
+	if bars := classBars(ev); bars != nil {
+		figs = append([]*figure.Figure{bars}, figs...)
+	}
+	for _, f := range figs {
 		im, err := NewImage("eval-"+f.Name, f.Title, f.Image, f.Notes...)
 		if err != nil {
 			return err
@@ -175,6 +206,27 @@ func evalSection(s *Section, ev *Evaluation) error {
 		s.Images = append(s.Images, im)
 	}
 	return nil
+}
+
+// classBars returns the bar chart of the per-class results of ev, or nil
+// when it has none (an autoencoder tested without labels).
+func classBars(ev *Evaluation) *figure.Figure {
+	var f *figure.Figure
+	var err error
+	switch {
+	case ev.Classification != nil:
+		f, err = figure.ClassRecall(ev.Classification)
+	case ev.Reconstruction != nil && len(ev.Reconstruction.ClassMSE) > 0:
+		names := ev.ClassNames
+		if names == nil && ev.Set != nil {
+			names = ev.Set.ClassNames
+		}
+		f, err = figure.ClassMSE(ev.Reconstruction, names)
+	}
+	if err != nil {
+		return nil
+	}
+	return f
 }
 
 // pcaStep adds the comparison with PCA of an autoencoder and returns the
@@ -253,15 +305,15 @@ func figuresStep(s *Section, in Inputs, ev *Evaluation) (int, []string, error) {
 		return 0, nil, err
 	}
 	m, d, opt := fs.Model, fs.Data, fs.Options
-	if in.Run != "" {
-		opt.Runs = []string{in.Run}
-	}
 	if m.ClassNames == nil && len(d.ClassNames) == m.Classes {
 		m.ClassNames = d.ClassNames
 	}
 	var skipped []string
 	made := 0
 	for _, name := range figure.Names() {
+		if name == "curves" && in.Run != "" {
+			continue // beside the epochs, in the training section
+		}
 		f, err := figure.Make(name, []*figure.Model{m}, d, opt)
 		switch {
 		case errors.Is(err, figure.ErrNotApplicable):
@@ -278,7 +330,11 @@ func figuresStep(s *Section, in Inputs, ev *Evaluation) (int, []string, error) {
 		s.Images = append(s.Images, im)
 		made++
 	}
-	s.Text = append(s.Text, fmt.Sprintf("%d of the %d figures of zoo figure apply to this model and data.", made, len(figure.Names())))
+	text := fmt.Sprintf("%d of the %d figures of zoo figure apply to this model and data.", made, len(figure.Names()))
+	if in.Run != "" {
+		text = fmt.Sprintf("%d of the %d figures of zoo figure apply to this model and data (the loss curves are in the training section).", made+1, len(figure.Names()))
+	}
+	s.Text = append(s.Text, text)
 	if len(skipped) > 0 {
 		s.Text = append(s.Text, "Not shown:")
 		s.Pre = strings.Join(skipped, "\n")

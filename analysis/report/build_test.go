@@ -174,8 +174,11 @@ func TestBuild(t *testing.T) {
 		len(tr.Tables) != 1 || len(tr.Tables[0].Rows) != 2 || !slices.Equal(tr.Tables[0].Rows[1], []string{"2", "0.100000", "0.150000", "1.2", "320"}) {
 		t.Errorf("training section %q %+v", tr.Text, tr.Tables)
 	}
-	if card := p.Section("card", ""); !strings.Contains(card.Pre, "tiny-ae-2") {
-		t.Errorf("card %q does not name the model", card.Pre)
+	if card := p.Section("card", ""); !strings.Contains(card.Markdown, "tiny-ae-2") || card.Pre != "" {
+		t.Errorf("card %q does not name the model, or is preformatted (%q)", card.Markdown, card.Pre)
+	}
+	if len(tr.Images) != 1 || tr.Images[0].ID != "figure-curves" || !tr.Beside {
+		t.Errorf("training section: images %+v beside %v, want the loss curves beside the table", tr.Images, tr.Beside)
 	}
 	if ev := p.Section("eval", ""); !strings.HasPrefix(ev.Pre, "reconstruction MSE ") || len(ev.Images) != 1 || ev.Images[0].ID != "eval-worst" {
 		t.Errorf("evaluation section %q with %d images", ev.Pre, len(ev.Images))
@@ -196,7 +199,8 @@ func TestBuild(t *testing.T) {
 		t.Errorf("%d figures, skipped %q", rep.Figures, rep.Skipped)
 	}
 	figs := p.Section("figures", "")
-	if len(figs.Images) != rep.Figures || figs.Images[len(figs.Images)-1].ID != "figure-curves" || figs.Pre != strings.Join(rep.Skipped, "\n") {
+	if len(figs.Images) != rep.Figures-1 || slices.ContainsFunc(figs.Images, func(im *Image) bool { return im.ID == "figure-curves" }) ||
+		figs.Pre != strings.Join(rep.Skipped, "\n") {
 		t.Errorf("figures section: %d images, pre %q", len(figs.Images), figs.Pre)
 	}
 	if !*closed {
@@ -266,5 +270,47 @@ func TestBuildSteps(t *testing.T) {
 	}
 	if !closed {
 		t.Error("the figures' models were not closed when opening them failed")
+	}
+}
+
+// TestEvalBars: the evaluation section draws the per-class results as a
+// bar chart, first: a classifier's recall, an autoencoder's MSE per class
+// (named by its test set's classes); none without per-class results.
+func TestEvalBars(t *testing.T) {
+	recall := func(v float64) *float64 { return &v }
+	cls := &analysis.Summary{Examples: 30, Accuracy: recall(0.5), Classes: []string{"cat", "dog"},
+		PerClass: []analysis.ClassStats{{Class: 0, Support: 10, Recall: recall(0.8)}, {Class: 1, Support: 20, Recall: recall(0.35)}}}
+	ae := &analysis.ReconstructionEval{Images: 30, MSE: 0.02, ClassCounts: []int{10, 20}, ClassMSE: []*float64{recall(0.01), recall(0.025)}}
+	for _, tc := range []struct {
+		name  string
+		ev    Evaluation
+		title string // of the first image; "" for no bar chart
+	}{
+		{"classifier", Evaluation{Task: zoo.Classify, Classification: cls}, "accuracy per class (recall) on 30 examples; overall 50.00%"},
+		{"autoencoder", Evaluation{Task: zoo.Reconstruct, Reconstruction: ae, Set: &figure.Data{ClassNames: []string{"cat", "dog"}}},
+			"reconstruction error per class on 30 images; overall MSE 0.02000"},
+		{"autoencoder without labels", Evaluation{Task: zoo.Reconstruct, Reconstruction: &analysis.ReconstructionEval{Images: 30, MSE: 0.02}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Section{}
+			if err := evalSection(s, &tc.ev); err != nil {
+				t.Fatal(err)
+			}
+			if tc.title == "" {
+				if len(s.Images) != 0 {
+					t.Errorf("%d images, want none", len(s.Images))
+				}
+				return
+			}
+			if len(s.Images) != 1 || s.Images[0].ID != "eval-class-bars" || s.Images[0].Title != tc.title {
+				t.Fatalf("images %+v, want the bar chart %q", s.Images, tc.title)
+			}
+			if w, h := s.Images[0].Width, s.Images[0].Height; w < 400 || h < 100 {
+				t.Errorf("bar chart %dx%d", w, h)
+			}
+			if s.PreFold == "" || s.Pre != tc.ev.Text {
+				t.Errorf("the numbers are not folded: %q %q", s.PreFold, s.Pre)
+			}
+		})
 	}
 }

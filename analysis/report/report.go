@@ -21,6 +21,9 @@ import (
 	"image/png"
 	"io"
 
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+
 	"github.com/zoo-ml/zoo/internal/atomicfile"
 )
 
@@ -43,12 +46,18 @@ type Section struct {
 	Title string
 	// Text are paragraphs of plain text.
 	Text []string
-	// Pre is preformatted text (such as a model card or a table printed by
-	// a command), shown in a fixed-width font; empty for none.
-	Pre string
-	// Tables and Images follow the text, tables first.
+	// Markdown is Markdown text (such as a model card), rendered as HTML
+	// with GitHub's tables and fenced code; raw HTML in it is escaped.
+	Markdown string
+	// Pre is preformatted text (such as a table printed by a command),
+	// shown in a fixed-width font; empty for none. With PreFold, it is
+	// folded away under a line that says PreFold, for the curious.
+	Pre, PreFold string
+	// Tables and Images follow the text, tables first; with Beside, side
+	// by side (a table and the figure that draws it).
 	Tables []*Table
 	Images []*Image
+	Beside bool
 }
 
 // A Table is a table with a caption, a header row and rows of cells.
@@ -57,6 +66,13 @@ type Table struct {
 	Head    []string
 	Rows    [][]string
 }
+
+// FoldRows is the most rows a table shows unfolded; a longer one is folded
+// under its caption and opens on a click.
+const FoldRows = 12
+
+// Folded reports whether the table is folded (see FoldRows).
+func (t *Table) Folded() bool { return len(t.Rows) > FoldRows }
 
 // An Image is a PNG image with a title and caption lines.
 type Image struct {
@@ -140,6 +156,18 @@ func (p *Page) WriteFile(path string, force bool) error {
 	return f.Commit()
 }
 
+// markdown renders Markdown text as HTML (GitHub's flavour, raw HTML
+// escaped).
+func markdown(src string) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := md.Convert([]byte(src), &b); err != nil {
+		return "", fmt.Errorf("render markdown: %w", err)
+	}
+	return template.HTML(b.String()), nil // goldmark escapes raw HTML unless told otherwise
+}
+
+var md = goldmark.New(goldmark.WithExtensions(extension.GFM))
+
 // imgTag returns the <img> element of im, its PNG data inline as a data:
 // URI (base64 needs no escaping in an attribute).
 func imgTag(im *Image) template.HTML {
@@ -147,7 +175,7 @@ func imgTag(im *Image) template.HTML {
 		base64.StdEncoding.EncodeToString(im.PNG), im.Width, im.Height, html.EscapeString(im.Title)))
 }
 
-var page = template.Must(template.New("page").Funcs(template.FuncMap{"img": imgTag}).Parse(`<!DOCTYPE html>
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"img": imgTag, "markdown": markdown}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -163,6 +191,13 @@ th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .9em; color: #444; } .lines { color: #555; }
+.card { border: 1px solid #ddd; padding: 0 1em; border-radius: 4px; }
+.card h1 { font-size: 1.3em; } .card h2 { font-size: 1.1em; border: none; margin-top: 1.2em; }
+.card pre { font-size: .8em; } .card table { font-size: .85em; }
+.card td, .card th { text-align: left; } .card th:empty { padding: 0; border: none; }
+.beside { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
+.beside figure { margin: .8em 0; flex: 1 1 480px; }
+details { margin: .8em 0; } summary { cursor: pointer; font-weight: bold; }
 </style>
 </head>
 <body>
@@ -173,15 +208,22 @@ figcaption { font-size: .9em; color: #444; } .lines { color: #555; }
 <section id="{{.ID}}">
 <h2>{{.Title}}</h2>
 {{range .Text}}<p>{{.}}</p>
-{{end}}{{with .Pre}}<pre>{{.}}</pre>
-{{end}}{{range .Tables}}<table>{{with .Caption}}<caption>{{.}}</caption>{{end}}
+{{end}}{{with .Markdown}}<div class="card">{{markdown .}}</div>
+{{end}}{{if .Pre}}{{if .PreFold}}<details><summary>{{.PreFold}}</summary>
+<pre>{{.Pre}}</pre>
+</details>{{else}}<pre>{{.Pre}}</pre>{{end}}
+{{end}}{{if .Beside}}<div class="beside">
+{{end}}{{range .Tables}}{{if .Folded}}<details><summary>{{.Caption}} ({{len .Rows}} rows)</summary>
+{{end}}<table>{{with .Caption}}<caption>{{.}}</caption>{{end}}
 <thead><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table>
-{{end}}{{range .Images}}<figure id="{{.ID}}">
+{{if .Folded}}</details>
+{{end}}{{end}}{{range .Images}}<figure id="{{.ID}}">
 {{img .}}
 <figcaption><b>{{.Title}}</b>{{range .Notes}}<br>{{.}}{{end}}</figcaption>
 </figure>
+{{end}}{{if .Beside}}</div>
 {{end}}</section>
 {{end}}
 </body>

@@ -121,3 +121,57 @@ func TestWriteHTMLErrors(t *testing.T) {
 		t.Error("PNGImage accepted bad data")
 	}
 }
+
+// TestWriteHTMLLayout checks what makes the page readable: Markdown
+// rendered (tables, code, raw HTML escaped), long tables and folded text
+// under a summary, a table beside its figure.
+func TestWriteHTMLLayout(t *testing.T) {
+	rows := func(n int) [][]string {
+		var r [][]string
+		for i := range n {
+			r = append(r, []string{itoa(i), "0.1"})
+		}
+		return r
+	}
+	im, err := NewImage("curve", "loss", testImage(4, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		section   Section
+		want, not []string
+	}{
+		{"markdown", Section{Markdown: "# relu-ae-30\n\n| a | b |\n| --- | --- |\n| 1 | `x` |\n\n<script>alert(1)</script>\n"},
+			[]string{`<div class="card"><h1>relu-ae-30</h1>`, "<th>a</th>", "<td>1</td>", "<code>x</code>"},
+			[]string{"<script>alert", "<pre>"}},
+		{"short table", Section{Tables: []*Table{{Caption: "per epoch", Head: []string{"epoch", "loss"}, Rows: rows(FoldRows)}}},
+			[]string{"<caption>per epoch</caption>"}, []string{"<details>"}},
+		{"long table folded", Section{Tables: []*Table{{Caption: "per epoch", Head: []string{"epoch", "loss"}, Rows: rows(FoldRows + 1)}}},
+			[]string{"<details><summary>per epoch (13 rows)</summary>\n<table>", "</table>\n</details>"}, nil},
+		{"folded text", Section{Pre: "accuracy 0.9", PreFold: "all the numbers"},
+			[]string{"<details><summary>all the numbers</summary>\n<pre>accuracy 0.9</pre>\n</details>"}, nil},
+		{"plain text", Section{Pre: "accuracy 0.9"}, []string{"<pre>accuracy 0.9</pre>"}, []string{"<details>"}},
+		{"beside", Section{Beside: true, Tables: []*Table{{Head: []string{"epoch"}, Rows: rows(2)}}, Images: []*Image{im}},
+			[]string{`<div class="beside">` + "\n<table>", "</figure>\n</div>"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.section
+			s.ID, s.Title = "s", "S"
+			var b bytes.Buffer
+			if err := (&Page{Title: "t", Sections: []*Section{&s}}).WriteHTML(&b); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("page lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(b.String(), n) {
+					t.Errorf("page holds %q", n)
+				}
+			}
+		})
+	}
+}

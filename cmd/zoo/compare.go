@@ -12,6 +12,7 @@ import (
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -71,7 +72,7 @@ Example:
 // session options and --batch.
 func pcaRunFlags(c *cli.Context, model string) (o infer.PCAOptions, err error) {
 	o = infer.PCAOptions{Model: model, Labels: c.String("labels"), Batch: c.Int("batch")}
-	if o.Ks, err = parseKs(c.String("k")); err != nil {
+	if o.Ks, err = infer.ParseKs(c.String("k")); err != nil {
 		return o, usageError{err}
 	}
 	if o.Session, err = sessionFlags(c); err != nil {
@@ -96,14 +97,19 @@ func runComparePCA(c *cli.Context) error {
 		return err
 	}
 	o.Train, o.Test = c.String("train"), c.String("test")
-	// Check the output names first, so that an existing file stops the
-	// run before any work.
+	// Check the output names first, so that an existing file or an input
+	// stops the run before any work.
 	dir, force := c.String("out"), c.Bool("force")
-	if err := checkOut(dir, force, infer.PCAFile, infer.PCAFigureFile); err != nil {
-		return err
+	if dir != "" {
+		if err := o.CheckOutputs(dir, force, infer.PCAFile, infer.PCAFigureFile); err != nil {
+			return err
+		}
 	}
 	rep, err := comparePCA(c.Context, o, c.String("index"))
 	if err != nil {
+		return err
+	}
+	if err := interrupt.Check(c.Context); err != nil {
 		return err
 	}
 	if dir != "" {
@@ -145,7 +151,7 @@ func pcaPNG(rep *infer.PCAReport) ([]byte, error) {
 // (see infer.ComparePCA), showing the images --index picks.
 func comparePCA(ctx context.Context, o infer.PCAOptions, index string) (*infer.PCAReport, error) {
 	o.Index = func(n int) ([]int, error) {
-		index, err := parseIndex(index, n)
+		index, err := figure.ParseIndex(index, n)
 		if err != nil {
 			return nil, usageError{err}
 		}

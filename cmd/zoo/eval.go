@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -64,17 +64,23 @@ func runEval(c *cli.Context) error {
 	if o.Batch <= 0 {
 		return usagef("--batch %d must be positive", o.Batch)
 	}
-	if o.Worst < 0 || o.Worst > maxShown {
-		return usagef("--worst %d: want 0 to %d", o.Worst, maxShown)
+	if o.Worst < 0 || o.Worst > figure.MaxShown {
+		return usagef("--worst %d: want 0 to %d", o.Worst, figure.MaxShown)
 	}
-	// Check the output names first, so that an existing file stops the
-	// run before any work. Which figures are written depends on the task.
+	// Check the output names first, so that an existing file or an input
+	// stops the run before any work. Which figures are written depends on
+	// the task.
 	dir, force := c.String("out"), c.Bool("force")
-	if err := checkOut(dir, force, evalFiles...); err != nil {
-		return err
+	if dir != "" {
+		if err := o.CheckOutputs(dir, force, evalFiles...); err != nil {
+			return err
+		}
 	}
 	ev, err := evaluate(c.Context, o)
 	if err != nil {
+		return err
+	}
+	if err := interrupt.Check(c.Context); err != nil {
 		return err
 	}
 	if dir != "" {
@@ -97,26 +103,11 @@ func sessionFlags(c *cli.Context) (infer.Options, error) {
 	if err != nil {
 		return infer.Options{}, usageError{err}
 	}
-	return infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr}, nil
-}
-
-// checkOut creates the folder dir, unless it is "", and checks that none of
-// the files names is in it, unless force is set, so that an existing file
-// stops a command before any work.
-func checkOut(dir string, force bool, names ...string) error {
-	if dir == "" {
-		return nil
+	o := infer.Options{Device: dev, Threads: c.Int("threads"), Warn: os.Stderr}
+	if err := o.Check(); err != nil {
+		return o, usagef("--%v", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	for _, name := range names {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil && !force {
-			return fmt.Errorf("%s already exists (use --force to replace it)", p)
-		}
-	}
-	return nil
+	return o, nil
 }
 
 // evaluate runs the model over the data and measures it (see

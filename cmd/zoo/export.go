@@ -56,6 +56,8 @@ func runExport(c *cli.Context) error {
 		m, w, source, err = rundir.Weights(a)
 	} else if m, err = modelArg(c); err == nil {
 		w, source, err = loadWeights(c, m)
+	} else if fi, serr := os.Stat(a); serr == nil && fi.IsDir() {
+		err = fmt.Errorf("%s is not a run folder: it has no %s (and no model is named so)", a, rundir.RunFile)
 	}
 	if err != nil {
 		return err

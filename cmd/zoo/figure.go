@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,9 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/fileguard"
+	"github.com/zoo-ml/zoo/internal/interrupt"
+	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -116,8 +120,11 @@ func runFigure(c *cli.Context, s figure.Spec) error {
 	if err != nil {
 		return err
 	}
-	// Claim the output first, so that an existing file stops the run
-	// before any work.
+	// Claim the output first, so that an existing file or an input stops
+	// the run before any work.
+	if err := fileguard.Distinct([]fileguard.File{{Role: "--out", Path: out}}, figureInputs(c)); err != nil {
+		return err
+	}
 	f, err := atomicfile.Create(out, c.Bool("force"))
 	if err != nil {
 		return err
@@ -140,6 +147,9 @@ func runFigure(c *cli.Context, s figure.Spec) error {
 	if err := fig.EncodePNG(f); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
+	if err := interrupt.Check(c.Context); err != nil {
+		return err
+	}
 	if err := f.Commit(); err != nil {
 		return err
 	}
@@ -149,6 +159,27 @@ func runFigure(c *cli.Context, s figure.Spec) error {
 	b := fig.Image.Bounds()
 	fmt.Printf("wrote %s (%dx%d): %s\n", out, b.Dx(), b.Dy(), fig.Title)
 	return nil
+}
+
+// figureInputs lists the files zoo figure reads: the models, the data and
+// the runs.
+func figureInputs(c *cli.Context) []fileguard.File {
+	var in []fileguard.File
+	add := func(role string, paths ...string) {
+		for _, p := range paths {
+			in = append(in, fileguard.File{Role: role, Path: p})
+		}
+	}
+	for _, m := range append(c.StringSlice("model"), c.String("classifier")) {
+		add("model", infer.ModelFiles(m)...)
+	}
+	for _, d := range []string{"data", "labels", "other"} {
+		add("--"+d, dataset.FilesOf(c.String(d))...)
+	}
+	for _, r := range c.StringSlice("run") {
+		add("--run", r, filepath.Join(r, rundir.MetricsFile))
+	}
+	return in
 }
 
 // figureOptions reads the params of figure s (and its runs) from c into
@@ -225,7 +256,7 @@ func readFigureData(c *cli.Context, s figure.Spec, opt *figure.Options) (d *figu
 		}
 		for _, p := range s.Params {
 			if v := c.String(p.Name); p.Kind == figure.Index && v != "" {
-				if opt.Index, err = parseIndex(v, d.N); err != nil {
+				if opt.Index, err = figure.ParseIndex(v, d.N); err != nil {
 					return nil, usageError{err}
 				}
 			}
@@ -257,6 +288,9 @@ func openFigureModel(path string, opt infer.Options, first bool, closers *[]io.C
 		Whole: runner(f.Whole), Encoder: runner(f.Encoder), Decoder: runner(f.Decoder)}
 	if f.Task == zoo.Classify {
 		m.Classes, m.ClassNames = f.Whole.Classes(), f.Whole.ClassNames()
+	}
+	if f.Encoder != nil {
+		m.CodeShape = f.Encoder.OutputShape()
 	}
 	if p := f.WeightsFile(); first && p != "" {
 		m.First, err = figure.ReadFirstLayer(p)

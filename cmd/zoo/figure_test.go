@@ -17,6 +17,8 @@ import (
 	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/testenv"
+	"github.com/zoo-ml/zoo/rundir"
+	"github.com/zoo-ml/zoo/zoo"
 )
 
 // figureModels exports, once per test binary, the small models the figure
@@ -115,6 +117,7 @@ func TestFigureCommands(t *testing.T) {
 		{"noise", append([]string{"--model", m("shallow-ae-64"), "--levels", "0.3,0.6"}, data...), 0, 0, false},
 		{"ood", append([]string{"--model", m("tiny-ae-2"), "--other", rgb}, data...), 0, 0, false},
 		{"ood", append([]string{"--model", m("tiny-ae-2")}, data...), 0, 0, false},
+		{"sweep", []string{"--run", sweepRun(t, dir)}, 1600, 500, true},
 		{"curves", []string{"--run", run1}, 800, 500, false},
 	}
 	seen := map[string]bool{}
@@ -237,4 +240,24 @@ func hasColour(img image.Image) bool {
 		}
 	}
 	return false
+}
+
+// sweepRun writes a run folder of two epochs of tiny-ae-2, run.json and
+// all, for the sweep figure, and returns it.
+func sweepRun(t *testing.T, dir string) string {
+	t.Helper()
+	run := filepath.Join(dir, "run2")
+	m, err := zoo.Lookup("tiny-ae-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := &rundir.Info{Model: m.Name, Recipe: m.Recipe, Status: rundir.StatusFinished, Epoch: 2,
+		Epochs: []rundir.Epoch{{Epoch: 1, TrainLoss: 0.1, ValLoss: 0.12}, {Epoch: 2, TrainLoss: 0.05, ValLoss: 0.07}}}
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := rundir.WriteInfo(run, info); err != nil {
+		t.Fatal(err)
+	}
+	return run
 }

@@ -66,6 +66,7 @@ func TestInferInputChecks(t *testing.T) {
 		want string // "" for success
 	}{
 		{"nan", []string{p("nan.idx")}, "nan.idx: example 13 holds NaN (value 5 of the example)"},
+		{"nan, how to run it", []string{p("nan.idx")}, "the model's outputs would be meaningless (--allow-nan runs it anyway)"},
 		{"inf", []string{p("inf.idx")}, "inf.idx: example 17 holds -Inf (value 0 of the example)"},
 		{"nan in shard", []string{p("nan.idx"), "--shard", "1/2"}, "nan.idx: example 13 holds NaN"},
 		{"nan allowed", []string{p("nan.idx"), "--allow-nan"}, ""},

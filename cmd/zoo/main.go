@@ -85,7 +85,7 @@ Example:
    zoo export relu-ae-30 --init --seed 0 --out models/
    zoo infer models/relu-ae-30/model.onnx mnist --out recon.idx --json metrics.json`,
 		Commands: []*cli.Command{
-			listCommand(), showCommand(), dataCommand(), trainCommand(), exportCommand(), inferCommand(), mergeCommand(), compareCommand(), evalCommand(), figureCommand(), reportCommand(), verifyCommand(),
+			listCommand(), showCommand(), dataCommand(), trainCommand(), sweepCommand(), runsCommand(), exportCommand(), inferCommand(), mergeCommand(), compareCommand(), evalCommand(), figureCommand(), reportCommand(), verifyCommand(), inspectCommand(),
 		},
 		EnableBashCompletion: true,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {

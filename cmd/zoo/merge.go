@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 )
 
 func mergeCommand() *cli.Command {
@@ -15,8 +16,10 @@ func mergeCommand() *cli.Command {
 		ArgsUsage: "OUT PART...",
 		Description: `Concatenates the IDX parts written by "zoo infer --shard I/N" (reconstructions, codes, predicted
 classes, probabilities) in the order given into OUT, byte for byte what one run over the whole input
-writes. The parts must share their element type and item shape. OUT is written atomically and an
-existing file is replaced only with --force.
+writes. The parts must share their element type and item shape. zoo infer --shard writes a record
+beside each part (PART.shard.json): such parts are joined in shard order, and a shard missing, given
+twice or from another run is refused, named. OUT is written atomically and an existing file is
+replaced only with --force.
 
 Example:
    for i in 0 1 2 3; do zoo infer models/relu-ae-30 big.idx --shard $i/4 --out part-$i.idx & done; wait
@@ -29,9 +32,9 @@ Example:
 			if err != nil {
 				return err
 			}
-			n, err := infer.MergeIDX(a[0], a[1:], c.Bool("force"))
+			n, err := infer.MergeIDX(c.Context, a[0], a[1:], c.Bool("force"))
 			if err != nil {
-				return err
+				return interrupt.Err(c.Context, err)
 			}
 			fmt.Printf("merged %d parts, %d items, into %s\n", len(a)-1, n, a[0])
 			return nil

@@ -15,7 +15,10 @@ import (
 	"github.com/zoo-ml/zoo/analysis/report"
 	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
+	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/interrupt"
 	"github.com/zoo-ml/zoo/rundir"
+	"github.com/zoo-ml/zoo/sweep"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -26,10 +29,11 @@ func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
 		Usage:     "write one self-contained HTML page with the model card, metrics, PCA comparison and figures",
-		ArgsUsage: "RUN_OR_MODEL_DIR",
+		ArgsUsage: "RUN_MODEL_OR_SWEEP_DIR",
 		Description: `RUN_OR_MODEL_DIR is a run folder of zoo train (it is exported to a temporary folder first, and
 its run.json and metrics.csv give the training curves) or an export folder of zoo export (with
---run RUN for the curves of the run it came from).
+--run RUN for the curves of the run it came from). A sweep folder of zoo sweep gives a page of its
+comparison: zoo runs compare's tables and the sweep figure.
 
 The page, OUT/report.html, holds: the model card (README.md); the training metrics per epoch and
 their curves; the evaluation of zoo eval on --data (classifiers: accuracy, per-class metrics,
@@ -75,17 +79,24 @@ func runReport(c *cli.Context) error {
 		return err
 	}
 	outPath := filepath.Join(outDir, reportFile)
-	if _, err := os.Stat(outPath); err == nil && !c.Bool("force") {
-		return fmt.Errorf("%s already exists (use --force to replace it)", outPath)
+	in := o
+	in.Model, in.Train, in.Test = a[0], c.String("train"), c.String("data")
+	if err := in.CheckOutputs(outDir, c.Bool("force"), reportFile); err != nil {
+		return err
 	}
 	start := time.Now()
 	modelDir, run, cleanup, err := reportModel(a[0], c.String("run"))
 	defer cleanup()
+	var rep *report.Report
+	if sweep.IsFolder(a[0]) {
+		rep, err = report.BuildSweep(a[0])
+	} else if err == nil {
+		rep, err = report.Build(c.Context, reportInputs(c, modelDir, run, o, start))
+	}
 	if err != nil {
 		return err
 	}
-	rep, err := report.Build(c.Context, reportInputs(c, modelDir, run, o, start))
-	if err != nil {
+	if err := interrupt.Check(c.Context); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -115,7 +126,9 @@ func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err 
 	if run != "" {
 		return "", "", cleanup, usagef("%s is a run folder; --run applies to export folders", arg)
 	}
-	tmp, err := os.MkdirTemp("", "zoo-report-")
+	// The scratch folders of reports killed before (SIGKILL) go first.
+	atomicfile.RemoveOrphans(os.TempDir())
+	tmp, err := os.MkdirTemp("", atomicfile.ScratchPattern("report"))
 	if err != nil {
 		return "", "", cleanup, err
 	}
@@ -158,7 +171,8 @@ func reportEvaluation(ev *infer.Evaluation) *report.Evaluation {
 	var text bytes.Buffer
 	_ = ev.WriteText(&text) // writes to a bytes.Buffer do not fail
 	return &report.Evaluation{Model: ev.ModelName(), Data: ev.Data, Task: ev.Model.Task, Images: ev.Images,
-		Text: text.String(), Set: (*figure.Data)(ev.Examples), Figures: evalFigures(ev)}
+		Text: text.String(), Set: (*figure.Data)(ev.Examples), Figures: evalFigures(ev),
+		Classification: ev.Classification, Reconstruction: ev.Reconstruction, ClassNames: ev.ClassNames}
 }
 
 // reportPCA is the comparison rep as the report shows it.

@@ -80,7 +80,7 @@ func TestResumeOtherModel(t *testing.T) {
 			filepath.Join(otherWeights, rundir.WeightsFile) + ` holds weights of model "relu-ae-30", but the run (run.json) trains shallow-ae-256`},
 		{"optimizer state of another model", []string{"--resume", otherOptimizer},
 			rundir.OptimizerFile + ` holds the optimizer state of model "relu-ae-30", but the run (run.json) trains shallow-ae-256`},
-		{"weights of another step", []string{"--resume", cutShort}, "the checkpoint was cut short"},
+		{"weights of another step", []string{"--resume", cutShort}, "run.json: step 7, but epoch 1 and batch 0 make step 1"},
 		{"unknown model", []string{"--resume", unknown}, "no-such-model"},
 		{"another model on the command line", []string{"relu-ae-30", "--resume", shallow}, "continues shallow-ae-256; give no other model"},
 	} {

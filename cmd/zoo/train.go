@@ -25,8 +25,10 @@ func trainCommand() *cli.Command {
 		ArgsUsage: "MODEL",
 		Description: `Trains MODEL and writes a run folder OUT/MODEL/RUN/ with model.safetensors (PyTorch state_dict names),
 optimizer.safetensors, run.json, metrics.csv and loss.png, all rewritten atomically after every epoch.
---data is a data set name (its train images train, its test images validate) or an IDX file; without
-a downloaded data set, the embedded mnist-mini set is used, with a notice. Classifiers train on the
+--data is a data set name (its train images train, its test images validate; ./NAME for a file or
+folder of the same name) or an IDX file; without a downloaded data set, the embedded mnist-mini set
+is used, with a notice. Only the images trained on are read (--limit); more than 2 GiB of them are
+not held in memory but streamed from disk every epoch, shuffled by chunks within 64 MB windows. Classifiers train on the
 data set's labels, or on --labels and --val-labels (IDX u8 or CIFAR-10 files) next to image files. Ctrl-C finishes the current
 batch, saves a checkpoint and says how to resume.
 
@@ -43,26 +45,36 @@ Example:
    zoo train relu-ae-30 --resume runs/relu-ae-30/20261123-101500
    zoo train cnn --init-from cnn-init.safetensors --set shuffle=false
    zoo export runs/relu-ae-30/20261123-101500 --out models/`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "data", Usage: "data set `NAME` or IDX image file to train on (default: the model's)"},
-			&cli.StringFlag{Name: "val-data", Usage: "IDX image `FILE` to validate on (default: the data set's test images)"},
-			&cli.StringFlag{Name: "labels", Usage: "IDX u8 label `FILE` of the --data file (classifiers)"},
-			&cli.StringFlag{Name: "val-labels", Usage: "IDX u8 label `FILE` of the --val-data file (classifiers)"},
-			&cli.IntFlag{Name: "val-split", Usage: "validate on a seeded hold-out of `N` training images instead"},
-			&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only"},
-			&cli.IntFlag{Name: "epochs", Usage: "epochs (default: the recipe's)"},
-			&cli.Int64Flag{Name: "seed", Usage: "seed of initialisation, shuffling and noise (default: the recipe's)"},
-			&cli.IntFlag{Name: "batch", Usage: "batch size (default: the recipe's)"},
-			&cli.IntFlag{Name: "patience", Usage: "stop after `N` epochs without a better validation loss"},
+		Flags: append(trainDataFlags(&cli.Int64Flag{Name: "seed", Usage: "seed of initialisation, shuffling and noise (default: the recipe's)"}),
 			&cli.StringSliceFlag{Name: "set", Usage: "override a recipe value, `KEY=VALUE` (repeatable)"},
 			&cli.StringFlag{Name: "out", Usage: "runs folder", Value: "runs"},
-			&cli.StringFlag{Name: "name", Usage: "run name (default: the start time)"},
+			&cli.StringFlag{Name: "name", Usage: "run name, one folder name (default: the start time, made unique)"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` exactly where it stopped"},
 			&cli.StringFlag{Name: "init-from", Usage: "start from the weights in `FILE` (.safetensors, PyTorch state_dict names, as export --weights)"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
-		},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"}),
 		Action: runTrain,
 	}
+}
+
+// trainDataFlags are the flags of zoo train and zoo sweep that choose the
+// data and the recipe's shortcuts, with seed (zoo train's) after epochs.
+func trainDataFlags(seed ...cli.Flag) []cli.Flag {
+	return append(append([]cli.Flag{
+		&cli.StringFlag{Name: "data", Usage: "data set `NAME` or IDX image file to train on (default: the model's)"},
+		&cli.StringFlag{Name: "val-data", Usage: "IDX image `FILE` to validate on (default: the data set's test images)"},
+		&cli.StringFlag{Name: "labels", Usage: "IDX u8 label `FILE` of the --data file (classifiers)"},
+		&cli.StringFlag{Name: "val-labels", Usage: "IDX u8 label `FILE` of the --val-data file (classifiers)"},
+		&cli.IntFlag{Name: "val-split", Usage: "validate on a seeded hold-out of `N` training images instead"},
+		&cli.IntFlag{Name: "limit", Usage: "train on the first `N` images only"},
+		&cli.IntFlag{Name: "epochs", Usage: "epochs (default: the recipe's)"}}, seed...),
+		&cli.IntFlag{Name: "batch", Usage: "batch size (default: the recipe's)"},
+		&cli.IntFlag{Name: "patience", Usage: "stop after `N` epochs without a better validation loss"})
+}
+
+// trainSpec is the data of the flags of trainDataFlags.
+func trainSpec(c *cli.Context) train.DataSpec {
+	return train.DataSpec{Data: c.String("data"), ValData: c.String("val-data"), Labels: c.String("labels"),
+		ValLabels: c.String("val-labels"), Limit: c.Int("limit")}
 }
 
 func runTrain(c *cli.Context) error {
@@ -71,6 +83,10 @@ func runTrain(c *cli.Context) error {
 		return resumeTrain(c, dir, a)
 	}
 	m, err := modelArg(c)
+	if err != nil {
+		return err
+	}
+	name, err := runName(c)
 	if err != nil {
 		return err
 	}
@@ -91,8 +107,10 @@ func runTrain(c *cli.Context) error {
 			}
 		}
 	}
-	spec := train.DataSpec{Data: c.String("data"), ValData: c.String("val-data"), Labels: c.String("labels"),
-		ValLabels: c.String("val-labels"), Limit: c.Int("limit")}
+	if err := m.Validate(); err != nil { // the recipe against the model: its loss
+		return usageError{err}
+	}
+	spec := trainSpec(c)
 	if spec.Data == "" {
 		spec.Data = m.Dataset
 	}
@@ -104,12 +122,21 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return trainDataError(err)
 	}
-	name := c.String("name")
-	if name == "" {
-		name = time.Now().Format("20060102-150405")
-	}
+	defer func() { tr.Close(); val.Close() }()
 	dir := filepath.Join(c.String("out"), m.Name, name)
-	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Args: spec.Args(), Init: init, InitFrom: from})
+	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Unique: !c.IsSet("name"), Args: spec.Args(), Init: init, InitFrom: from})
+}
+
+// runName returns the run's name: --name, checked, or the start time
+// (which train.Run makes unique).
+func runName(c *cli.Context) (string, error) {
+	if !c.IsSet("name") {
+		return rundir.DefaultName(time.Now()), nil
+	}
+	if err := rundir.CheckName(c.String("name")); err != nil {
+		return "", usageError{fmt.Errorf("--name: %w", err)}
+	}
+	return c.String("name"), nil
 }
 
 func resumeTrain(c *cli.Context, dir string, a []string) error {
@@ -129,11 +156,13 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 	if err != nil {
 		return trainDataError(err)
 	}
+	defer func() { opt.Train.Close(); opt.Val.Close() }()
 	return doTrain(c, opt)
 }
 
 func doTrain(c *cli.Context, opt train.Options) error {
 	var bar *progress.Train
+	opt.OnNotice = func(msg string) { fmt.Fprintln(os.Stderr, "zoo:", msg) }
 	if !c.Bool("quiet") {
 		bar = progress.New(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())), opt.Model.Name)
 		opt.OnStep, opt.OnEpoch = bar.Step, bar.Epoch
@@ -145,7 +174,7 @@ func doTrain(c *cli.Context, opt train.Options) error {
 		return trainHint(err)
 	}
 	fmt.Println(info.Summary(opt.Model.Task))
-	fmt.Printf("run folder %s; export with: zoo export %s --out models/\n", opt.Dir, opt.Dir)
+	fmt.Printf("run folder %s; export with: zoo export %s --out models/\n", info.Dir, info.Dir)
 	return nil
 }
 
@@ -164,6 +193,8 @@ func trainDataError(err error) error {
 		return usagef("a classifier trained on the file %s needs its labels: --labels FILE", se.File)
 	case errors.As(err, &se) && se.Field == "val-labels":
 		return usagef("a classifier validated on %s needs its labels: --val-labels FILE", se.File)
+	case errors.As(err, &se) && se.Field == "limit":
+		return usagef("--%v", err)
 	case errors.As(err, &se):
 		return usagef("training on a file needs --val-data FILE or --val-split N")
 	case errors.As(err, &md):

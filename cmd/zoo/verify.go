@@ -12,16 +12,21 @@ import (
 func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
-		Usage:     "check an export folder: models load, test data reproduces, parts agree, card present",
+		Usage:     "check an export folder, an ONNX Model Zoo folder (models load, test data reproduces, parts agree, card present) or a run folder",
 		ArgsUsage: "DIR...",
-		Description: `Loads every .onnx file of each export folder in onnxruntime and checks its zoo metadata against the
-graph, runs each test_data_set_*/input_0.pb through model.onnx and compares with output_0.pb
-(|got - want| <= atol + rtol*|want|, as the ONNX Model Zoo's test runner), checks that
-decoder.onnx after encoder.onnx gives model.onnx's output, and that README.md names the model.
-The exit code is 0 only when every check of every folder passes.
+		Description: `Loads every .onnx file of each folder in onnxruntime, runs each test_data_set_* through model.onnx
+(inputs input_N.pb matched to the model's by the tensor's name, else by position, as onnxruntime's
+test runner) and compares with output_N.pb: |got - want| <= atol + rtol*|want| for floats, equality
+for integers and bools. For zoo's exports (zoo.model metadata) it also checks the metadata against
+the graph, that decoder.onnx after encoder.onnx gives model.onnx's output, and that README.md names
+the model and every file it lists is there; for other folders these checks do not apply. A run
+folder of zoo train is checked as resuming and exporting it would read it: run.json's position, and
+the SHA-256 of every checkpoint file's data against its own metadata and run.json. The exit code is
+0 only when every check of every folder passes.
 
 Example:
    zoo verify models/relu-ae-30
+   zoo verify runs/relu-ae-30/20261123-101500
    zoo verify models/* --rtol 1e-5 --atol 1e-6 --json verify.json`,
 		Flags: []cli.Flag{
 			&cli.Float64Flag{Name: "rtol", Usage: "relative tolerance", Value: verify.DefaultRTol},

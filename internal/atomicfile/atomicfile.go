@@ -1,6 +1,12 @@
 // Package atomicfile writes files so that a reader never sees a partial one:
 // data goes to a temporary file in the destination's folder, which is synced
-// and renamed over the destination only when the writer commits.
+// and renamed over the destination only when the writer commits. Folders
+// are replaced whole the same way (ReplaceDir).
+//
+// Temporary names carry their owner's process id (TempPattern,
+// ScratchPattern), so that what a killed process left behind is removed by
+// the next process that writes in the same folder (RemoveOrphans), and
+// never the work of a live one.
 package atomicfile
 
 import (
@@ -25,8 +31,10 @@ type File struct {
 	done  bool
 }
 
-// Create starts writing path. Unless force is set, an existing path is an
-// error, checked now and again at Commit.
+// Create starts writing path, in a temporary file beside it named by
+// TempPattern. Unless force is set, an existing path is an error, checked
+// now and again at Commit. The temporary files that dead processes left in
+// the folder are removed first (RemoveOrphans).
 func Create(path string, force bool) (*File, error) {
 	if err := check(path, force); err != nil {
 		return nil, err
@@ -35,10 +43,12 @@ func Create(path string, force bool) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	RemoveOrphans(dir)
+	f, err := os.CreateTemp(dir, TempPattern(base))
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
+	Track(f.Name())
 	return &File{File: f, path: path, force: force}, nil
 }
 
@@ -53,6 +63,7 @@ func (f *File) Commit() error {
 	}
 	f.done = true
 	tmp := f.Name()
+	defer Untrack(tmp)
 	err := f.Sync()
 	if cerr := f.File.Close(); err == nil {
 		err = cerr
@@ -82,6 +93,7 @@ func (f *File) Abort() {
 	f.done = true
 	f.File.Close()
 	os.Remove(f.Name())
+	Untrack(f.Name())
 }
 
 // WriteFile writes data to path atomically, as Create, Write and Commit.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -88,4 +89,43 @@ func TestWriteAll(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
 		t.Errorf("%d files left, want 3", len(ents))
 	}
+}
+
+// TestRemovePending: the temporary files not yet committed or aborted are
+// tracked, and RemovePending removes them (and tracked folders), leaving
+// the committed file and the destinations as they were.
+func TestRemovePending(t *testing.T) {
+	dir := t.TempDir()
+	done, err := Create(filepath.Join(dir, "done.txt"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := Create(filepath.Join(dir, "open.txt"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aborted, err := Create(filepath.Join(dir, "aborted.txt"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scratch := filepath.Join(dir, "scratch")
+	if err := os.MkdirAll(filepath.Join(scratch, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	Track(scratch)
+	if err := done.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	aborted.Abort()
+	want := []string{open.Name(), scratch}
+	slices.Sort(want)
+	if got := Pending(); !slices.Equal(got, want) {
+		t.Fatalf("pending %v, want %v", got, want)
+	}
+	RemovePending()
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != "done.txt" || len(Pending()) != 0 {
+		t.Errorf("left %v, pending %v; want done.txt only", ents, Pending())
+	}
+	open.Abort() // after RemovePending: nothing to do, no panic
 }

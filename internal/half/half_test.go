@@ -1,4 +1,4 @@
-package safetensors
+package half
 
 import (
 	"math"
@@ -29,20 +29,20 @@ func TestHalfToFloat32(t *testing.T) {
 		{0xfc00, float32(math.Inf(-1))},
 	}
 	for _, tt := range tests {
-		if got := halfToFloat32(tt.h); got != tt.want {
-			t.Errorf("halfToFloat32(%#04x) = %v, want %v", tt.h, got, tt.want)
+		if got := Float32(tt.h); got != tt.want {
+			t.Errorf("Float32(%#04x) = %v, want %v", tt.h, got, tt.want)
 		}
 	}
-	if got := halfToFloat32(0x8000); got != 0 || !math.Signbit(float64(got)) {
-		t.Errorf("halfToFloat32(0x8000) = %v, want -0", got)
+	if got := Float32(0x8000); got != 0 || !math.Signbit(float64(got)) {
+		t.Errorf("Float32(0x8000) = %v, want -0", got)
 	}
 	for _, h := range []uint16{0x7e00, 0xfe00, 0x7c01, 0x7fff} {
-		if got := halfToFloat32(h); !math.IsNaN(float64(got)) {
-			t.Errorf("halfToFloat32(%#04x) = %v, want NaN", h, got)
+		if got := Float32(h); !math.IsNaN(float64(got)) {
+			t.Errorf("Float32(%#04x) = %v, want NaN", h, got)
 		}
 	}
-	if got := math.Float32bits(halfToFloat32(0x7e01)); got != 0x7fc02000 {
-		t.Errorf("halfToFloat32(0x7e01) has bits %#08x, want the payload kept in 0x7fc02000", got)
+	if got := math.Float32bits(Float32(0x7e01)); got != 0x7fc02000 {
+		t.Errorf("Float32(0x7e01) has bits %#08x, want the payload kept in 0x7fc02000", got)
 	}
 }
 
@@ -66,9 +66,9 @@ func TestHalfToFloat32All(t *testing.T) {
 		if s == 1 {
 			want = -want
 		}
-		got := float64(halfToFloat32(h))
+		got := float64(Float32(h))
 		if got != want && !(math.IsNaN(got) && math.IsNaN(want)) || math.Signbit(got) != math.Signbit(want) {
-			t.Fatalf("halfToFloat32(%#04x) = %v, want %v", h, got, want)
+			t.Fatalf("Float32(%#04x) = %v, want %v", h, got, want)
 		}
 	}
 }
@@ -90,11 +90,11 @@ func TestBfloat16ToFloat32(t *testing.T) {
 		{0xff80, float32(math.Inf(-1))},
 	}
 	for _, tt := range tests {
-		if got := bfloat16ToFloat32(tt.b); got != tt.want {
-			t.Errorf("bfloat16ToFloat32(%#04x) = %v, want %v", tt.b, got, tt.want)
+		if got := BFloat16(tt.b); got != tt.want {
+			t.Errorf("BFloat16(%#04x) = %v, want %v", tt.b, got, tt.want)
 		}
 	}
-	if got := bfloat16ToFloat32(0x7fc0); !math.IsNaN(float64(got)) {
-		t.Errorf("bfloat16ToFloat32(0x7fc0) = %v, want NaN", got)
+	if got := BFloat16(0x7fc0); !math.IsNaN(float64(got)) {
+		t.Errorf("BFloat16(0x7fc0) = %v, want NaN", got)
 	}
 }

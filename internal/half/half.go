@@ -1,11 +1,14 @@
-package safetensors
+// Package half converts 16-bit floating-point values, IEEE 754 binary16
+// (float16) and bfloat16, given by their bits, to float32, exactly: the
+// half-precision files and tensors of safetensors and ONNX.
+package half
 
 import "math"
 
-// halfToFloat32 converts an IEEE 754 binary16 value, given by its bits, to
+// Float32 converts an IEEE 754 binary16 value, given by its bits, to
 // float32. Every binary16 value, subnormals, infinities and NaNs included,
 // is exactly representable as a float32; NaN payloads are kept.
-func halfToFloat32(h uint16) float32 {
+func Float32(h uint16) float32 {
 	sign := uint32(h>>15) << 31
 	exp := uint32(h>>10) & 0x1f
 	mant := uint32(h) & 0x3ff
@@ -23,9 +26,9 @@ func halfToFloat32(h uint16) float32 {
 	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
 }
 
-// bfloat16ToFloat32 converts a bfloat16 value, given by its bits, to
+// BFloat16 converts a bfloat16 value, given by its bits, to
 // float32. A bfloat16 is the upper half of a float32, so the conversion is
 // exact.
-func bfloat16ToFloat32(b uint16) float32 {
+func BFloat16(b uint16) float32 {
 	return math.Float32frombits(uint32(b) << 16)
 }
