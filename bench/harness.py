@@ -554,13 +554,22 @@ def targets(res):
     return "\n".join(lines)
 
 
+def zoo_kernel(res):
+    """The OpenBLAS kernels zoo train ran (from run.json's versions.blas), or a note when none."""
+    blas = sorted({r["zoo"].get("blas", "") for r in res.get("train", [])})
+    kernels = sorted({k for b in blas for k in re.findall(r"kernel ([^);]+)", b)})
+    if kernels:
+        return ", ".join(kernels)
+    return "none (" + (", ".join(b for b in blas if b) or "no training run") + ")"
+
+
 def report(m, res, a):
     parts = [f"# zoo benchmark ({m['mode']} mode)", "",
              f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']}; load average at start "
              f"{m['load_start'][0]:.2f}, at end {m.get('load_end', (float('nan'),))[0]:.2f}. "
              f"Threads: {m['threads']} (onnxruntime intra-op, PyTorch inference's torch.set_num_threads; training "
              f"calibrates each side's, below). PyTorch {m['torch']} (BLAS: {m['torch_blas']}; OpenBLAS kernel "
-             f"{m['torch_core'] or 'none'}). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in every command. "
+             f"{m['torch_core'] or 'none'}); zoo train's OpenBLAS kernel {zoo_kernel(res)}. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in every command. "
              f"zoo {m['commit']}, {m['date']}.", ""]
     if res.get("train"):
         tr = res["train"]
@@ -570,7 +579,7 @@ def report(m, res, a):
                   f"timer around its batches). Each engine runs at its best: before the timed runs, a calibration "
                   f"trains one warm-up and one timed epoch of half the steps under every thread setting of each side, "
                   f"the two sides interleaved (PyTorch: `torch.set_num_threads` 1 and {m['threads']} crossed with "
-                  f"`OPENBLAS_NUM_THREADS` 1 and unset; zoo: `GOMAXPROCS` 1 and {m['threads']} crossed with the same), "
+                  f"`OPENBLAS_NUM_THREADS` 1 and unset, and {m['threads']} with OpenBLAS's pool and `OMP_WAIT_POLICY=PASSIVE`; zoo: `GOMAXPROCS` 1 and {m['threads']} crossed with the same), "
                   f"and the fastest setting of each side (columns 'setting') trains the timed runs: for each of the "
                   f"seeds {', '.join(map(str, a.seeds))}, PyTorch then zoo, one warm-up epoch and {a.repeats} timed epochs "
                   f"of the given steps (median and spread over all timed epochs). 'PyTorch, default threads' is "
