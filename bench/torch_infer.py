@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """PyTorch eager inference over pre-loaded images, the PyTorch side of zoo's inference benchmark.
 
-Builds the zoo model NAME in PyTorch (bench/torch_train.py for the MLP autoencoders,
-bench/torch_conv.py for the rest), loads the weights of an ONNX file that zoo exported (its
-initializers carry the PyTorch state_dict names), checks the model against the export folder's
+Builds the zoo model NAME in PyTorch as the notebook's class (bench/torch_models.py, from
+fixtures/torch/notebooks.py), loads the weights of an ONNX file that zoo exported (its
+initializers carry the notebook's state_dict names), checks the model against the export folder's
 test_data_set_0 (input_0.pb -> output_0.pb), then times model(x) under torch.no_grad() in eval
 mode over the first IMAGES images of an IDX u8 file, BATCH at a time. Prints one JSON object:
 
@@ -24,29 +24,15 @@ from onnx import numpy_helper
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch_conv  # noqa: E402
-import torch_train  # noqa: E402
-
-
-class Output(torch.nn.Module):
-    """The output alone of an autoencoder of torch_train.py, which returns (output, code)."""
-
-    def __init__(self, m):
-        super().__init__()
-        self.m = m
-
-    def forward(self, x):
-        return self.m(x)[0]
+import torch_models  # noqa: E402
 
 
 def build(name):
-    """The model called name with zoo's state_dict names (an MLP
-    autoencoder's wrapped by Output, whose names gain an "m." prefix)."""
-    if name in torch_train.MODELS:
-        return Output(torch_train.AutoEncoder(torch_train.MODELS[name]))
-    if name in torch_conv.MODELS:
-        return torch_conv.build(name)
-    sys.exit(f"torch_infer.py: unknown model {name!r}")
+    """The notebook's class of the model called name."""
+    try:
+        return torch_models.build(name)
+    except KeyError as e:
+        sys.exit(f"torch_infer.py: {e}")
 
 
 def load_onnx_weights(model, path):
@@ -56,18 +42,16 @@ def load_onnx_weights(model, path):
     there with its shape."""
     inits = {t.name: numpy_helper.to_array(t) for t in onnx.load(path).graph.initializer}
     state = model.state_dict()
-    prefix = "m." if isinstance(model, Output) else ""
     new = {}
-    for k, v in state.items():
-        if k.endswith("num_batches_tracked"):
+    for name, v in state.items():
+        if name.endswith("num_batches_tracked"):
             continue
-        name = k[len(prefix):]
         if name not in inits:
             sys.exit(f"torch_infer.py: {path} has no initializer {name}")
         a = inits[name]
         if tuple(a.shape) != tuple(v.shape):
             sys.exit(f"torch_infer.py: {path}: {name} is {a.shape}, the model wants {tuple(v.shape)}")
-        new[k] = torch.from_numpy(a.copy())
+        new[name] = torch.from_numpy(a.copy())
     model.load_state_dict(new, strict=False)
 
 
@@ -112,7 +96,7 @@ def main():
 
     shape = [d.dim_value for d in onnx.load(a.onnx).graph.input[0].type.tensor_type.shape.dim][1:]
     try:
-        px = torch_conv.load_idx(a.data)
+        px = torch_models.load_idx(a.data)
     except (OSError, ValueError) as e:
         sys.exit(f"torch_infer.py: {e}")
     n = len(px) if not a.images else min(a.images, len(px))

@@ -7,7 +7,7 @@ and prints a markdown table of test MSE and seconds per epoch.
     bench/train_compare.py --out bench/results.json relu-ae-30
 
 zoo: ./bin/zoo train MODEL --data fashion-mnist (test images validate, so the validation loss of
-an MSE recipe is the test MSE). PyTorch: bench/torch_train.py with the same recipe and threads.
+an MSE recipe is the test MSE). PyTorch: bench/torch_train.py (the notebook's class, zoo's recipe) with the same threads.
 Seconds per epoch cover the training pass only, in both.
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile
@@ -33,12 +33,8 @@ def run_zoo(model, epochs, seed, data):
             "seconds": [e["seconds"] for e in eps], "train_loss": eps[-1]["train_loss"]}
 
 
-CONV = {"cnn", "conv-ae", "conv-ae-deconv", "conv-ae-unpool", "conv-ae-deconv-unpool"}  # 28x28 models of torch_conv.py
-
-
 def run_torch(model, epochs, seed, data_dir, threads):
-    script = "torch_conv.py" if model in CONV else "torch_train.py"
-    cmd = ["/usr/bin/python3", os.path.join(HERE, script), "--model", model, "--seed", str(seed),
+    cmd = ["/usr/bin/python3", os.path.join(HERE, "torch_train.py"), "--model", model, "--seed", str(seed),
            "--data-dir", data_dir, "--threads", str(threads)]
     if epochs:
         cmd += ["--epochs", str(epochs)]
@@ -46,7 +42,7 @@ def run_torch(model, epochs, seed, data_dir, threads):
     recs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
     eps = [r for r in recs if not r.get("final")]
     final = [r for r in recs if r.get("final")][-1]
-    return {"epochs": len(eps), "test_mse": final.get("test_mse"), "test_accuracy": final.get("test_accuracy"),
+    return {"epochs": len(eps), "test_mse": final.get("test_loss"), "test_accuracy": final.get("test_accuracy"),
             "seconds": [e["seconds"] for e in eps], "train_loss": eps[-1]["train_loss"], "torch": eps[-1].get("torch")}
 
 

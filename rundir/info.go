@@ -85,6 +85,10 @@ type Info struct {
 	// Args are the caller's notes on how the data was chosen (command-line
 	// flags), kept so that a resume can load the same data.
 	Args map[string]string `json:"args,omitempty"`
+	// InitFrom says where the starting weights came from when they are not
+	// the recipe's seeded initialisation (zoo train --init-from): the
+	// file's name and SHA-256.
+	InitFrom string `json:"init_from,omitempty"`
 
 	// Progress: Epoch epochs are complete, and Batch batches of the next;
 	// Step counts the batches of the whole run. PartialLoss, PartialN and

@@ -33,11 +33,15 @@ func (t *trainer) start() error {
 		t.notice(fmt.Sprintf("run folder %s exists: this run is %s", t.opt.Dir, lock.Dir))
 	}
 	t.opt.Dir = lock.Dir
-	t.w = t.m.InitWeights(uint64(t.r.Seed))
+	if t.opt.Init != nil {
+		t.w = copyWeights(t.m.WithoutCounters(t.opt.Init))
+	} else {
+		t.w = t.m.InitWeights(uint64(t.r.Seed))
+	}
 	now := time.Now().UTC()
 	t.info = &rundir.Info{
 		Model: t.m.Name, Family: t.m.Family, Recipe: t.r, Train: record(t.train), Val: record(t.val),
-		Status: rundir.StatusRunning, Started: now, Updated: now, Args: t.opt.Args,
+		Status: rundir.StatusRunning, Started: now, Updated: now, Args: t.opt.Args, InitFrom: t.opt.InitFrom,
 		Versions: map[string]string{"zoo": zoo.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
 			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": gorgoniaVersion(), "blas": BLAS()},
 	}

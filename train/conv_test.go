@@ -295,8 +295,8 @@ func TestRegistryGradients(t *testing.T) {
 			}
 			run()
 			grads := make([][]float64, len(n.trainable))
-			for i, p := range n.trainable {
-				g, err := p.Grad()
+			for i := range n.trainable {
+				g, err := n.gradValue(i)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -68,9 +68,12 @@ type Net struct {
 	params    []*G.Node
 	names     []string
 	// trainable and trainNames are the parameters that are not buffers, in
-	// the order of Model.Trainable(): those with gradients.
+	// the order of Model.Trainable(): those with gradients. grads are their
+	// gradient nodes, whose values a Run computes afresh (no dual values
+	// to zero and accumulate into).
 	trainable  []*G.Node
 	trainNames []string
+	grads      G.Nodes
 
 	masks []dropoutMask
 	rng   *rand.Rand
@@ -160,7 +163,7 @@ func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
 	if cfg.Loss != "" {
 		outShape := []int(cur.Shape())
 		n.target, n.tBuf = n.input("target", dt, outShape)
-		if n.data, err = lossNode(cfg.Loss, cur, n.target, cfg.Batch, dt); err != nil {
+		if n.data, err = lossNode(cfg.Loss, cur, n.target, cfg.Batch); err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Name, err)
 		}
 		n.loss = n.data
@@ -169,22 +172,24 @@ func NewNet(m *zoo.Model, w zoo.Weights, cfg Config) (*Net, error) {
 			if !ok {
 				return nil, fmt.Errorf("model %s: sparsity on unknown part %q", m.Name, cfg.SparsityOn)
 			}
-			l1 := G.Must(G.Sum(G.Must(G.Abs(h))))
-			pen := G.Must(G.HadamardProd(l1, scalar(n.g, dt, cfg.Sparsity)))
-			n.loss = G.Must(G.Add(n.data, pen))
+			pen, err := spatial.L1(h, cfg.Sparsity)
+			if err != nil {
+				return nil, fmt.Errorf("model %s: sparsity: %w", m.Name, err)
+			}
+			if n.loss, err = G.Add(n.data, pen); err != nil {
+				return nil, fmt.Errorf("model %s: sparsity: %w", m.Name, err)
+			}
 		}
 	}
 	if cfg.Grad {
 		if len(n.trainable) == 0 {
 			return nil, fmt.Errorf("model %s: gradients: no trainable parameters", m.Name)
 		}
-		if _, err := G.Grad(n.loss, n.trainable...); err != nil {
+		if n.grads, err = G.Grad(n.loss, n.trainable...); err != nil {
 			return nil, fmt.Errorf("model %s: gradients: %w", m.Name, err)
 		}
-		n.vm = G.NewTapeMachine(n.g, G.BindDualValues(n.trainable...))
-	} else {
-		n.vm = G.NewTapeMachine(n.g)
 	}
+	n.vm = G.NewTapeMachine(n.g)
 	return n, nil
 }
 
@@ -199,13 +204,6 @@ func (n *Net) input(name string, dt tensor.Dtype, shape []int) (*G.Node, any) {
 	}
 	val := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(backing))
 	return G.NewTensor(n.g, dt, len(shape), G.WithShape(shape...), G.WithName(name), G.WithValue(val)), backing
-}
-
-func scalar(g *G.ExprGraph, dt tensor.Dtype, v float64) *G.Node {
-	if dt == tensor.Float64 {
-		return G.NewConstant(v)
-	}
-	return G.NewConstant(float32(v))
 }
 
 // lowering holds what lowering a model's layers needs besides the layer.
@@ -277,11 +275,11 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 		}
 		mask, buf := lw.net.input(fmt.Sprintf("%s.mask", s.Prefix), lw.dt, x.Shape().Clone())
 		lw.net.masks = append(lw.net.masks, dropoutMask{p: l.P, buf: buf})
-		return G.HadamardProd(x, mask)
+		return spatial.Mask(x, mask)
 	case zoo.ReLU:
 		return spatial.ReLU(x)
 	case zoo.Tanh:
-		return G.Tanh(x)
+		return spatial.Tanh(x)
 	case zoo.Sigmoid:
 		return spatial.Sigmoid(x)
 	case zoo.Identity:
@@ -298,7 +296,7 @@ func (lw *lowering) lower(s zoo.Step, x *G.Node) (*G.Node, error) {
 }
 
 // lossNode returns the loss of output y against target t.
-func lossNode(kind zoo.Loss, y, t *G.Node, batch int, dt tensor.Dtype) (*G.Node, error) {
+func lossNode(kind zoo.Loss, y, t *G.Node, batch int) (*G.Node, error) {
 	switch kind {
 	case zoo.LossMSE:
 		return spatial.SquaredError(y, t, 1/float64(y.Shape().TotalSize()))
@@ -308,9 +306,7 @@ func lossNode(kind zoo.Loss, y, t *G.Node, batch int, dt tensor.Dtype) (*G.Node,
 		if y.Dims() != 2 {
 			return nil, fmt.Errorf("cross-entropy needs logits [N, classes], got %v", y.Shape())
 		}
-		logp := G.Must(G.LogSoftMax(y, 1))
-		nll := G.Must(G.Sum(G.Must(G.HadamardProd(logp, t))))
-		return G.HadamardProd(nll, scalar(y.Graph(), dt, -1/float64(batch)))
+		return spatial.CrossEntropy(y, t, 1/float64(batch))
 	default:
 		return nil, fmt.Errorf("unknown loss %q", kind)
 	}
@@ -367,11 +363,6 @@ func (n *Net) Run() (loss, data float64, err error) {
 		defer openblas.SetThreads(threads)
 	}
 	n.drawMasks()
-	if n.cfg.Grad {
-		// gorgonia adds each run's gradients to the parameters' gradient
-		// values; start every run from zero, as PyTorch's zero_grad.
-		n.zeroGrads()
-	}
 	if err := n.vm.RunAll(); err != nil {
 		return 0, 0, fmt.Errorf("model %s: run: %w", n.Model.Name, err)
 	}
@@ -413,13 +404,14 @@ func (n *Net) Output() []float32 {
 
 // Grads returns the gradient of each trainable parameter after a Run, in
 // the order of Model.Trainable(): buffers, such as BatchNorm's running
-// statistics, have none. The slices are the graph's own memory.
+// statistics, have none. The slices are the graph's own memory, valid
+// until the next Run.
 func (n *Net) Grads() ([][]float32, error) {
-	gs := make([][]float32, len(n.trainable))
-	for i, p := range n.trainable {
-		g, err := p.Grad()
+	gs := make([][]float32, len(n.grads))
+	for i := range n.grads {
+		g, err := n.gradValue(i)
 		if err != nil {
-			return nil, fmt.Errorf("gradient of %s: %w", n.trainNames[i], err)
+			return nil, err
 		}
 		d, ok := g.Data().([]float32)
 		if !ok {
@@ -430,19 +422,17 @@ func (n *Net) Grads() ([][]float32, error) {
 	return gs, nil
 }
 
-func (n *Net) zeroGrads() {
-	for _, p := range n.trainable {
-		g, err := p.Grad()
-		if err != nil || g == nil {
-			continue // no gradient value yet: nothing has accumulated
-		}
-		switch d := g.Data().(type) {
-		case []float32:
-			clear(d)
-		case []float64:
-			clear(d)
-		}
+// gradValue returns the gradient of the i-th trainable parameter after a
+// Run, in the graph's dtype.
+func (n *Net) gradValue(i int) (G.Value, error) {
+	if i >= len(n.grads) {
+		return nil, fmt.Errorf("model %s: the graph computes no gradients", n.Model.Name)
 	}
+	v := n.grads[i].Value()
+	if v == nil {
+		return nil, fmt.Errorf("gradient of %s: not computed (no Run yet)", n.trainNames[i])
+	}
+	return v, nil
 }
 
 // Close releases the graph's machine.

@@ -84,8 +84,8 @@ func TestGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			grads := make([][]float64, len(n.trainable))
-			for i, p := range n.trainable {
-				g, err := p.Grad()
+			for i := range n.trainable {
+				g, err := n.gradValue(i)
 				if err != nil {
 					t.Fatal(err)
 				}

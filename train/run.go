@@ -81,6 +81,13 @@ type Options struct {
 	Resume bool
 	// Args are recorded in run.json (see rundir.Info.Args).
 	Args map[string]string
+	// Init, when not nil, holds the weights a new run starts from instead
+	// of the recipe's seeded initialisation: every parameter and buffer of
+	// Model under its state_dict name (zoo.Model.CheckWeights; BatchNorm's
+	// num_batches_tracked may be there and is ignored). Run copies them.
+	// InitFrom says where they came from, for run.json (rundir.Info.InitFrom).
+	Init     zoo.Weights
+	InitFrom string
 	// OnStep, when not nil, is called after every training step (a
 	// progress bar, say).
 	OnStep func(Step)
@@ -97,14 +104,19 @@ type Options struct {
 
 // Describe says what the run trains: the model, the training data, the
 // validation data (or the hold-out the recipe takes from the training
-// data), with their numbers of images, and the run folder.
+// data), with their numbers of images, the weights it starts from when
+// given (Init), and the run folder.
 func (o Options) Describe() string {
 	val, n := fmt.Sprintf("a hold-out of %d", o.Model.Recipe.ValSplit), o.Model.Recipe.ValSplit
 	if o.Val != nil {
 		val, n = o.Val.Name, o.Val.N
 	}
-	return fmt.Sprintf("training %s on %s (%d images), validating on %s (%d images); run folder %s",
-		o.Model.Name, o.Train.Name, o.Train.N, val, n, o.Dir)
+	from := ""
+	if o.Init != nil {
+		from = "; starting from the weights of " + o.InitFrom
+	}
+	return fmt.Sprintf("training %s on %s (%d images), validating on %s (%d images)%s; run folder %s",
+		o.Model.Name, o.Train.Name, o.Train.N, val, n, from, o.Dir)
 }
 
 // Run trains the model and keeps the run folder up to date: after every
@@ -150,6 +162,14 @@ func newTrainer(opt Options) (*trainer, error) {
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
+	}
+	if opt.Init != nil {
+		if opt.Resume {
+			return nil, fmt.Errorf("train %s: a resumed run continues from its own weights, not given ones", m.Name)
+		}
+		if err := m.CheckWeights(opt.Init); err != nil {
+			return nil, fmt.Errorf("train %s: initial weights %s: %w", m.Name, opt.InitFrom, err)
+		}
 	}
 	t := &trainer{opt: opt, m: m, r: m.Recipe, train: opt.Train, val: opt.Val, nets: map[int]*Net{}, evals: map[int]*Net{}}
 	if t.r.ValSplit > 0 && t.val == nil {

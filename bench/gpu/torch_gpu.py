@@ -5,7 +5,7 @@
         --data big.idx --batch 4096 [--device cuda] [--images N]
     torch_gpu.py diff A.idx B.idx
 
-bench: builds the zoo model in PyTorch (bench/torch_train.py, bench/torch_conv.py), copies the
+bench: builds the zoo model in PyTorch (the notebook's class, bench/torch_models.py), copies the
 ONNX file's initializers into it (read here without the onnx package, which the GPU machine may
 lack), checks it against the export folder's test_data_set_0, then times model(x) under
 torch.inference_mode() over the IDX u8 file, BATCH at a time, the images uploaded to the device
@@ -24,8 +24,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-import torch_conv  # noqa: E402
-import torch_train  # noqa: E402
+import torch_models  # noqa: E402
 
 
 def varint(b, i):
@@ -100,36 +99,22 @@ def initializers(path):
     return out
 
 
-class Output(torch.nn.Module):
-    """The output alone of a torch_train.py autoencoder, which returns (output, code)."""
-
-    def __init__(self, m):
-        super().__init__()
-        self.m = m
-
-    def forward(self, x):
-        return self.m(x)[0]
-
-
 def build(name):
-    if name in torch_train.MODELS:
-        return Output(torch_train.AutoEncoder(torch_train.MODELS[name]))
-    if name in torch_conv.MODELS:
-        return torch_conv.build(name)
-    sys.exit(f"torch_gpu.py: unknown model {name!r}")
+    try:
+        return torch_models.build(name)
+    except KeyError as e:
+        sys.exit(f"torch_gpu.py: {e}")
 
 
 def load_weights(model, path):
     inits = initializers(path)
-    prefix = "m." if isinstance(model, Output) else ""
     new = {}
-    for k, v in model.state_dict().items():
-        if k.endswith("num_batches_tracked"):
+    for name, v in model.state_dict().items():
+        if name.endswith("num_batches_tracked"):
             continue
-        name = k[len(prefix):]
         if name not in inits or tuple(inits[name].shape) != tuple(v.shape):
             sys.exit(f"torch_gpu.py: {path}: no initializer {name} shaped {tuple(v.shape)}")
-        new[k] = torch.from_numpy(inits[name])
+        new[name] = torch.from_numpy(inits[name])
     model.load_state_dict(new, strict=False)
 
 

@@ -97,6 +97,16 @@ func loadWeights(c *cli.Context, m *zoo.Model) (zoo.Weights, string, error) {
 		w, source := export.InitWeights(m, c.Uint64("seed"))
 		return w, source, nil
 	}
+	return readWeights(m, file)
+}
+
+// readWeights reads the weights of m from file (none for ""), as
+// export.ReadWeights does, saying on stderr when the file holds another
+// layout that zoo renames.
+func readWeights(m *zoo.Model, file string) (zoo.Weights, string, error) {
+	if file == "" {
+		return nil, "", nil
+	}
 	w, source, layout, err := export.ReadWeights(m, file)
 	if layout != "" {
 		fmt.Fprintf(os.Stderr, "zoo: %s holds %s\n", file, layout)

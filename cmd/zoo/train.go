@@ -43,12 +43,14 @@ Example:
    zoo train cnn --data fashion-mnist
    zoo train cnn --data train-images.idx.gz --labels train-labels.idx.gz --val-split 5000
    zoo train relu-ae-30 --resume runs/relu-ae-30/20261123-101500
+   zoo train cnn --init-from cnn-init.safetensors --set shuffle=false
    zoo export runs/relu-ae-30/20261123-101500 --out models/`,
 		Flags: append(trainDataFlags(&cli.Int64Flag{Name: "seed", Usage: "seed of initialisation, shuffling and noise (default: the recipe's)"}),
 			&cli.StringSliceFlag{Name: "set", Usage: "override a recipe value, `KEY=VALUE` (repeatable)"},
 			&cli.StringFlag{Name: "out", Usage: "runs folder", Value: "runs"},
 			&cli.StringFlag{Name: "name", Usage: "run name, one folder name (default: the start time, made unique)"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in `DIR` exactly where it stopped"},
+			&cli.StringFlag{Name: "init-from", Usage: "start from the weights in `FILE` (.safetensors, PyTorch state_dict names, as export --weights)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"}),
 		Action: runTrain,
 	}
@@ -112,13 +114,17 @@ func runTrain(c *cli.Context) error {
 	if spec.Data == "" {
 		spec.Data = m.Dataset
 	}
+	init, from, err := readWeights(m, c.String("init-from"))
+	if err != nil {
+		return err
+	}
 	tr, val, err := train.LoadData(&spec, m, trainNotice)
 	if err != nil {
 		return trainDataError(err)
 	}
 	defer func() { tr.Close(); val.Close() }()
 	dir := filepath.Join(c.String("out"), m.Name, name)
-	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Unique: !c.IsSet("name"), Args: spec.Args()})
+	return doTrain(c, train.Options{Model: m, Train: tr, Val: val, Dir: dir, Unique: !c.IsSet("name"), Args: spec.Args(), Init: init, InitFrom: from})
 }
 
 // runName returns the run's name: --name, checked, or the start time
@@ -141,7 +147,7 @@ func resumeTrain(c *cli.Context, dir string, a []string) error {
 	if len(a) > 1 || len(a) == 1 && a[0] != info.Model {
 		return usagef("--resume %s continues %s; give no other model", dir, info.Model)
 	}
-	for _, f := range []string{"data", "val-data", "labels", "val-labels", "val-split", "limit", "epochs", "seed", "batch", "patience", "set", "name"} {
+	for _, f := range []string{"data", "val-data", "labels", "val-labels", "val-split", "limit", "epochs", "seed", "batch", "patience", "set", "name", "init-from"} {
 		if c.IsSet(f) {
 			return usagef("--resume takes the run's own settings; --%s cannot change them", f)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/testenv"
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/reference"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/safetensors"
@@ -187,5 +188,81 @@ func TestTrainErrors(t *testing.T) {
 		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("zoo %v: exit %d (want %d), stderr %q lacks %q", tc.args, r.code, tc.code, r.stderr, tc.want)
 		}
+	}
+}
+
+// TestTrainInitFrom: --init-from starts from the weights of a PyTorch
+// state_dict, checked as export --weights checks them; a bad file, another
+// model's weights, a missing or misshapen tensor is one line naming the
+// file and the tensor, and leaves no run folder.
+func TestTrainInitFrom(t *testing.T) {
+	torch := "../../fixtures/torch/"
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"pytorch weights", []string{"manifold-ae", "--init-from", torch + "manifold-ae.safetensors"}, 0,
+			[]string{"starting from the weights of manifold-ae.safetensors (sha256 "}},
+		{"bad file", []string{"manifold-ae", "--init-from", "../../fixtures/bad/truncated.idx"}, 1, []string{"truncated.idx"}},
+		{"no file", []string{"manifold-ae", "--init-from", "nope.safetensors"}, 1, []string{"nope.safetensors"}},
+		{"other model", []string{"tiny-ae-2", "--init-from", torch + "manifold-ae.safetensors"}, 1,
+			[]string{"manifold-ae.safetensors", "model tiny-ae-2", `"encoder.0.weight" has shape [64 784], want [50 784]`}},
+		{"missing tensor", []string{"manifold-ae", "--init-from", torch + "manifold-ae-missing.safetensors"}, 1,
+			[]string{"manifold-ae-missing.safetensors", `"encoder.2.bias" is missing`}},
+		{"misshapen", []string{"manifold-ae", "--init-from", torch + "manifold-ae-misshapen.safetensors"}, 1,
+			[]string{"manifold-ae-misshapen.safetensors", `"decoder.0.weight" has shape [8 64], want [64 8]`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			r := run(t, nil, append([]string{"train", "--data", fixtureImages, "--val-split", "112", "--epochs", "1", "--batch", "100",
+				"--set", "lr=1e-9", "--out", out, "--name", "r"}, tc.args...)...)
+			msg := r.stdout + r.stderr
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", r.code, tc.code, msg)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("output %q lacks %q", msg, w)
+				}
+			}
+			ents, _ := os.ReadDir(out)
+			if tc.code != 0 {
+				if len(ents) != 0 {
+					t.Errorf("left behind: %v", ents)
+				}
+				if strings.Count(strings.TrimSuffix(r.stderr, "\n"), "\n") != 0 {
+					t.Errorf("want one line, got %q", r.stderr)
+				}
+				return
+			}
+			// With a learning rate of 1e-9, 4 steps leave the weights the file's.
+			dir := filepath.Join(out, "manifold-ae", "r")
+			info, err := rundir.ReadInfo(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(info.InitFrom, "manifold-ae.safetensors (sha256 ") {
+				t.Errorf("run.json init_from %q", info.InitFrom)
+			}
+			got, _, err := safetensors.ReadFile(filepath.Join(dir, rundir.WeightsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _, err := safetensors.ReadFile(torch + "manifold-ae.safetensors")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range want.Names() {
+				if d := testutil.MaxAbsDiff(got[k].Data, want[k].Data); d > 1e-6 {
+					t.Errorf("%s moved %g from the file's", k, d)
+				}
+			}
+			r = run(t, nil, "train", "--resume", dir, "--init-from", torch+"manifold-ae.safetensors")
+			if r.code != 2 || !strings.Contains(r.stderr, "--init-from cannot change them") {
+				t.Errorf("resume with --init-from: %+v", r)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ void cblas_sgemm(int order, int transA, int transB, int m, int n, int k,
 void cblas_dgemm(int order, int transA, int transB, int m, int n, int k,
 	double alpha, const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc);
 char *openblas_get_config(void);
+char *openblas_get_corename(void);
 void openblas_set_num_threads(int n);
 int openblas_get_num_threads(void);
 */
@@ -29,7 +30,7 @@ const (
 
 var (
 	impl BLAS = cblas{}
-	name      = "openblas (" + C.GoString(C.openblas_get_config()) + ")"
+	name      = "openblas (" + C.GoString(C.openblas_get_config()) + "; kernel " + C.GoString(C.openblas_get_corename()) + ")"
 )
 
 // cblas is gonum's BLAS with OpenBLAS's matrix products.

@@ -26,5 +26,8 @@ type BLAS interface {
 // products with the openblas tag, gonum's otherwise.
 func Implementation() BLAS { return impl }
 
-// Name says which BLAS Implementation returns, such as "openblas" or "gonum".
+// Name says which BLAS Implementation returns: "gonum", or "openblas" with
+// OpenBLAS's build configuration and the kernel it chose for this CPU
+// (openblas_get_corename), such as "openblas (OpenBLAS 0.3.21 ... ; kernel
+// Cooperlake)".
 func Name() string { return name }
