@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/zoo-ml/zoo/internal/openblas"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -43,7 +44,8 @@ func (t *trainer) start() error {
 		Model: t.m.Name, Family: t.m.Family, Recipe: t.r, Train: record(t.train), Val: record(t.val),
 		Status: rundir.StatusRunning, Started: now, Updated: now, Args: t.opt.Args, InitFrom: t.opt.InitFrom,
 		Versions: map[string]string{"zoo": zoo.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH,
-			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": gorgoniaVersion(), "blas": BLAS()},
+			"cpus": strconv.Itoa(runtime.NumCPU()), "gorgonia": gorgoniaVersion(), "blas": BLAS(),
+			blasThreadsKey: strconv.Itoa(openblas.Threads())},
 	}
 	return rundir.WriteInfo(t.opt.Dir, t.info)
 }
@@ -113,6 +115,7 @@ func (t *trainer) load() error {
 	}
 	info.Status, info.Error = rundir.StatusRunning, ""
 	t.info = info
+	t.keepBLASThreads(info)
 	if !info.HasCheckpoint() {
 		t.notice(fmt.Sprintf("run folder %s holds no checkpoint (the run was stopped before its first): starting it over", dir))
 		t.w = t.m.InitWeights(uint64(t.r.Seed))
@@ -138,6 +141,25 @@ func (t *trainer) load() error {
 		t.best = t.m.WithoutCounters(ck.Best)
 	}
 	return nil
+}
+
+// blasThreadsKey names, in run.json's versions, the number of threads
+// OpenBLAS's products ran with: OpenBLAS splits some products differently
+// for another count, and the weights differ in their last bits.
+const blasThreadsKey = "blas_threads"
+
+// keepBLASThreads makes a resumed run use the OpenBLAS threads the run
+// began with (run.json's blas_threads), whatever the environment says now,
+// so that its weights are those of a run never stopped; close restores the
+// count. Runs that record no count keep the present one.
+func (t *trainer) keepBLASThreads(info *rundir.Info) {
+	n, err := strconv.Atoi(info.Versions[blasThreadsKey])
+	if err != nil || n < 1 || n == openblas.Threads() {
+		return
+	}
+	t.restoreThreads = openblas.Threads()
+	openblas.SetThreads(n)
+	t.notice(fmt.Sprintf("run folder %s was trained with %d OpenBLAS threads: resuming with %d (not %d), so that its weights are those of a run never stopped", t.opt.Dir, n, n, t.restoreThreads))
 }
 
 // checkpoint writes the run folder: weights, optimizer state, best weights,

@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/zoo-ml/zoo/internal/openblas"
 	"github.com/zoo-ml/zoo/optim"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
@@ -153,6 +154,9 @@ type trainer struct {
 	evals     map[int]*Net // evaluation graphs by batch size
 	best      zoo.Weights
 	classes   int // classes of a classifier; 0 for autoencoders
+	// restoreThreads is the OpenBLAS thread count to restore at close,
+	// when a resumed run changed it (keepBLASThreads); 0 otherwise.
+	restoreThreads int
 }
 
 func newTrainer(opt Options) (*trainer, error) {
@@ -248,6 +252,9 @@ func (t *trainer) checkLabels() error {
 }
 
 func (t *trainer) close() {
+	if t.restoreThreads > 0 {
+		openblas.SetThreads(t.restoreThreads)
+	}
 	t.lock.Release()
 	for _, n := range t.nets {
 		n.Close()

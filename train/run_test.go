@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/atomicfile"
+	"github.com/zoo-ml/zoo/internal/openblas"
 	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/safetensors"
@@ -415,4 +417,45 @@ func TestResumeAfterCutCheckpoint(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cut short") || !strings.Contains(err.Error(), rundir.WeightsFile) {
 		t.Errorf("no checkpoint at run.json's step: %v", err)
 	}
+}
+
+// TestResumeKeepsBLASThreads: a run records the OpenBLAS threads it ran
+// with, and resuming it under another count uses the recorded one (saying
+// so) and restores the count afterwards, so its weights are those of a run
+// never stopped.
+func TestResumeKeepsBLASThreads(t *testing.T) {
+	tr, val := fixture(t)
+	root := t.TempDir()
+	before := openblas.Threads()
+	t.Cleanup(func() { openblas.SetThreads(before) })
+	openblas.SetThreads(2)
+	began := openblas.Threads() // 1 without OpenBLAS
+	straight := filepath.Join(root, "straight")
+	if _, err := Run(context.Background(), Options{Model: small(t, "relu-ae-30", 4), Train: tr, Val: val, Dir: straight}); err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(root, "cut")
+	ctx := &stopAfter{Context: context.Background()}
+	ctx.n.Store(6)
+	if _, err := Run(ctx, Options{Model: small(t, "relu-ae-30", 4), Train: tr, Val: val, Dir: cut}); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	info, _ := rundir.ReadInfo(cut)
+	if got := info.Versions[blasThreadsKey]; got != strconv.Itoa(began) {
+		t.Fatalf("run.json %s %q, want %d", blasThreadsKey, got, began)
+	}
+	openblas.SetThreads(1)
+	var notices []string
+	if _, err := Run(context.Background(), Options{Model: small(t, "relu-ae-30", 4), Train: tr, Val: val, Dir: cut, Resume: true,
+		OnNotice: func(msg string) { notices = append(notices, msg) }}); err != nil {
+		t.Fatal(err)
+	}
+	said := slices.ContainsFunc(notices, func(s string) bool { return strings.Contains(s, "OpenBLAS threads: resuming with") })
+	if said != (began > 1) {
+		t.Errorf("notices %q: want one about the threads only when the run began with more than 1 (%d)", notices, began)
+	}
+	if got := openblas.Threads(); got != 1 {
+		t.Errorf("OpenBLAS threads after the resumed run: %d, want 1 again", got)
+	}
+	testutil.SameWeights(t, weights(t, straight), weights(t, cut))
 }

@@ -305,6 +305,9 @@ func figuresStep(s *Section, in Inputs, ev *Evaluation) (int, []string, error) {
 		return 0, nil, err
 	}
 	m, d, opt := fs.Model, fs.Data, fs.Options
+	if in.Run != "" {
+		opt.Runs = []string{in.Run} // the sweep figure of the one run
+	}
 	if m.ClassNames == nil && len(d.ClassNames) == m.Classes {
 		m.ClassNames = d.ClassNames
 	}

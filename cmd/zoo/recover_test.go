@@ -301,7 +301,7 @@ func TestDamagedRuns(t *testing.T) {
 		{"run.json: an unknown model", set("model", "no-such-model"), `run.json names model "no-such-model"`, `run.json: no model "no-such-model"`},
 		{"run.json: a missing data file", func(_ string, info map[string]any) {
 			info["args"].(map[string]any)["data"] = "/no/such/images.idx"
-		}, "the data run.json names: open /no/such/images.idx", ""},
+		}, "the data run.json names: stat /no/such/images.idx: no such file", ""},
 		{"run.json deleted", func(dir string, _ map[string]any) {
 			defer os.Remove(filepath.Join(dir, rundir.RunFile)) // after the edit is written
 		}, "run.json: no such file", "has no run.json"},
