@@ -149,11 +149,11 @@ func CurvesOf(title, lossLabel string, series ...Series) (*Figure, error) {
 	acc.Legend.Left = false
 	switch {
 	case !hasAcc && len(series) > 1: // a legend of two lines a run: beside the plot, not over the curves
-		return done(fig, loss.Title.Text, renderLegendBeside(curveW+curveLegendW, curveH, loss), notes...), nil
+		return done(fig, oneLine(loss.Title.Text), renderLegendBeside(curveW+curveLegendW, curveH, loss), notes...), nil
 	case !hasAcc:
-		return done(fig, loss.Title.Text, renderPlots(curveW, curveH, loss), notes...), nil
+		return done(fig, oneLine(loss.Title.Text), renderPlots(curveW, curveH, loss), notes...), nil
 	}
-	return done(fig, loss.Title.Text, renderPlots(2*curveW, curveH, loss, acc), notes...), nil
+	return done(fig, oneLine(loss.Title.Text), renderPlots(2*curveW, curveH, loss, acc), notes...), nil
 }
 
 // lossAxis makes the loss axis a, which spans the losses lo to hi,

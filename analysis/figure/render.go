@@ -6,6 +6,7 @@ import (
 	"image/color"
 	imagedraw "image/draw"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -392,10 +393,38 @@ const (
 	maxScatter = 2000
 )
 
-// newPlot returns a plot with a title and axis labels.
+// titleWidth is the most characters of a plot title's line: a longer
+// title is broken into lines (class-map's 120 characters ran past both
+// sides of its 900-pixel image).
+const titleWidth = 84
+
+// wrapTitle breaks s at spaces into lines of at most width characters (a
+// word longer than width has a line of its own).
+func wrapTitle(s string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// oneLine returns a title that wrapTitle broke as one line again.
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// newPlot returns a plot with a title, broken into lines of titleWidth,
+// and axis labels.
 func newPlot(title, x, y string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = title
+	p.Title.Text = wrapTitle(title, titleWidth)
 	p.Title.TextStyle.Font.Size = vg.Points(13)
 	p.X.Label.Text = x
 	p.Y.Label.Text = y

@@ -54,7 +54,7 @@ func LatentScatter(m *Model, d *Data, opt Options) (*Figure, error) {
 	if err := scatterByClass(p, xs, ys, d.Labels, d.ClassNames, d.N, false); err != nil {
 		return nil, err
 	}
-	return done(fig, p.Title.Text, renderLegendBeside(scatterW, scatterH, p), notes...), nil
+	return done(fig, oneLine(p.Title.Text), renderLegendBeside(scatterW, scatterH, p), notes...), nil
 }
 
 // scatterByClass adds the first n points, one scatter per class with a
