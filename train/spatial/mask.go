@@ -53,21 +53,12 @@ func (op *maskOp) Do(inputs ...G.Value) (G.Value, error) {
 }
 
 func maskDo[T float](op *maskOp, in [][]T) (G.Value, error) {
-	n := op.shape.TotalSize()
-	for i, x := range in {
-		if len(x) != n {
-			return nil, fmt.Errorf("%v: input %d has %d elements, want %d", op, i, len(x), n)
-		}
-	}
-	out, dst := output[T](&op.base, 0, op.shape...)
-	parallel((n+reluChunk-1)/reluChunk, func(c int) {
-		lo, hi := c*reluChunk, min(n, (c+1)*reluChunk)
-		d, m := dst[lo:hi], in[1][lo:hi]
+	return chunked(op, &op.base, op.shape, in, func(d []T, lo, hi int) {
+		m := in[1][lo:hi]
 		for i, v := range in[0][lo:hi] {
 			d[i] = v * m[i]
 		}
 	})
-	return out, nil
 }
 
 // DiffWRT returns true for x only, and nothing for the gradient.

@@ -60,3 +60,21 @@ func (p *pointwise) symDiff(op, gradOp G.Op, output, grad *G.Node) (G.Nodes, err
 	}
 	return G.Nodes{dx}, nil
 }
+
+// chunked checks that every input of op has the elements of shape, then
+// fills a new output of b with f, chunk by chunk over goroutines: f(d, lo,
+// hi) writes d, the output's elements lo to hi.
+func chunked[T float](op fmt.Stringer, b *base, shape tensor.Shape, in [][]T, f func(d []T, lo, hi int)) (G.Value, error) {
+	n := shape.TotalSize()
+	for i, x := range in {
+		if len(x) != n {
+			return nil, fmt.Errorf("%v: input %d has %d elements, want %d", op, i, len(x), n)
+		}
+	}
+	out, dst := output[T](b, 0, shape...)
+	parallel((n+reluChunk-1)/reluChunk, func(c int) {
+		lo, hi := c*reluChunk, min(n, (c+1)*reluChunk)
+		f(dst[lo:hi], lo, hi)
+	})
+	return out, nil
+}

@@ -1,7 +1,6 @@
 package spatial
 
 import (
-	"fmt"
 	"math"
 
 	G "gorgonia.org/gorgonia"
@@ -34,16 +33,7 @@ func (op *reluOp) Do(inputs ...G.Value) (G.Value, error) {
 const reluChunk = 1 << 14
 
 func reluDo[T float](op *reluOp, in [][]T) (G.Value, error) {
-	n := op.shape.TotalSize()
-	for i, x := range in {
-		if len(x) != n {
-			return nil, fmt.Errorf("%v: input %d has %d elements, want %d", op, i, len(x), n)
-		}
-	}
-	out, dst := output[T](&op.base, 0, op.shape...)
-	parallel((n+reluChunk-1)/reluChunk, func(c int) {
-		lo, hi := c*reluChunk, min(n, (c+1)*reluChunk)
-		d := dst[lo:hi]
+	return chunked(op, &op.base, op.shape, in, func(d []T, lo, hi int) {
 		if !op.grad {
 			for i, v := range in[0][lo:hi] {
 				d[i] = max(v, 0) // branch-free, NaN staying NaN
@@ -52,7 +42,6 @@ func reluDo[T float](op *reluOp, in [][]T) (G.Value, error) {
 		}
 		reluGrad(in[0][lo:hi], in[1][lo:hi], d)
 	})
-	return out, nil
 }
 
 // reluInPlace sets each element x of s to max(x, 0), NaN staying NaN.

@@ -1,7 +1,6 @@
 package spatial
 
 import (
-	"fmt"
 	"math"
 
 	G "gorgonia.org/gorgonia"
@@ -34,16 +33,7 @@ func (op *sigmoidOp) Do(inputs ...G.Value) (G.Value, error) {
 }
 
 func sigmoidDo[T float](op *sigmoidOp, in [][]T) (G.Value, error) {
-	n := op.shape.TotalSize()
-	for i, x := range in {
-		if len(x) != n {
-			return nil, fmt.Errorf("%v: input %d has %d elements, want %d", op, i, len(x), n)
-		}
-	}
-	out, dst := output[T](&op.base, 0, op.shape...)
-	parallel((n+reluChunk-1)/reluChunk, func(c int) {
-		lo, hi := c*reluChunk, min(n, (c+1)*reluChunk)
-		d := dst[lo:hi]
+	return chunked(op, &op.base, op.shape, in, func(d []T, lo, hi int) {
 		if op.grad {
 			dy := in[1][lo:hi]
 			for i, y := range in[0][lo:hi] {
@@ -66,7 +56,6 @@ func sigmoidDo[T float](op *sigmoidOp, in [][]T) (G.Value, error) {
 			}
 		}
 	})
-	return out, nil
 }
 
 // sigmoid32 is gorgonia's float32 sigmoid.
