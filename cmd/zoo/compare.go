@@ -13,6 +13,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/interrupt"
+	"github.com/zoo-ml/zoo/present"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -124,20 +125,10 @@ func runComparePCA(c *cli.Context) error {
 	return rep.WriteText(os.Stdout)
 }
 
-// pcaFigure draws the figure of rep (see figure.ComparePCA); nil when the
-// test items are not images.
-func pcaFigure(rep *infer.PCAReport) (*figure.Figure, error) {
-	f, err := figure.ComparePCA(rep.Test.Set.X, rep.Test.Dims, rep.PCAComparison)
-	if errors.Is(err, figure.ErrNotApplicable) {
-		return nil, nil
-	}
-	return f, err
-}
-
 // pcaPNG returns the figure of rep as PNG; nil, with a notice, when the
 // test items are not images.
 func pcaPNG(rep *infer.PCAReport) ([]byte, error) {
-	f, err := pcaFigure(rep)
+	f, err := present.PCAFigure(rep)
 	if f == nil || err != nil {
 		if err == nil {
 			fmt.Fprintf(os.Stderr, "zoo: test items of shape %v are not images; no figure written\n", rep.Test.Dims)
@@ -163,7 +154,6 @@ func comparePCA(ctx context.Context, o infer.PCAOptions, index string) (*infer.P
 	rep, err := infer.ComparePCA(ctx, o)
 	var ce *infer.ComponentsError
 	var ne *infer.NotAutoencoderError
-	var se *dataset.SplitError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return nil, errors.New("interrupted; no output was written")
@@ -171,8 +161,6 @@ func comparePCA(ctx context.Context, o infer.PCAOptions, index string) (*infer.P
 		return nil, usagef("--k %d: more components than the dimension %d of the images or the %d training images of %s", ce.K, ce.Dim, ce.Images, ce.Data)
 	case errors.As(err, &ne):
 		return nil, fmt.Errorf("model %s: task %s, compare pca needs an autoencoder (task %s)", ne.Model, ne.Task, zoo.Reconstruct)
-	case errors.As(err, &se):
-		return nil, usageError{err}
 	}
 	return rep, err
 }

@@ -9,9 +9,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/zoo-ml/zoo/analysis/figure"
-	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/interrupt"
+	"github.com/zoo-ml/zoo/present"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -85,7 +85,7 @@ func runEval(c *cli.Context) error {
 	}
 	if dir != "" {
 		figs := map[string][]byte{}
-		for _, f := range evalFigures(ev) {
+		for _, f := range present.EvalFigures(ev, os.Stderr) {
 			if figs[f.Name+".png"], err = f.PNG(); err != nil {
 				return err
 			}
@@ -116,7 +116,6 @@ func evaluate(ctx context.Context, o infer.EvalOptions) (*infer.Evaluation, erro
 	o.Notice = dataNotice
 	ev, err := infer.Evaluate(ctx, o)
 	var ee *infer.EvalError
-	var se *dataset.SplitError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return nil, errors.New("interrupted; no output was written")
@@ -124,30 +123,6 @@ func evaluate(ctx context.Context, o infer.EvalOptions) (*infer.Evaluation, erro
 		return nil, usagef("eval of the classifier %s needs the true labels of %s: --labels FILE", ee.Model, ee.Data)
 	case errors.As(err, &ee):
 		return nil, fmt.Errorf("%s performs %s: zoo eval takes a whole model (%s), a classifier or an autoencoder", ee.Model, ee.Task, zoo.ModelFile)
-	case errors.As(err, &se):
-		return nil, usageError{err}
 	}
 	return ev, err
-}
-
-// evalFigures returns the figures of the evaluation ev: the confusion
-// matrix of a classifier, the worst reconstructions of an autoencoder
-// (none, with a notice, when they cannot be drawn).
-func evalFigures(ev *infer.Evaluation) []*figure.Figure {
-	var figs []*figure.Figure
-	if ev.Confusion != nil {
-		if f, err := figure.Confusion(ev.Confusion, ev.ClassNames, figure.Options{}); err == nil {
-			figs = append(figs, f)
-		} else {
-			fmt.Fprintf(os.Stderr, "zoo: no confusion figure: %v\n", err)
-		}
-	}
-	if r := ev.Reconstruction; r != nil && len(r.Worst) > 0 {
-		if f, err := figure.Worst((*figure.Data)(ev.Examples), ev.Reconstructions, r.Worst, ev.ModelName()); err == nil {
-			figs = append(figs, f)
-		} else {
-			fmt.Fprintf(os.Stderr, "zoo: no figure of the worst reconstructions: %v\n", err)
-		}
-	}
-	return figs
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,8 +15,8 @@ import (
 	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/internal/fileguard"
 	"github.com/zoo-ml/zoo/internal/interrupt"
+	"github.com/zoo-ml/zoo/present"
 	"github.com/zoo-ml/zoo/rundir"
-	"github.com/zoo-ml/zoo/zoo"
 )
 
 // defaultLimit is how many images of --data the figures read by default.
@@ -130,9 +129,9 @@ func runFigure(c *cli.Context, s figure.Spec) error {
 		return err
 	}
 	defer f.Abort()
-	var closers []io.Closer
-	defer func() { closeAll(closers) }()
-	models, err := openFigureModels(c, s, &opt, &closers)
+	var cs present.Closers
+	defer cs.Close()
+	models, err := openFigureModels(c, s, &opt, &cs)
 	if err != nil {
 		return err
 	}
@@ -212,7 +211,7 @@ func figureOptions(c *cli.Context, s figure.Spec) (figure.Options, error) {
 
 // openFigureModels opens the models of figure s (--model) and its classifier
 // (into opt), adding what it opens to closers.
-func openFigureModels(c *cli.Context, s figure.Spec, opt *figure.Options, closers *[]io.Closer) ([]*figure.Model, error) {
+func openFigureModels(c *cli.Context, s figure.Spec, opt *figure.Options, cs *present.Closers) ([]*figure.Model, error) {
 	if !s.Needs.Model {
 		return nil, nil
 	}
@@ -229,7 +228,7 @@ func openFigureModels(c *cli.Context, s figure.Spec, opt *figure.Options, closer
 	}
 	models := make([]*figure.Model, len(paths))
 	for i, p := range paths {
-		if models[i], err = openFigureModel(p, iopt, s.Needs.ReadsFirstLayer(), closers); err != nil {
+		if models[i], err = present.Model(p, iopt, s.Needs.ReadsFirstLayer(), cs); err != nil {
 			return nil, err
 		}
 	}
@@ -238,7 +237,7 @@ func openFigureModels(c *cli.Context, s figure.Spec, opt *figure.Options, closer
 		if p == "" {
 			return nil, usagef("figure %s: --classifier is required (an export folder or .onnx file of a classifier)", s.Name)
 		}
-		if opt.Classifier, err = openFigureModel(p, iopt, false, closers); err != nil {
+		if opt.Classifier, err = present.Model(p, iopt, false, cs); err != nil {
 			return nil, err
 		}
 	}
@@ -251,7 +250,7 @@ func openFigureModels(c *cli.Context, s figure.Spec, opt *figure.Options, closer
 func readFigureData(c *cli.Context, s figure.Spec, opt *figure.Options) (d *figure.Data, err error) {
 	n := s.Needs
 	if n.Data == figure.Required || (n.Data == figure.Optional && c.IsSet("data")) {
-		if d, err = loadFigureData(c.String("data"), c.String("labels"), c.Int("limit"), n.Labels); err != nil {
+		if d, err = present.Data(c.String("data"), c.String("labels"), c.Int("limit"), n.Labels, dataNotice); err != nil {
 			return nil, err
 		}
 		for _, p := range s.Params {
@@ -263,63 +262,7 @@ func readFigureData(c *cli.Context, s figure.Spec, opt *figure.Options) (d *figu
 		}
 	}
 	if n.Other && c.String("other") != "" {
-		opt.Other, err = loadFigureData(c.String("other"), "", c.Int("limit"), false)
+		opt.Other, err = present.Data(c.String("other"), "", c.Int("limit"), false, dataNotice)
 	}
 	return d, err
-}
-
-// closeAll closes what openFigureModel opened.
-func closeAll(closers []io.Closer) {
-	for _, c := range closers {
-		c.Close()
-	}
-}
-
-// openFigureModel opens a model for the figures, an export folder or one
-// .onnx file (see infer.OpenFolder), and adds it to closers. With first, it
-// also reads the first layer's weights.
-func openFigureModel(path string, opt infer.Options, first bool, closers *[]io.Closer) (*figure.Model, error) {
-	f, err := infer.OpenFolder(path, opt)
-	if err != nil {
-		return nil, err
-	}
-	*closers = append(*closers, f)
-	m := &figure.Model{Name: f.Name, Task: f.Task, Input: f.InputShape(), Code: f.CodeLen(),
-		Whole: runner(f.Whole), Encoder: runner(f.Encoder), Decoder: runner(f.Decoder)}
-	if f.Task == zoo.Classify {
-		m.Classes, m.ClassNames = f.Whole.Classes(), f.Whole.ClassNames()
-	}
-	if f.Encoder != nil {
-		m.CodeShape = f.Encoder.OutputShape()
-	}
-	if p := f.WeightsFile(); first && p != "" {
-		m.First, err = figure.ReadFirstLayer(p)
-	}
-	return m, err
-}
-
-// runner returns s as a figure.Runner: nil for nil.
-func runner(s *infer.Session) figure.Runner {
-	if s == nil {
-		return nil
-	}
-	return s
-}
-
-// loadFigureData reads up to limit images (0: all) of arg, a file or a
-// data set name, with their labels (from labels, the data set or the
-// CIFAR file) when found; needLabels makes missing labels an error.
-func loadFigureData(arg, labels string, limit int, needLabels bool) (*figure.Data, error) {
-	ref, err := dataset.Resolve(arg, dataset.TestImages)
-	if errors.As(err, new(*dataset.SplitError)) {
-		return nil, usageError{err}
-	}
-	if err != nil {
-		return nil, err
-	}
-	d, err := ref.ReadLabelled(labels, limit, dataNotice)
-	if err == nil && d.Labels == nil && needLabels {
-		err = fmt.Errorf("%s: this figure needs labels; give --labels FILE", arg)
-	}
-	return (*figure.Data)(d), err
 }

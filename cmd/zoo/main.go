@@ -21,6 +21,7 @@ import (
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/internal/cliargs"
 	"github.com/zoo-ml/zoo/internal/interrupt"
+	"github.com/zoo-ml/zoo/present"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -32,8 +33,7 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo:", withHints(err))
-		var ue usageError
-		if errors.As(err, &ue) {
+		if isUsage(err) {
 			os.Exit(2)
 		}
 		var ee interrupt.ExitError
@@ -42,6 +42,16 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// isUsage reports whether err is the user's to fix on the command line,
+// which exits with 2: a usageError, a data set split that does not exist,
+// a --run given with a run folder.
+func isUsage(err error) bool {
+	var ue usageError
+	var se *dataset.SplitError
+	var re *present.RunError
+	return errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &re)
 }
 
 // withHints returns err with the advice on the command line that its typed

@@ -1,23 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/zoo-ml/zoo/analysis/figure"
 	"github.com/zoo-ml/zoo/analysis/report"
-	"github.com/zoo-ml/zoo/export"
 	"github.com/zoo-ml/zoo/infer"
-	"github.com/zoo-ml/zoo/internal/atomicfile"
 	"github.com/zoo-ml/zoo/internal/interrupt"
-	"github.com/zoo-ml/zoo/rundir"
+	"github.com/zoo-ml/zoo/present"
 	"github.com/zoo-ml/zoo/sweep"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -85,7 +80,7 @@ func runReport(c *cli.Context) error {
 		return err
 	}
 	start := time.Now()
-	modelDir, run, cleanup, err := reportModel(a[0], c.String("run"))
+	modelDir, run, cleanup, err := present.ExportFolder(a[0], c.String("run"))
 	defer cleanup()
 	var rep *report.Report
 	if sweep.IsFolder(a[0]) {
@@ -112,31 +107,6 @@ func runReport(c *cli.Context) error {
 	return nil
 }
 
-// reportModel returns the export folder of arg and the run it came from:
-// a run folder is exported into a temporary folder that cleanup removes;
-// an export folder comes with run, its --run.
-func reportModel(arg, run string) (modelDir, runDir string, cleanup func(), err error) {
-	cleanup = func() {}
-	if !rundir.IsFolder(arg) {
-		if fi, err := os.Stat(filepath.Join(arg, zoo.ModelFile)); err != nil || fi.IsDir() {
-			return "", "", cleanup, fmt.Errorf("%s is neither a run folder (no %s) nor an export folder (no %s)", arg, rundir.RunFile, zoo.ModelFile)
-		}
-		return arg, run, cleanup, nil
-	}
-	if run != "" {
-		return "", "", cleanup, usagef("%s is a run folder; --run applies to export folders", arg)
-	}
-	// The scratch folders of reports killed before (SIGKILL) go first.
-	atomicfile.RemoveOrphans(os.TempDir())
-	tmp, err := os.MkdirTemp("", atomicfile.ScratchPattern("report"))
-	if err != nil {
-		return "", "", cleanup, err
-	}
-	cleanup = func() { os.RemoveAll(tmp) }
-	modelDir, err = export.WriteRun(arg, tmp)
-	return modelDir, arg, cleanup, err
-}
-
 // reportInputs maps the flags of zoo report to the steps of report.Build:
 // zoo eval's evaluation, zoo compare pca's comparison (with --train, as o
 // has it), and the models and data of zoo figure.
@@ -148,7 +118,7 @@ func reportInputs(c *cli.Context, modelDir, run string, o infer.PCAOptions, star
 		if err != nil {
 			return nil, err
 		}
-		return reportEvaluation(ev), nil
+		return present.Evaluation(ev, os.Stderr), nil
 	}
 	if o.Train != "" {
 		in.ComparePCA = func(ctx context.Context) (*report.PCA, error) {
@@ -156,51 +126,11 @@ func reportInputs(c *cli.Context, modelDir, run string, o infer.PCAOptions, star
 			if err != nil {
 				return nil, err
 			}
-			return reportPCA(rep)
+			return present.PCA(rep)
 		}
 	}
 	in.Figures = func(ev *report.Evaluation) (*report.Figures, error) {
-		return reportFigures(c, modelDir, ev, o.Session)
+		return present.Figures(modelDir, c.String("classifier"), c.String("data"), c.String("labels"), ev, o.Session, dataNotice)
 	}
 	return in
-}
-
-// reportEvaluation is the evaluation ev as the report shows it: the
-// numbers as zoo eval prints them, and its figures.
-func reportEvaluation(ev *infer.Evaluation) *report.Evaluation {
-	var text bytes.Buffer
-	_ = ev.WriteText(&text) // writes to a bytes.Buffer do not fail
-	return &report.Evaluation{Model: ev.ModelName(), Data: ev.Data, Task: ev.Model.Task, Images: ev.Images,
-		Text: text.String(), Set: (*figure.Data)(ev.Examples), Figures: evalFigures(ev),
-		Classification: ev.Classification, Reconstruction: ev.Reconstruction, ClassNames: ev.ClassNames}
-}
-
-// reportPCA is the comparison rep as the report shows it.
-func reportPCA(rep *infer.PCAReport) (*report.PCA, error) {
-	f, err := pcaFigure(rep)
-	return &report.PCA{PCAComparison: rep.PCAComparison, Train: rep.Train.Data, Test: rep.Test.Data,
-		TrainImages: rep.Train.Images, TestImages: rep.Test.Images, Figure: f}, err
-}
-
-// reportFigures opens the model in modelDir for the figures (with its
-// first layer), the classifier of --classifier, and the test data when the
-// evaluation ev streamed it.
-func reportFigures(c *cli.Context, modelDir string, ev *report.Evaluation, opt infer.Options) (*report.Figures, error) {
-	var closers []io.Closer
-	fs := &report.Figures{Data: ev.Set, Close: func() { closeAll(closers) }}
-	var err error
-	if fs.Model, err = openFigureModel(modelDir, opt, true, &closers); err != nil {
-		return fs, err
-	}
-	if dir := c.String("classifier"); dir != "" {
-		if fs.Options.Classifier, err = openFigureModel(dir, opt, false, &closers); err != nil {
-			return fs, err
-		}
-	}
-	if fs.Data == nil { // a classifier: the data was streamed, read it whole
-		if fs.Data, err = loadFigureData(c.String("data"), c.String("labels"), 0, false); err != nil {
-			return fs, err
-		}
-	}
-	return fs, nil
 }

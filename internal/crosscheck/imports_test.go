@@ -65,6 +65,8 @@ var importRules = []importRule{
 		Why: "the run folder is readable without an engine (review 6.3)"},
 	{From: "sweep", Not: []string{gorgoniaTree, ortTree, "train", "infer", "export"},
 		Why: "sweeps and their comparison read run folders without an engine; the training is passed in (DESIGN.md)"},
+	{From: "present", Not: []string{gorgoniaTree, "train"},
+		Why: "present opens export folders for the figures and the report as a consumer does, without the training engine"},
 	{From: "...", Exempt: []string{"analysis/figure"}, Not: []string{plotTree}, Direct: true,
 		Why: "only analysis/figure draws (review 6.1, 6.3)"},
 	{From: "...", Exempt: []string{"internal/onnxgo"}, Not: []string{onnxgoTree}, Direct: true,
