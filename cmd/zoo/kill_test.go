@@ -5,13 +5,11 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
+	"syscall"
 	"testing"
-	"time"
 
 	"github.com/zoo-ml/zoo/internal/testenv"
 	"github.com/zoo-ml/zoo/rundir"
@@ -23,38 +21,11 @@ import (
 // the deadline passes first. It returns what zoo wrote to stderr.
 func killWhen(t *testing.T, ready func() bool, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(zooBin, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	deadline := time.Now().Add(60 * time.Second)
-	for !ready() {
-		select {
-		case err := <-exited:
-			t.Fatalf("zoo %s exited (%v) before the moment to kill it; stderr: %s", strings.Join(args, " "), err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			err := <-exited // a process killed here fails; what it says is of no interest
-			_ = err
-			t.Fatalf("zoo %s: the moment to kill it did not come within 60 s", strings.Join(args, " "))
-		}
-		time.Sleep(200 * time.Microsecond)
-	}
-	if err := cmd.Process.Kill(); err != nil { // SIGKILL
-		t.Fatal(err)
-	}
-	if err := <-exited; err == nil {
+	r := signalWhen(t, syscall.SIGKILL, ready, nil, args...)
+	if r.code == 0 { // a process killed by a signal has no exit code (-1)
 		t.Fatal("zoo finished before it was killed")
 	}
-	return stderr.String()
+	return r.stderr
 }
 
 // temps returns the temporary files that zoo's atomic writers left in dir
