@@ -21,7 +21,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.join(ROOT, "fixtures", "torch"))
 sys.path.insert(0, os.path.join(ROOT, "fixtures"))
 import notebooks  # noqa: E402
-from safetensors_file import write_safetensors  # noqa: E402
+from safetensors_file import read_safetensors, write_safetensors  # noqa: E402
 
 # Models whose input is a flat [784] vector; the CIFAR-10 models take [3, 32, 32], the others [1, 28, 28].
 FLAT = {"deep-ae", "mlp-ae", "relu-ae-30", "shallow-ae-64", "shallow-ae-128", "shallow-ae-256", "sparse-ae",
@@ -110,27 +110,6 @@ def load(images, labels, shape):
 
 
 # ---------------------------------------------------------------- safetensors
-
-ST_DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64}
-
-
-def read_safetensors(path):
-    """The tensors of a safetensors file (F32, F64, F16, I64) as a dict name -> torch.Tensor."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, t in header.items():
-        if name == "__metadata__":
-            continue
-        if t["dtype"] not in ST_DTYPES:
-            raise ValueError(f"{path}: {name}: dtype {t['dtype']} not read here")
-        lo, hi = t["data_offsets"]
-        a = np.frombuffer(data[lo:hi], dtype=np.dtype(ST_DTYPES[t["dtype"]]).newbyteorder("<"))
-        out[name] = torch.from_numpy(a.astype(a.dtype.newbyteorder("="))).reshape(t["shape"])
-    return out
-
 
 def save_state(model, path, metadata=None):
     """Writes model.state_dict() as a safetensors file (num_batches_tracked included, I64)."""

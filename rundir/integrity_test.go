@@ -1,13 +1,13 @@
 package rundir
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/safetensors"
 )
 
@@ -134,15 +134,7 @@ func fails(t *testing.T, what string, err error, want string) bool {
 func flipData(name string) func(t *testing.T, dir string) {
 	return func(t *testing.T, dir string) {
 		t.Helper()
-		p := filepath.Join(dir, name)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b[8+binary.LittleEndian.Uint64(b)] ^= 1
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testutil.FlipFirstDataBit(t, filepath.Join(dir, name))
 	}
 }
 

@@ -13,9 +13,7 @@ line, this script
 Prints one line per model and exits 1 if any fails. Needs Debian's python3-torch
 and python3-onnx.
 """
-import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -25,24 +23,9 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures", "torch"))
+sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 import notebooks  # noqa: E402
-
-DTYPES = {"F32": torch.float32, "I64": torch.int64}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        b, end = e["data_offsets"]
-        t = torch.frombuffer(bytearray(data[b:end]), dtype=DTYPES[e["dtype"]]) if end > b else torch.empty(0, dtype=DTYPES[e["dtype"]])
-        out[name] = t.reshape(e["shape"]).clone()
-    return out
+from safetensors_file import read_safetensors  # noqa: E402
 
 
 def main():

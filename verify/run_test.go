@@ -1,13 +1,13 @@
 package verify
 
 import (
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/rundir"
 	"github.com/zoo-ml/zoo/zoo"
 )
@@ -45,17 +45,7 @@ func runFolder(t *testing.T) string {
 // folders (those written before checksums with notes).
 func TestVerifyRun(t *testing.T) {
 	flip := func(name string) func(t *testing.T, dir string) {
-		return func(t *testing.T, dir string) {
-			p := filepath.Join(dir, name)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b[8+binary.LittleEndian.Uint64(b)] ^= 1
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		return func(t *testing.T, dir string) { testutil.FlipFirstDataBit(t, filepath.Join(dir, name)) }
 	}
 	editRun := func(from, to string) func(t *testing.T, dir string) {
 		return func(t *testing.T, dir string) {

@@ -5,7 +5,9 @@
 package testutil
 
 import (
+	"encoding/binary"
 	"math"
+	"os"
 	"slices"
 	"testing"
 
@@ -57,5 +59,27 @@ func SameWeights(t testing.TB, got, want zoo.Weights) {
 				break
 			}
 		}
+	}
+}
+
+// FlipFirstDataBit flips the lowest bit of the first byte after the header
+// of the safetensors file at path (its first tensor's data), as a damaged
+// disk or a careless edit would, leaving the header valid.
+func FlipFirstDataBit(t testing.TB, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 8 {
+		t.Fatalf("%s: %d bytes, no safetensors header", path, len(b))
+	}
+	at := 8 + binary.LittleEndian.Uint64(b)
+	if at >= uint64(len(b)) {
+		t.Fatalf("%s: no data after its %d-byte header", path, at-8)
+	}
+	b[at] ^= 1
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -9,43 +9,6 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// scalarLoss runs a graph whose scalar loss build makes from the leaf y
-// (and a target leaf of y's shape) and returns the loss and its gradient
-// with respect to y.
-func scalarLoss(t *testing.T, f32 bool, shape []int, y, tg []float64, build func(y, tg *G.Node) (*G.Node, error)) (float64, []float64) {
-	t.Helper()
-	g := G.NewGraph()
-	mk := leaf
-	if f32 {
-		mk = leaf32
-	}
-	yn, tn := mk(g, "y", shape, y), mk(g, "t", shape, tg)
-	loss, err := build(yn, tn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := G.Grad(loss, yn); err != nil {
-		t.Fatal(err)
-	}
-	vm := G.NewTapeMachine(g, G.BindDualValues(yn))
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
-	gv, err := yn.Grad()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l float64
-	switch v := loss.Value().Data().(type) {
-	case float32:
-		l = float64(v)
-	case float64:
-		l = v
-	}
-	return l, toF64(gv.Data())
-}
-
 // checkScalarGrad compares the gradient g of a scalar loss of y with
 // central differences at every element.
 func checkScalarGrad(t *testing.T, y []float64, g []float64, loss func(y []float64) float64) {

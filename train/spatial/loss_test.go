@@ -21,43 +21,17 @@ func TestSquaredError(t *testing.T) {
 		for _, f32 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("scale=%g/float32=%t", scale, f32), func(t *testing.T) {
 				run := func(mine bool, yv []float64) (float64, []float64) {
-					g := G.NewGraph()
-					mk := leaf
-					if f32 {
-						mk = leaf32
-					}
-					yn, tn := mk(g, "y", shape, yv), mk(g, "t", shape, tg)
-					var loss *G.Node
-					if mine {
-						loss = G.Must(SquaredError(yn, tn, scale))
-					} else {
+					return scalarLoss(t, f32, shape, yv, tg, func(yn, tn *G.Node) (*G.Node, error) {
+						if mine {
+							return SquaredError(yn, tn, scale)
+						}
 						sum := G.Must(G.Sum(G.Must(G.Square(G.Must(G.Sub(yn, tn))))))
 						c := G.NewConstant(scale)
 						if f32 {
 							c = G.NewConstant(float32(scale))
 						}
-						loss = G.Must(G.HadamardProd(sum, c))
-					}
-					if _, err := G.Grad(loss, yn); err != nil {
-						t.Fatal(err)
-					}
-					vm := G.NewTapeMachine(g, G.BindDualValues(yn))
-					defer vm.Close()
-					if err := vm.RunAll(); err != nil {
-						t.Fatal(err)
-					}
-					gv, err := yn.Grad()
-					if err != nil {
-						t.Fatal(err)
-					}
-					var l float64
-					switch v := loss.Value().Data().(type) {
-					case float32:
-						l = float64(v)
-					case float64:
-						l = v
-					}
-					return l, toF64(gv.Data())
+						return G.HadamardProd(sum, c)
+					})
 				}
 				l1, g1 := run(true, y)
 				l2, g2 := run(false, y)

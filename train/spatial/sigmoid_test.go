@@ -18,38 +18,10 @@ func TestSigmoid(t *testing.T) {
 	shape := []int{len(x)}
 	for _, f32 := range []bool{false, true} {
 		run := func(mine bool) (y, dx []float64) {
-			g := G.NewGraph()
-			mk := leaf
-			if f32 {
-				mk = leaf32
-			}
-			xn := mk(g, "x", shape, x)
-			var yn *G.Node
-			var err error
 			if mine {
-				yn, err = Sigmoid(xn)
-			} else {
-				yn, err = G.Sigmoid(xn)
+				return runGrad(t, f32, shape, x, Sigmoid)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			// A weighted sum, so that every element's output gradient differs.
-			wn := mk(g, "w", shape, uniform(rand.New(rand.NewPCG(1, 1)), len(x), -2, 2))
-			loss := G.Must(G.Sum(G.Must(G.HadamardProd(yn, wn))))
-			if _, err := G.Grad(loss, xn); err != nil {
-				t.Fatal(err)
-			}
-			vm := G.NewTapeMachine(g, G.BindDualValues(xn))
-			defer vm.Close()
-			if err := vm.RunAll(); err != nil {
-				t.Fatal(err)
-			}
-			gv, err := xn.Grad()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return toF64(yn.Value().Data()), toF64(gv.Data())
+			return runGrad(t, f32, shape, x, G.Sigmoid)
 		}
 		_, d1 := run(true)
 		_, d2 := run(false)

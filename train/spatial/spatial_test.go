@@ -52,6 +52,75 @@ func distinct(rng *rand.Rand, n int) []float64 {
 	return v
 }
 
+// scalarLoss runs a graph whose scalar loss build makes from the leaf y
+// (and a target leaf of y's shape) and returns the loss and its gradient
+// with respect to y.
+func scalarLoss(t *testing.T, f32 bool, shape []int, y, tg []float64, build func(y, tg *G.Node) (*G.Node, error)) (float64, []float64) {
+	t.Helper()
+	g := G.NewGraph()
+	mk := leaf
+	if f32 {
+		mk = leaf32
+	}
+	yn, tn := mk(g, "y", shape, y), mk(g, "t", shape, tg)
+	loss, err := build(yn, tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := G.Grad(loss, yn); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(yn))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	gv, err := yn.Grad()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l float64
+	switch v := loss.Value().Data().(type) {
+	case float32:
+		l = float64(v)
+	case float64:
+		l = v
+	}
+	return l, toF64(gv.Data())
+}
+
+// runGrad builds loss = sum(out * w) for a fixed random w, with out made by
+// build from the leaf x, runs it once and returns out's values and the
+// gradient with respect to x.
+func runGrad(t *testing.T, f32 bool, shape []int, x []float64, build func(x *G.Node) (*G.Node, error)) (y, dx []float64) {
+	t.Helper()
+	g := G.NewGraph()
+	mk := leaf
+	if f32 {
+		mk = leaf32
+	}
+	xn := mk(g, "x", shape, x)
+	yn, err := build(xn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wn := mk(g, "w", yn.Shape(), uniform(rand.New(rand.NewPCG(1, 1)), yn.Shape().TotalSize(), -2, 2))
+	loss := G.Must(G.Sum(G.Must(G.HadamardProd(yn, wn))))
+	if _, err := G.Grad(loss, xn); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(xn))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	gv, err := xn.Grad()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]float64(nil), toF64(yn.Value().Data())...), toF64(gv.Data())
+}
+
 // gradCheck builds loss = sum(out * r) for a random r, with out made by
 // build from the float64 leaves it returns, and compares the gradient of
 // the loss with respect to the leaves in wrt against central differences.

@@ -8,38 +8,6 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// runGrad builds loss = sum(out * w) for a fixed random w, with out made by
-// build from the leaf x, runs it once and returns out's values and the
-// gradient with respect to x.
-func runGrad(t *testing.T, f32 bool, shape []int, x []float64, build func(x *G.Node) (*G.Node, error)) (y, dx []float64) {
-	t.Helper()
-	g := G.NewGraph()
-	mk := leaf
-	if f32 {
-		mk = leaf32
-	}
-	xn := mk(g, "x", shape, x)
-	yn, err := build(xn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wn := mk(g, "w", yn.Shape(), uniform(rand.New(rand.NewPCG(1, 1)), yn.Shape().TotalSize(), -2, 2))
-	loss := G.Must(G.Sum(G.Must(G.HadamardProd(yn, wn))))
-	if _, err := G.Grad(loss, xn); err != nil {
-		t.Fatal(err)
-	}
-	vm := G.NewTapeMachine(g, G.BindDualValues(xn))
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
-	gv, err := xn.Grad()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append([]float64(nil), toF64(yn.Value().Data())...), toF64(gv.Data())
-}
-
 // TestTanh checks Tanh against a plain loop of math.Tanh and PyTorch's
 // backward formula, in float32 and float64, and its gradient against
 // finite differences.
