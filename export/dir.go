@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,9 @@ type DirOptions struct {
 	// Force replaces an existing folder; without it an existing folder is
 	// an error and is left as it was.
 	Force bool
+	// Quantize, when Int8, also writes each model file quantized beside
+	// it: model.int8.onnx, encoder.int8.onnx, ... (see Int8).
+	Quantize Quantization
 }
 
 // ErrExists is returned, wrapped, when the export folder already exists and
@@ -103,13 +107,33 @@ func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string
 		parts = append(parts, p)
 		files = append(files, zoo.PartFile(p))
 	}
-	for i, part := range parts {
-		mp, err := Model(m, w, Options{Part: part, Weights: opt.Weights})
-		if err != nil {
+	quants := []Quantization{Float32}
+	var qdiff float64
+	if opt.Quantize != Float32 {
+		quants = append(quants, opt.Quantize)
+		var err error
+		if qdiff, err = quantDiff(m, w, opt.Sample, opt.SampleN); err != nil {
 			return nil, fmt.Errorf("export %s: %w", dir, err)
 		}
-		if err := writeProto(filepath.Join(tmp, files[i]), mp); err != nil {
-			return nil, fmt.Errorf("export %s: %w", dir, err)
+	}
+	for _, q := range quants {
+		for i, part := range parts {
+			o := Options{Part: part, Weights: opt.Weights, Quantize: q}
+			if q != Float32 && part == zoo.WholeModel && opt.SampleN > 0 {
+				o.Tolerance = QuantTolerance(qdiff)
+			}
+			mp, err := Model(m, w, o)
+			if err != nil {
+				return nil, fmt.Errorf("export %s: %w", dir, err)
+			}
+			if err := writeProto(filepath.Join(tmp, q.File(files[i])), mp); err != nil {
+				return nil, fmt.Errorf("export %s: %w", dir, err)
+			}
+		}
+	}
+	if opt.Quantize != Float32 {
+		for i := range parts {
+			files = append(files, opt.Quantize.File(files[i]))
 		}
 	}
 	if opt.SampleN > 0 {
@@ -131,7 +155,7 @@ func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string
 		}
 		files = append(files, filepath.Join(zoo.TestDataDir, zoo.TestInput), filepath.Join(zoo.TestDataDir, zoo.TestOutput))
 	}
-	card, err := Card(m, opt.Weights, files)
+	card, err := Card(m, opt.Weights, files, qdiff)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", dir, err)
 	}
@@ -184,6 +208,16 @@ var cardTemplate = template.Must(template.New("card").Parse(`# {{.M.Name}}
 {{- range .NoFile}}
 There is no ` + "`{{.File}}`" + `: the {{.Part}} runs only inside ` + "`" + zoo.ModelFile + "`" + `, as {{.Why}}.
 {{end}}
+{{- if .Int8}}
+The ` + "`.int8.onnx`" + ` files are the same models quantized for fast CPU inference, with the same
+input and output: {{.Int8}}. onnxruntime runs each quantized Linear layer as one
+DynamicQuantizeMatMul on integer kernels. Their outputs differ from the float32 files' by the
+rounding of the weights and of each batch's inputs to 8 bits (the inputs of a batch share one scale,
+so an output also depends slightly on the other examples of its batch).
+{{- if .QuantDiff}} On ` + "`" + zoo.TestDataDir + "`" + `, ` + "`model.int8.onnx`" + `'s outputs
+differ from ` + "`" + zoo.ModelFile + "`" + `'s by at most {{printf "%.3g" .QuantDiff}}, as zoo's reference computes both;
+` + "`zoo verify`" + ` accepts up to {{printf "%.3g" .QuantTol}} (metadata ` + "`" + zoo.MetaQuantTolerance + "`" + `).{{end}}
+{{end}}
 ## Layers
 {{if .M.Note}}{{.M.Note}}
 
@@ -226,8 +260,38 @@ type partRow struct{ File, In, Out string }
 
 type noFileRow struct{ File, Part, Why string }
 
-// Card returns the README.md model card of an export folder.
-func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
+// QuantTolerance is the largest difference from the float32 outputs that
+// zoo verify accepts of an int8 model whose outputs differ from them by at
+// most diff on the test data, as the reference computes both: twice diff,
+// for onnxruntime's own rounding, and at least 1e-5.
+func QuantTolerance(diff float64) float64 { return max(2*diff, 1e-5) }
+
+// quantDiff returns the largest difference between the int8 and the
+// float32 outputs of m on the n sample inputs x, as package reference
+// computes them; 0 without samples.
+func quantDiff(m *zoo.Model, w zoo.Weights, x []float32, n int) (float64, error) {
+	if n == 0 {
+		return 0, nil
+	}
+	f, _, err := reference.Forward(m, w, x, n)
+	if err != nil {
+		return 0, err
+	}
+	q, _, err := reference.ForwardInt8(m, w, x, n)
+	if err != nil {
+		return 0, err
+	}
+	d := 0.0
+	for i := range f {
+		d = max(d, math.Abs(float64(q[i])-float64(f[i])))
+	}
+	return d, nil
+}
+
+// Card returns the README.md model card of an export folder. quantDiff is
+// the largest difference between the int8 and the float32 outputs on the
+// test data (0 when unknown or without int8 files).
+func Card(m *zoo.Model, weights string, files []string, quantDiff float64) ([]byte, error) {
 	steps, err := m.Steps()
 	if err != nil {
 		return nil, err
@@ -253,8 +317,12 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 		rows = append(rows, cardStep{Prefix: s.Prefix, Layer: s.Layer.String(), OutS: zoo.ShapeString(s.Out), N: ns})
 	}
 	var parts []partRow
+	int8Desc := ""
 	for _, f := range files {
-		if part, ok := strings.CutSuffix(f, ".onnx"); ok && f != zoo.ModelFile {
+		if strings.HasSuffix(f, Int8.File(zoo.ModelFile)[len("model"):]) {
+			int8Desc = Int8.Describe()
+		}
+		if part, ok := strings.CutSuffix(f, ".onnx"); ok && f != zoo.ModelFile && !strings.Contains(part, ".") {
 			sub, err := m.Sub(part)
 			if err != nil {
 				return nil, err
@@ -286,7 +354,7 @@ func Card(m *zoo.Model, weights string, files []string) ([]byte, error) {
 		"M": m, "In": zoo.ShapeString(m.Input), "Out": zoo.ShapeString(out), "InShape": fmt.Sprint(m.Input),
 		"InLen": zoo.Numel(m.Input), "InCSV": inCSV, "Params": m.NumParams(), "Buffers": buffers, "Weights": weights,
 		"Opset": Opset, "IR": IRVersion, "Version": zoo.Version, "Files": files, "PartRows": parts, "NoFile": noFile,
-		"Steps": rows,
+		"Steps": rows, "Int8": int8Desc, "QuantDiff": quantDiff, "QuantTol": QuantTolerance(quantDiff),
 		"Recipe": fmt.Sprintf("%s, learning rate %g, batch %d, %d epochs, loss %s%s",
 			recipe.Optimizer, recipe.LR, recipe.BatchSize, recipe.Epochs, recipe.Loss, recipeExtras(recipe)),
 	})

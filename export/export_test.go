@@ -41,15 +41,16 @@ func sample(m *zoo.Model, n int) []float32 {
 	return x
 }
 
-// TestCheckerAllModels exports every registry model and runs the ONNX
-// checker with full_check on every file written, in one Python run.
+// TestCheckerAllModels exports every registry model, with its int8 files,
+// and runs the ONNX checker with full_check and strict shape inference on
+// every file written, in one Python run.
 func TestCheckerAllModels(t *testing.T) {
 	testenv.NeedPython(t, "onnx")
 	root := t.TempDir()
 	var files []string
 	wantOut := map[string][]any{}
 	for _, m := range zoo.All() {
-		paths, err := WriteDir(filepath.Join(root, m.Name), m, m.InitWeights(0), DirOptions{Weights: "test", Sample: sample(m, 3), SampleN: 3})
+		paths, err := WriteDir(filepath.Join(root, m.Name), m, m.InitWeights(0), DirOptions{Weights: "test", Sample: sample(m, 3), SampleN: 3, Quantize: Int8})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +60,8 @@ func TestCheckerAllModels(t *testing.T) {
 			}
 			files = append(files, p)
 			sub := m
-			if part := strings.TrimSuffix(filepath.Base(p), ".onnx"); part != "model" {
+			part := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(p), ".onnx"), "."+string(Int8))
+			if part != "model" {
 				if sub, err = m.Sub(part); err != nil {
 					t.Fatal(err)
 				}

@@ -79,6 +79,12 @@ type Options struct {
 	Part string
 	// Weights says where the weights came from, for the metadata.
 	Weights string
+	// Quantize stores and computes the Linear layers in int8 (see Int8);
+	// the zero value writes float32.
+	Quantize Quantization
+	// Tolerance, when positive, is written as the quantized model's
+	// zoo.quantization_tolerance (see zoo.MetaQuantTolerance).
+	Tolerance float64
 }
 
 // Model lowers m (or one of its parts) with weights w to an ONNX model.
@@ -106,7 +112,12 @@ func Model(m *zoo.Model, w zoo.Weights, opt Options) (*onnxpb.ModelProto, error)
 		DocString: proto.String(m.Description),
 		Input:     []*onnxpb.ValueInfoProto{valueInfo(InputName, sub.Input)},
 	}
-	lw := &lowering{w: w, poolIn: map[string]string{}, keep: map[string]bool{}}
+	switch opt.Quantize {
+	case Float32, Int8:
+	default:
+		return nil, fmt.Errorf("model %s: quantization %q: want %q or %q", m.Name, opt.Quantize, Float32, Int8)
+	}
+	lw := &lowering{w: w, q: opt.Quantize, poolIn: map[string]string{}, keep: map[string]bool{}}
 	for _, s := range steps {
 		if u, ok := s.Layer.(zoo.MaxUnpool2d); ok {
 			lw.keep[u.Pool] = true
@@ -161,6 +172,12 @@ func Model(m *zoo.Model, w zoo.Weights, opt Options) (*onnxpb.ModelProto, error)
 	if opt.Weights != "" {
 		meta = append(meta, entry(zoo.MetaWeights, opt.Weights))
 	}
+	if opt.Quantize != Float32 {
+		meta = append(meta, entry(zoo.MetaQuantization, string(opt.Quantize)))
+	}
+	if opt.Tolerance > 0 {
+		meta = append(meta, entry(zoo.MetaQuantTolerance, strconv.FormatFloat(opt.Tolerance, 'g', 3, 64)))
+	}
 	if names := ClassNames(m); names != nil && m.PartTask(part) == zoo.Classify {
 		b, _ := json.Marshal(names)
 		meta = append(meta, entry(zoo.MetaClasses, string(b)))
@@ -180,6 +197,7 @@ func Model(m *zoo.Model, w zoo.Weights, opt Options) (*onnxpb.ModelProto, error)
 // lowering holds what lowering one layer needs beyond the layer itself.
 type lowering struct {
 	w zoo.Weights
+	q Quantization
 	// keep holds the prefixes of the pools whose indices a MaxUnpool2d uses.
 	keep map[string]bool
 	// poolIn maps a pool's prefix to the name of its input value.
@@ -204,6 +222,9 @@ func (lw *lowering) lower(s zoo.Step, in, out string) ([]*onnxpb.NodeProto, []*o
 	}
 	switch l := s.Layer.(type) {
 	case zoo.Linear:
+		if lw.q == Int8 {
+			return lowerLinearInt8(s.Prefix, in, out, w[s.Prefix+".weight"], w[s.Prefix+".bias"])
+		}
 		names, inits := params("weight", "bias")
 		n := node("Gemm", s.Prefix, append([]string{in}, names...), []string{out})
 		n.Attribute = []*onnxpb.AttributeProto{intAttr("transB", 1)}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/zoo-ml/zoo/quant"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -27,6 +28,18 @@ import (
 // n per-example inputs of m.Input's shape back to back, and returns the n
 // outputs back to back with their per-example shape.
 func Forward(m *zoo.Model, w zoo.Weights, x []float32, n int) ([]float32, []int, error) {
+	return forward(m, w, x, n, false)
+}
+
+// ForwardInt8 is Forward as the int8 export of m computes it (see
+// export.Int8): each Linear layer's weight quantized per row and its input
+// quantized per batch, with the arithmetic of package quant; every other
+// layer as Forward runs it.
+func ForwardInt8(m *zoo.Model, w zoo.Weights, x []float32, n int) ([]float32, []int, error) {
+	return forward(m, w, x, n, true)
+}
+
+func forward(m *zoo.Model, w zoo.Weights, x []float32, n int, quantized bool) ([]float32, []int, error) {
 	if err := m.CheckWeights(w); err != nil {
 		return nil, nil, err
 	}
@@ -42,7 +55,11 @@ func Forward(m *zoo.Model, w zoo.Weights, x []float32, n int) ([]float32, []int,
 	shape := m.Input
 	indices := map[string][]int{} // pool prefix -> per-plane indices of its maxima
 	for _, s := range steps {
-		cur, err = step(s, w, cur, n, indices)
+		if l, ok := s.Layer.(zoo.Linear); ok && quantized {
+			cur, err = linearInt8(s.Prefix, l, w, cur, n)
+		} else {
+			cur, err = step(s, w, cur, n, indices)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("model %s: layer %s: %w", m.Name, s.Prefix, err)
 		}
@@ -86,6 +103,15 @@ func step(s zoo.Step, w zoo.Weights, x []float32, n int, indices map[string][]in
 	default:
 		return nil, fmt.Errorf("no reference implementation of %s", s.Layer.Kind())
 	}
+}
+
+// linearInt8 runs a Linear layer as its int8 export computes it.
+func linearInt8(prefix string, l zoo.Linear, w zoo.Weights, x []float32, n int) ([]float32, error) {
+	r, err := quant.QuantizeRows(w[prefix+".weight"].Data, l.Out, l.In)
+	if err != nil {
+		return nil, err
+	}
+	return quant.Linear(x, n, r, w[prefix+".bias"].Data)
 }
 
 // Linear computes the Linear layer y = x W^T + b for x [n, in], W [out, in]

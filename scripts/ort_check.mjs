@@ -10,6 +10,9 @@
 // compares each result with output_0.pb: |got - want| <= atol + rtol * |want|
 // everywhere (default rtol = atol = 1e-3, as the ONNX Model Zoo's CI). It
 // prints one line per check, "ok ..." or "FAIL ...", and exits 1 when any fails.
+// An int8 model.int8.onnx (zoo export --quantize int8) is run on the same input
+// and compared with the same float32 output, within the absolute tolerance its
+// metadata gives (zoo.quantization_tolerance).
 //
 // Needs onnxruntime-node from npm (npm install onnxruntime-node@1.24.1, beside
 // this script or in a folder named by ZOO_NODE_MODULES: the folder holding
@@ -100,6 +103,51 @@ export function readTensor(file) {
   return new ort.Tensor('float32', data, dims);
 }
 
+// readMetadata returns the metadata_props (ModelProto field 14: key 1, value 2)
+// of an ONNX file, skipping every other field.
+export function readMetadata(file) {
+  const b = fs.readFileSync(file);
+  const meta = {};
+  const walk = (lo, hi, onField) => {
+    let pos = lo;
+    const varint = () => {
+      let x = 0n;
+      for (let shift = 0n; ; shift += 7n) {
+        if (pos >= hi) throw new Error(`${file}: truncated varint at byte ${pos}`);
+        const c = b[pos++];
+        x |= BigInt(c & 0x7f) << shift;
+        if (c < 0x80) return x;
+        if (shift > 63n) throw new Error(`${file}: varint too long at byte ${pos}`);
+      }
+    };
+    while (pos < hi) {
+      const tag = Number(varint());
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (wire === 0) varint();
+      else if (wire === 1) pos += 8;
+      else if (wire === 5) pos += 4;
+      else if (wire === 2) {
+        const n = Number(varint());
+        if (pos + n > hi) throw new Error(`${file}: field ${field} of ${n} bytes at byte ${pos} runs past its message`);
+        onField(field, pos, pos + n);
+        pos += n;
+      } else throw new Error(`${file}: unexpected wire type ${wire} of field ${field} at byte ${pos}`);
+    }
+  };
+  walk(0, b.length, (field, lo, hi) => {
+    if (field !== 14) return;
+    let key = '';
+    let value = '';
+    walk(lo, hi, (f, l, h) => {
+      if (f === 1) key = b.toString('utf8', l, h);
+      if (f === 2) value = b.toString('utf8', l, h);
+    });
+    meta[key] = value;
+  });
+  return meta;
+}
+
 // compare returns null when got matches want within the tolerances, else a message.
 function compare(got, want, rtol, atol) {
   if (got.dims.join() !== want.dims.join()) return `shape [${got.dims}], expected [${want.dims}]`;
@@ -146,10 +194,21 @@ async function checkFolder(dir, rtol, atol) {
     if (has('encoder.onnx') && has('decoder.onnx')) {
       checks.push(['encoder.onnx+decoder.onnx', async () => run(path.join(dir, 'decoder.onnx'), await run(path.join(dir, 'encoder.onnx'), input))]);
     }
+    const tols = {};
+    if (has('model.int8.onnx')) {
+      const file = path.join(dir, 'model.int8.onnx');
+      checks.push(['model.int8.onnx', () => run(file, input)]);
+      tols['model.int8.onnx'] = () => {
+        const t = Number(readMetadata(file)['zoo.quantization_tolerance']);
+        if (!(t > 0)) throw new Error('metadata zoo.quantization_tolerance is not a positive number');
+        return [0, t];
+      };
+    }
     for (const [name, f] of checks) {
       const label = `${path.join(dir, name)} on ${set}`;
       try {
-        const r = compare(await f(), want, rtol, atol);
+        const [rt, at] = tols[name] ? tols[name]() : [rtol, atol];
+        const r = compare(await f(), want, rt, at);
         lines.push(typeof r === 'string' ? [false, `FAIL ${label}: ${r}`] : [true, `ok ${label} (max abs diff ${r.worst.toExponential(2)})`]);
       } catch (e) {
         lines.push([false, `FAIL ${label}: ${e.message}`]);

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -253,6 +254,13 @@ func Dir(dir string, opt Options) (*Report, error) {
 			c.Err = err.Error()
 		}
 	}
+	for _, f := range models {
+		if s := sessions[f]; s != nil && s.Metadata()[zoo.MetaQuantization] != "" && s.Metadata()[zoo.MetaPart] == zoo.WholeModel {
+			for _, ts := range testSets {
+				quantTestSet(rep, s, f, filepath.Join(dir, ts), opt)
+			}
+		}
+	}
 	if enc, dec := sessions[zoo.PartFile("encoder")], sessions[zoo.PartFile("decoder")]; enc != nil && dec != nil && main != nil && len(testSets) > 0 {
 		c := rep.add("encoder.onnx + decoder.onnx", "parts", nil)
 		var err error
@@ -407,6 +415,24 @@ func testSet(s *infer.Session, set string, opt Options) (int, float64, error) {
 	}
 	d, err := compare(got, want.Data, opt)
 	return n, d, err
+}
+
+// quantTestSet checks a quantized whole model (file f, session s) on the
+// test set: its outputs must lie within the tolerance its metadata gives
+// (zoo.quantization_tolerance, absolute) of the float32 outputs the test
+// set holds.
+func quantTestSet(rep *Report, s *infer.Session, f, set string, opt Options) {
+	c := rep.add(f+" on "+filepath.Join(filepath.Base(set), zoo.TestOutput), "quantized", nil)
+	v := s.Metadata()[zoo.MetaQuantTolerance]
+	tol, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(tol > 0) || math.IsInf(tol, 0) {
+		c.Err = fmt.Sprintf("metadata %s = %q: want a positive tolerance", zoo.MetaQuantTolerance, v)
+		return
+	}
+	c.N, c.MaxAbsDiff, err = testSet(s, set, Options{ATol: tol, RTol: 0})
+	if err != nil {
+		c.Err = err.Error()
+	}
 }
 
 // parts checks that decoder(encoder(x)) equals model(x) on a test input.

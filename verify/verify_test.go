@@ -183,7 +183,8 @@ func TestCompare(t *testing.T) {
 func nan() float64 { var z float64; return z / z }
 
 // setMeta returns a change of an export folder that sets the metadata key
-// of its ONNX file to value.
+// of its ONNX file to value, adding it when absent; an empty value removes
+// the key, which must then be there.
 func setMeta(file, key, value string) func(t *testing.T, dir string) {
 	return func(t *testing.T, dir string) {
 		t.Helper()
@@ -197,14 +198,23 @@ func setMeta(file, key, value string) func(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 		found := false
+		var kept []*onnxpb.StringStringEntryProto
 		for _, e := range m.MetadataProps {
 			if e.GetKey() == key {
 				e.Value, found = proto.String(value), true
+				if value == "" {
+					continue
+				}
 			}
+			kept = append(kept, e)
 		}
-		if !found {
+		if !found && value == "" {
 			t.Fatalf("%s has no metadata %s", file, key)
 		}
+		if !found {
+			kept = append(kept, &onnxpb.StringStringEntryProto{Key: proto.String(key), Value: proto.String(value)})
+		}
+		m.MetadataProps = kept
 		if b, err = proto.Marshal(&m); err != nil {
 			t.Fatal(err)
 		}

@@ -45,4 +45,11 @@ const (
 	MetaVersion     = "zoo.version"      // zoo version that wrote the file
 	MetaWeights     = "zoo.weights"      // where the weights came from
 	MetaClasses     = "zoo.classes"      // a classifier's class names as a JSON array, from its data set
+	// MetaQuantization is "int8" in a quantized file (such as
+	// model.int8.onnx), absent in a float32 one.
+	MetaQuantization = "zoo.quantization"
+	// MetaQuantTolerance is, in a quantized whole model, the largest
+	// difference from the float32 model's outputs that zoo verify accepts
+	// on the export folder's test data.
+	MetaQuantTolerance = "zoo.quantization_tolerance"
 )

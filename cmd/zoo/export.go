@@ -19,6 +19,9 @@ func exportCommand() *cli.Command {
 		ArgsUsage: "MODEL|RUN",
 		Description: `Writes OUT/MODEL/: model.onnx (opset 17, input "input" [N, ...], output "output"), encoder.onnx and
 decoder.onnx for autoencoders, test_data_set_0/{input_0,output_0}.pb and a README.md model card.
+With --quantize int8 it also writes model.int8.onnx (and encoder.int8.onnx, decoder.int8.onnx):
+Linear weights in int8, one scale per output feature, inputs quantized per batch at run time, for
+onnxruntime's integer kernels; the card gives the difference from float32 on the test data.
 Weights come from a .safetensors file with PyTorch state_dict names (--weights) or from PyTorch's
 default initialiser, seeded (--init), or from a run folder of zoo train (RUN), whose recipe goes
 into the metadata. An existing folder is kept unless --force is given.
@@ -26,7 +29,8 @@ into the metadata. An existing folder is kept unless --force is given.
 Example:
    zoo export relu-ae-30 --init --seed 0 --out models/
    zoo export relu-ae-30 --weights relu-ae-30.safetensors --out models/ --force
-   zoo export runs/relu-ae-30/20261123-101500 --out models/`,
+   zoo export runs/relu-ae-30/20261123-101500 --out models/
+   zoo export runs/relu-ae-30/20261123-101500 --out models/ --quantize int8`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "weights", Usage: "read weights from `FILE` (.safetensors, PyTorch state_dict names)"},
 			&cli.BoolFlag{Name: "init", Usage: "initialise the weights as PyTorch does, seeded"},
@@ -34,6 +38,7 @@ Example:
 			&cli.StringFlag{Name: "out", Usage: "write the export folder under `DIR`", Value: "models"},
 			&cli.IntFlag{Name: "samples", Usage: "examples in test_data_set_0 (from the embedded mnist-mini set)", Value: 8},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing export folder"},
+			&cli.StringFlag{Name: "quantize", Usage: "also write the model quantized: `int8` (model.int8.onnx, ...)"},
 		},
 		Action: runExport,
 	}
@@ -62,6 +67,10 @@ func runExport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	q, err := export.ParseQuantization(c.String("quantize"))
+	if err != nil {
+		return usagef("--%v", err)
+	}
 	n := c.Int("samples")
 	if n < 0 {
 		return usagef("--samples %d is negative", n)
@@ -72,7 +81,7 @@ func runExport(c *cli.Context) error {
 	}
 	dir := filepath.Join(c.String("out"), m.Name)
 	files, err := export.WriteDir(dir, m, w, export.DirOptions{
-		Weights: source, Sample: sample, SampleN: n, Force: c.Bool("force"),
+		Weights: source, Sample: sample, SampleN: n, Force: c.Bool("force"), Quantize: q,
 	})
 	if err != nil {
 		return err

@@ -232,6 +232,8 @@ func TestExportWeights(t *testing.T) {
 		{"no weights", []string{"manifold-ae"}, 2, "--weights FILE or --init"},
 		{"both", []string{"manifold-ae", "--init", "--weights", "x"}, 2, "not both"},
 		{"unknown model", []string{"nope", "--init"}, 1, `no model "nope"`},
+		{"int8", []string{"manifold-ae", "--init", "--quantize", "int8"}, 0, "manifold-ae/model.int8.onnx"},
+		{"int4", []string{"manifold-ae", "--init", "--quantize", "int4"}, 2, `--quantize "int4": want int8 (or float32 for none)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()

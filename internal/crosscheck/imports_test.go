@@ -47,6 +47,8 @@ var importRules = []importRule{
 		Why: "dataset imports nothing of ours (DESIGN.md) but the u8/255 kernel of internal/vec (review 1.3) and the stdlib-only file checks of internal/fileguard (issue 19)"},
 	{From: "reference", Not: engines,
 		Why: "the reference lowering is plain Go"},
+	{From: "quant", Not: append([]string{module}, engines...),
+		Why: "the int8 arithmetic is plain Go, shared by export (which writes it) and reference (which checks onnxruntime against it)"},
 	{From: "train/...", Not: []string{ortTree, "export", "infer"},
 		Why: "training never imports onnxruntime or export (DESIGN.md)"},
 	{From: "export", Not: []string{gorgoniaTree, ortTree, "train", "infer"},

@@ -4,7 +4,8 @@
 #   Python      scripts/onnx_check.py: onnx.checker (full check), strict shape
 #               inference against the declared shapes, zoo's metadata;
 #   JavaScript  scripts/ort_check.mjs: onnxruntime-node runs test_data_set_0
-#               (model.onnx, and encoder.onnx then decoder.onnx) against output_0.pb;
+#               (model.onnx, and encoder.onnx then decoder.onnx) against output_0.pb,
+#               and model.int8.onnx within the tolerance its metadata gives;
 #   Go          internal/onnxgo: onnx-go v0.5.0 (gorgonnx) runs what its operators
 #               allow and matches onnxruntime; the rest must fail with an error.
 # Prints the matrix (model x Python / JS / onnx-go) and exits non-zero when a
@@ -36,7 +37,7 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/zoo" ./cmd/zoo
 models=$("$work/zoo" list | awk 'NR > 1 { print $1 }')
 for m in $models; do
-  "$work/zoo" export "$m" --init --seed 0 --out "$work/models" >/dev/null
+  "$work/zoo" export "$m" --init --seed 0 --out "$work/models" --quantize int8 >/dev/null
 done
 
 status=0
