@@ -32,6 +32,12 @@ type DirOptions struct {
 	// Quantize, when Int8, also writes each model file quantized beside
 	// it: model.int8.onnx, encoder.int8.onnx, ... (see Int8).
 	Quantize Quantization
+	// Measure, when set with Quantize, measures the quantized whole model
+	// against the float32 one on a data set: WriteDir calls it with the
+	// complete folder (in its temporary place) before it writes the card,
+	// which states the result. An error stops the export. Package export
+	// runs no model; its caller does (see present.MeasureQuantized).
+	Measure func(dir string) (*QuantQuality, error)
 }
 
 // ErrExists is returned, wrapped, when the export folder already exists and
@@ -155,7 +161,16 @@ func WriteDir(dir string, m *zoo.Model, w zoo.Weights, opt DirOptions) ([]string
 		}
 		files = append(files, filepath.Join(zoo.TestDataDir, zoo.TestInput), filepath.Join(zoo.TestDataDir, zoo.TestOutput))
 	}
+	var quality *QuantQuality
+	if opt.Quantize != Float32 && opt.Measure != nil {
+		if quality, err = opt.Measure(tmp); err != nil {
+			return nil, fmt.Errorf("export %s: measure %s: %w", dir, opt.Quantize.File(zoo.ModelFile), err)
+		}
+	}
 	card, err := Card(m, opt.Weights, files, qdiff)
+	if err == nil && quality != nil {
+		card = append(card, []byte("\n## Quantization\n\n"+opt.Quantize.File(zoo.ModelFile)+" against "+zoo.ModelFile+": "+quality.String()+".\n")...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", dir, err)
 	}

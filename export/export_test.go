@@ -259,3 +259,41 @@ func readTensor(t *testing.T, path string) *zoo.Tensor {
 	}
 	return x
 }
+
+// TestWriteDirMeasure: WriteDir calls Measure with the complete folder,
+// int8 files included, and the card states its result; an error of Measure
+// stops the export and leaves nothing behind.
+func TestWriteDirMeasure(t *testing.T) {
+	m, _ := zoo.Lookup("tiny-ae-2")
+	root := t.TempDir()
+	q := &QuantQuality{Data: "t10k-images-idx3-ubyte.gz", Images: 10000, Float32: 0.04, Quantized: 0.0401}
+	_, err := WriteDir(filepath.Join(root, "ok"), m, m.InitWeights(0), DirOptions{Quantize: Int8,
+		Measure: func(dir string) (*QuantQuality, error) {
+			for _, f := range []string{zoo.ModelFile, Int8.File(zoo.ModelFile), Int8.File(zoo.PartFile(zoo.PartDecoder))} {
+				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+					t.Errorf("Measure called before %s is written: %v", f, err)
+				}
+			}
+			return q, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := os.ReadFile(filepath.Join(root, "ok", zoo.CardFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "model.int8.onnx against model.onnx: reconstruction MSE 0.04 (float32) and 0.0401 (int8), +0.25%, on 10000 images of t10k-images-idx3-ubyte.gz."
+	if !strings.Contains(string(card), "## Quantization\n\n"+want) {
+		t.Errorf("card lacks %q:\n%s", want, card)
+	}
+
+	_, err = WriteDir(filepath.Join(root, "bad"), m, m.InitWeights(0), DirOptions{Quantize: Int8,
+		Measure: func(string) (*QuantQuality, error) { return nil, errors.New("no data") }})
+	if err == nil || !strings.Contains(err.Error(), "measure model.int8.onnx: no data") {
+		t.Errorf("Measure failing: %v", err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 1 {
+		t.Errorf("after a failed export the parent holds %v", ents)
+	}
+}

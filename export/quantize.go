@@ -56,6 +56,34 @@ func (q Quantization) Describe() string {
 	return "float32"
 }
 
+// QuantQuality is what quantization costs a model on a data set, as the
+// model card states it: the same metric of the float32 and of the
+// quantized whole model over the same examples.
+type QuantQuality struct {
+	// Data names the examples, Images counts them.
+	Data   string
+	Images int
+	// Classify says the metric is the accuracy (a fraction); otherwise it
+	// is the reconstruction MSE (mean per value).
+	Classify bool
+	// Float32 and Quantized are the metric of model.onnx and of the
+	// quantized file.
+	Float32, Quantized float64
+}
+
+// String states q in words, such as "reconstruction MSE 0.036966 (float32)
+// and 0.036974 (int8), +0.021%, on 10000 images of
+// t10k-images-idx3-ubyte.gz".
+func (q QuantQuality) String() string {
+	var s string
+	if q.Classify {
+		s = fmt.Sprintf("accuracy %.2f%% (float32) and %.2f%% (int8), %+.2f points", 100*q.Float32, 100*q.Quantized, 100*(q.Quantized-q.Float32))
+	} else {
+		s = fmt.Sprintf("reconstruction MSE %.5g (float32) and %.5g (int8), %+.2g%%", q.Float32, q.Quantized, 100*(q.Quantized/q.Float32-1))
+	}
+	return fmt.Sprintf("%s, on %d images of %s", s, q.Images, q.Data)
+}
+
 // lowerLinearInt8 lowers a Linear layer (weight [out, in], bias [out]) to
 // the dynamic quantization pattern onnxruntime fuses into
 // DynamicQuantizeMatMul:

@@ -234,6 +234,8 @@ func TestExportWeights(t *testing.T) {
 		{"unknown model", []string{"nope", "--init"}, 1, `no model "nope"`},
 		{"int8", []string{"manifold-ae", "--init", "--quantize", "int8"}, 0, "manifold-ae/model.int8.onnx"},
 		{"int4", []string{"manifold-ae", "--init", "--quantize", "int4"}, 2, `--quantize "int4": want int8 (or float32 for none)`},
+		{"int8, default data missing", []string{"cnn-cifar", "--init", "--quantize", "int8"}, 0, "zoo: the cost of quantization is not measured: dataset cifar-10: test-images"},
+		{"int8, named data missing", []string{"cnn-cifar", "--init", "--quantize", "int8", "--eval-data", "cifar-10"}, 1, "measure model.int8.onnx: dataset cifar-10: test-images"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
@@ -329,5 +331,28 @@ func TestDataFetchHint(t *testing.T) {
 	}
 	if other := errors.New("x"); withHints(other) != other { //nolint:errorlint // the very same error must come back
 		t.Error("withHints changes an error without hints")
+	}
+}
+
+// TestExportQuantizeCard: --quantize int8 measures both files on
+// --eval-data and the card says so; --eval-data none skips it.
+func TestExportQuantizeCard(t *testing.T) {
+	testenv.NeedORT(t)
+	for _, tc := range []struct {
+		data string
+		want bool
+	}{{"mnist-mini", true}, {"none", false}} {
+		out := t.TempDir()
+		if r := run(t, nil, "export", "manifold-ae", "--init", "--quantize", "int8", "--eval-data", tc.data, "--out", out); r.code != 0 {
+			t.Fatalf("--eval-data %s: exit %d: %s", tc.data, r.code, r.stderr)
+		}
+		card, err := os.ReadFile(filepath.Join(out, "manifold-ae", "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(string(card), "model.int8.onnx against model.onnx: reconstruction MSE ")
+		if got != tc.want {
+			t.Errorf("--eval-data %s: card states the quantization cost: %v, want %v", tc.data, got, tc.want)
+		}
 	}
 }
