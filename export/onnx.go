@@ -43,6 +43,7 @@ import (
 
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/onnxpb"
+	"github.com/zoo-ml/zoo/quant"
 	"github.com/zoo-ml/zoo/zoo"
 )
 
@@ -222,7 +223,7 @@ func (lw *lowering) lower(s zoo.Step, in, out string) ([]*onnxpb.NodeProto, []*o
 	}
 	switch l := s.Layer.(type) {
 	case zoo.Linear:
-		if lw.q == Int8 {
+		if lw.q == Int8 && quant.Quantized(l.In, l.Out) {
 			return lowerLinearInt8(s.Prefix, in, out, w[s.Prefix+".weight"], w[s.Prefix+".bias"])
 		}
 		names, inits := params("weight", "bias")

@@ -19,7 +19,7 @@ type Quantization string
 // per output feature, and quantizes the layer's input to uint8 at run time
 // with the scale and zero point of each batch (ONNX DynamicQuantizeLinear),
 // so that the product runs on integer kernels; every other layer (and each
-// bias) stays float32. onnxruntime's CPU provider fuses each such pattern
+// bias, and Linear layers narrower than quant.MinFeatures) stays float32. onnxruntime's CPU provider fuses each such pattern
 // into one DynamicQuantizeMatMul.
 const (
 	Float32 Quantization = ""
@@ -51,7 +51,7 @@ func (q Quantization) File(file string) string {
 // metadata and the model card.
 func (q Quantization) Describe() string {
 	if q == Int8 {
-		return "the Linear weights in int8 (symmetric, one scale per output feature) and the inputs of Linear layers in uint8 with a scale and zero point per batch (DynamicQuantizeLinear + MatMulInteger); other layers and the biases stay float32"
+		return fmt.Sprintf("the Linear weights in int8 (symmetric, one scale per output feature) and the inputs of Linear layers in uint8 with a scale and zero point per batch (DynamicQuantizeLinear + MatMulInteger); other layers, the biases and Linear layers with fewer than %d inputs or outputs (where integer kernels gain nothing) stay float32", quant.MinFeatures)
 	}
 	return "float32"
 }

@@ -6,6 +6,18 @@ import (
 	"math"
 )
 
+// MinFeatures is the fewest inputs and outputs of a Linear layer that an
+// int8 export quantizes. A narrower layer stays float32: its product is too
+// small for integer kernels to gain anything (a code of 2 to 4 values, the
+// layer into or out of it), quantizing its input costs a pass of its own,
+// and in float32 onnxruntime fuses the activation that follows into the
+// product, which it does not for the quantized product.
+const MinFeatures = 16
+
+// Quantized reports whether an int8 export quantizes a Linear layer of in
+// inputs and out outputs (see MinFeatures).
+func Quantized(in, out int) bool { return in >= MinFeatures && out >= MinFeatures }
+
 // Rows is a weight matrix [Out, In] quantized per row (per output
 // feature): row j stands for Scale[j] * Q[j*In:(j+1)*In].
 type Rows struct {

@@ -167,3 +167,14 @@ func TestLinear(t *testing.T) {
 		t.Error("too few inputs: no error")
 	}
 }
+
+func TestQuantized(t *testing.T) {
+	for _, tc := range []struct {
+		in, out int
+		want    bool
+	}{{784, 512, true}, {16, 16, true}, {50, 4, false}, {2, 784, false}, {15, 784, false}, {784, 16, true}} {
+		if got := Quantized(tc.in, tc.out); got != tc.want {
+			t.Errorf("Quantized(%d, %d) = %v, want %v", tc.in, tc.out, got, tc.want)
+		}
+	}
+}

@@ -32,9 +32,9 @@ func Forward(m *zoo.Model, w zoo.Weights, x []float32, n int) ([]float32, []int,
 }
 
 // ForwardInt8 is Forward as the int8 export of m computes it (see
-// export.Int8): each Linear layer's weight quantized per row and its input
-// quantized per batch, with the arithmetic of package quant; every other
-// layer as Forward runs it.
+// export.Int8): each Linear layer that quant.Quantized selects with its
+// weight quantized per row and its input quantized per batch, with the
+// arithmetic of package quant; every other layer as Forward runs it.
 func ForwardInt8(m *zoo.Model, w zoo.Weights, x []float32, n int) ([]float32, []int, error) {
 	return forward(m, w, x, n, true)
 }
@@ -55,7 +55,7 @@ func forward(m *zoo.Model, w zoo.Weights, x []float32, n int, quantized bool) ([
 	shape := m.Input
 	indices := map[string][]int{} // pool prefix -> per-plane indices of its maxima
 	for _, s := range steps {
-		if l, ok := s.Layer.(zoo.Linear); ok && quantized {
+		if l, ok := s.Layer.(zoo.Linear); ok && quantized && quant.Quantized(l.In, l.Out) {
 			cur, err = linearInt8(s.Prefix, l, w, cur, n)
 		} else {
 			cur, err = step(s, w, cur, n, indices)
