@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	goruntime "runtime"
 	"time"
 
@@ -74,6 +75,9 @@ type StreamOptions struct {
 	// layout, scale and normalisation. Reconstruction errors compare the
 	// outputs with the input so made.
 	Preprocess Preprocess
+
+	// serialRun, when not 0, replaces the package's serialRun (for tests).
+	serialRun time.Duration
 }
 
 // A Report describes a finished stream.
@@ -145,9 +149,12 @@ const inFlight = 3
 // writes the outputs to opt.Output. Three goroutines form a pipeline: one
 // reads and decodes the next batch and another measures and writes the last
 // while onnxruntime runs the current one, so that runs follow each other
-// back to back. Three batches of tensors are allocated up front (and one
-// more for a short last batch) and reused, so memory does not grow with the
-// file. For zoo.Reconstruct it also measures the mean squared error between
+// back to back. When onnxruntime's threads take every CPU, the stages
+// cannot overlap, and for a model whose runs are short (under 2 ms) they
+// run one after the other in the caller's goroutine with one batch:
+// handing batches between goroutines would cost more than the runs. Up to
+// three batches of tensors are allocated (and one more for a short last
+// batch) and reused, so memory does not grow with the file. For zoo.Reconstruct it also measures the mean squared error between
 // each output and its input. For zoo.Classify it takes the outputs as
 // logits, predicts the class with the largest, and, with opt.Labels,
 // measures the accuracy and fills the confusion matrix; labels are read a
@@ -225,7 +232,31 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 			b.Close()
 		}
 	}()
-	for range inFlight {
+	b, err := s.NewBatch(batch)
+	if err != nil {
+		return nil, err
+	}
+	batches = append(batches, b)
+	pr := opt.Preprocess.plan(h, s.inShape)
+	start := time.Now()
+	var compute time.Duration
+
+	// With onnxruntime's threads on every core, work beside a run takes a
+	// core from one of them and the run waits for it. For a model whose
+	// runs are short, the stages then run one after the other in this
+	// goroutine, with one batch: handing batches between goroutines costs
+	// more than such a run. Longer runs go to the pipeline below.
+	if s.provider == CPUProvider && s.threads >= goruntime.NumCPU() {
+		done, err := s.streamSerial(ctx, r, b, pr, opt, cls, rep, &batches, &sumSq, &compute)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			s.finish(rep, time.Since(start), compute, sumSq, opt, cls)
+			return rep, nil
+		}
+	}
+	for len(batches) < inFlight {
 		b, err := s.NewBatch(batch)
 		if err != nil {
 			return nil, err
@@ -242,20 +273,9 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// With onnxruntime's threads on every core, work beside a run takes a
-	// core from one of them and the run waits for it: the stages then take
-	// turns instead of overlapping.
-	var turn cpuTurn
-	if s.provider == CPUProvider && s.threads >= goruntime.NumCPU() {
-		turn = make(cpuTurn, 1)
-	}
-
-	start := time.Now()
-	pr := opt.Preprocess.plan(h, s.inShape)
-	go func() { readErr <- s.read(ctx, r, batch, pr, free, full, &batches, turn) }()
-	outLen := s.OutputLen()
+	go func() { readErr <- s.read(ctx, r, batch, pr, free, full, &batches) }()
 	go func() {
-		err := s.sink(rep, ran, free, batch, opt, cls, &sumSq, turn)
+		err := s.sink(rep, ran, free, batch, opt, cls, &sumSq)
 		if err != nil {
 			cancel()
 		}
@@ -264,15 +284,12 @@ func (s *Session) Stream(ctx context.Context, r *dataset.Reader, opt StreamOptio
 
 	// The runner: onnxruntime back to back, while the reader fills the
 	// next batch and the sink measures and writes the last.
-	var compute time.Duration
 	var runErr error
 run:
 	for f := range full {
-		turn.take()
 		t0 := time.Now()
 		runErr = s.RunBatch(f.b)
 		compute += time.Since(t0)
-		turn.give()
 		if runErr != nil {
 			break
 		}
@@ -295,28 +312,71 @@ run:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep.Seconds = time.Since(start).Seconds()
+	s.finish(rep, time.Since(start), compute, sumSq, opt, cls)
+	return rep, nil
+}
+
+// finish completes the report of a stream that took elapsed, compute of it
+// in onnxruntime, with sumSq the sum of the squared reconstruction errors.
+func (s *Session) finish(rep *Report, elapsed, compute time.Duration, sumSq float64, opt StreamOptions, cls *classifier) {
+	rep.Seconds = elapsed.Seconds()
 	rep.ComputeSec = compute.Seconds()
 	if rep.Seconds > 0 {
 		rep.PerSecond = float64(rep.Images) / rep.Seconds
 	}
 	if opt.Task == zoo.Reconstruct && rep.Images > 0 {
-		mse := sumSq / float64(rep.Images*outLen)
+		mse := sumSq / float64(rep.Images*s.OutputLen())
 		rep.MSE = &mse
 	}
 	if cls != nil {
 		cls.report(rep)
 	}
-	return rep, nil
 }
 
-// read fills free batches from r, as pr says, and sends them on full,
-// closing full at the end. A short last batch is copied into a batch of
-// its own size, appended to *all for release; for a model with a fixed
-// batch it is padded with zeros instead.
-func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, pr *prep, free chan *Batch, full chan filled, all *[]*Batch, turn cpuTurn) error {
+// serialRun is the longest run of a batch for which Stream keeps its
+// stages in one goroutine (see streamSerial).
+const serialRun = 2 * time.Millisecond
+
+// streamSerial is Stream's loop when its stages cannot overlap: read a
+// batch into b, run it, measure and write it, adding to *sumSq and
+// *compute, until the end of r (done) or ctx. When neither of the first
+// two runs is shorter than serialRun it stops after them (not done), b
+// free, for the pipeline to take over.
+func (s *Session) streamSerial(ctx context.Context, r *dataset.Reader, b *Batch, pr *prep, opt StreamOptions, cls *classifier, rep *Report, all *[]*Batch, sumSq *float64, compute *time.Duration) (done bool, err error) {
+	shortest := time.Duration(math.MaxInt64)
+	for runs := 0; ; runs++ {
+		limit := serialRun
+		if opt.serialRun != 0 {
+			limit = opt.serialRun
+		}
+		if runs == 2 && shortest >= limit {
+			return false, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		f, done, err := s.readBatch(r, b, pr, all)
+		if err != nil || done {
+			return done, err
+		}
+		t0 := time.Now()
+		err = s.RunBatch(f.b)
+		took := time.Since(t0)
+		*compute += took
+		shortest = min(shortest, took)
+		if err != nil {
+			return false, err
+		}
+		if err := s.sinkBatch(rep, f, opt, cls, sumSq); err != nil {
+			return false, err
+		}
+	}
+}
+
+// read fills free batches from r, as pr says (see readBatch), and sends
+// them on full, closing full at the end.
+func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, pr *prep, free chan *Batch, full chan filled, all *[]*Batch) error {
 	defer close(full)
-	inLen := s.InputLen()
 	for {
 		var b *Batch
 		select {
@@ -324,43 +384,52 @@ func (s *Session) read(ctx context.Context, r *dataset.Reader, batch int, pr *pr
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		turn.take()
-		n, err := r.ReadFloat32(b.In)
-		pr.apply(b.In, n, inLen)
-		turn.give()
-		if errors.Is(err, io.EOF) && n == 0 {
-			return nil
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
+		f, done, err := s.readBatch(r, b, pr, all)
+		if err != nil || done {
 			return err
 		}
-		if n < batch && s.batch > 0 {
-			clear(b.In[n*inLen:])
-		} else if n < batch {
-			tail, terr := s.NewBatch(n)
-			if terr != nil {
-				return terr
-			}
-			*all = append(*all, tail)
-			copy(tail.In, b.In[:n*inLen])
-			b = tail
-		}
 		select {
-		case full <- filled{b: b, n: n}:
+		case full <- f:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
 
+// readBatch reads the next batch of r into b, as pr says; done at the end
+// of r. A short last batch is copied into a batch of its own size,
+// appended to *all for release; for a model with a fixed batch it is
+// padded with zeros instead.
+func (s *Session) readBatch(r *dataset.Reader, b *Batch, pr *prep, all *[]*Batch) (f filled, done bool, err error) {
+	inLen := s.InputLen()
+	n, err := r.ReadFloat32(b.In)
+	pr.apply(b.In, n, inLen)
+	if errors.Is(err, io.EOF) && n == 0 {
+		return filled{}, true, nil
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return filled{}, false, err
+	}
+	if n < b.N && s.batch > 0 {
+		clear(b.In[n*inLen:])
+	} else if n < b.N {
+		tail, terr := s.NewBatch(n)
+		if terr != nil {
+			return filled{}, false, terr
+		}
+		*all = append(*all, tail)
+		copy(tail.In, b.In[:n*inLen])
+		b = tail
+	}
+	return filled{b: b, n: n}, false, nil
+}
+
 // sink takes the batches onnxruntime has run, in order: it adds their
 // reconstruction errors or classes to rep, writes their outputs, and hands
 // full-sized batches back to the reader.
-func (s *Session) sink(rep *Report, ran <-chan filled, free chan<- *Batch, batch int, opt StreamOptions, cls *classifier, sumSq *float64, turn cpuTurn) error {
+func (s *Session) sink(rep *Report, ran <-chan filled, free chan<- *Batch, batch int, opt StreamOptions, cls *classifier, sumSq *float64) error {
 	for f := range ran {
-		turn.take()
 		err := s.sinkBatch(rep, f, opt, cls, sumSq)
-		turn.give()
 		if err != nil {
 			return err
 		}
@@ -400,22 +469,6 @@ func (s *Session) sinkBatch(rep *Report, f filled, opt StreamOptions, cls *class
 		rep.Images += f.n
 	}
 	return nil
-}
-
-// A cpuTurn lets one stage of Stream work at a time; a nil cpuTurn lets
-// them all work at once.
-type cpuTurn chan struct{}
-
-func (t cpuTurn) take() {
-	if t != nil {
-		t <- struct{}{}
-	}
-}
-
-func (t cpuTurn) give() {
-	if t != nil {
-		<-t
-	}
 }
 
 // sqDiff returns the sum of (y[i]-x[i])² in float64, over len(y) elements
