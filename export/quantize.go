@@ -19,8 +19,9 @@ type Quantization string
 // per output feature, and quantizes the layer's input to uint8 at run time
 // with the scale and zero point of each batch (ONNX DynamicQuantizeLinear),
 // so that the product runs on integer kernels; every other layer (and each
-// bias, and Linear layers narrower than quant.MinFeatures) stays float32. onnxruntime's CPU provider fuses each such pattern
-// into one DynamicQuantizeMatMul.
+// bias, and Linear layers narrower than quant.MinFeatures) stays float32.
+// onnxruntime's CPU provider fuses each such pattern into one
+// DynamicQuantizeMatMul.
 const (
 	Float32 Quantization = ""
 	Int8    Quantization = "int8"

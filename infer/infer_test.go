@@ -73,20 +73,9 @@ func TestParityWithReference(t *testing.T) {
 			dir := exportModel(t, m, w)
 			in := modelInput(t, m, n)
 			parts, _ := export.Parts(m)
-			for _, part := range append([]string{"model"}, parts...) {
-				sub, file := m, zoo.ModelFile
-				if part != "model" {
-					var err error
-					if sub, err = m.Sub(part); err != nil {
-						t.Fatal(err)
-					}
-					file = zoo.PartFile(part)
-					sub.Name = m.Name
-				}
-				sw := zoo.Weights{}
-				for _, p := range sub.Params() {
-					sw[p.Name] = w[p.Name]
-				}
+			for _, part := range append([]string{zoo.WholeModel}, parts...) {
+				sub, sw := subModel(t, m, w, part)
+				file := zoo.PartFile(part) // zoo.ModelFile for the whole model
 				want, _, err := reference.Forward(sub, sw, in, n)
 				if err != nil {
 					t.Fatal(err)

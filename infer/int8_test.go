@@ -30,22 +30,12 @@ func TestInt8Export(t *testing.T) {
 			in := modelInput(t, m, n)
 			parts, _ := export.Parts(m)
 			for _, part := range append([]string{zoo.WholeModel}, parts...) {
-				sub := m
-				if part != zoo.WholeModel {
-					var err error
-					if sub, err = m.Sub(part); err != nil {
-						t.Fatal(err)
-					}
-					sub.Name = m.Name
-				}
-				sw := zoo.Weights{}
-				for _, p := range sub.Params() {
-					sw[p.Name] = w[p.Name]
-				}
+				sub, sw := subModel(t, m, w, part)
 				x := in
 				if part == zoo.PartDecoder {
+					enc, ew := subModel(t, m, w, zoo.PartEncoder)
 					var err error
-					if x, err = encode(m, w, in, n); err != nil {
+					if x, _, err = reference.Forward(enc, ew, in, n); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -87,16 +77,21 @@ func maxAbs(a, b []float32) float64 {
 	return m
 }
 
-// encode returns the float32 codes of m's encoder for x.
-func encode(m *zoo.Model, w zoo.Weights, x []float32, n int) ([]float32, error) {
-	enc, err := m.Sub(zoo.PartEncoder)
-	if err != nil {
-		return nil, err
+// subModel returns part of m (all of it for zoo.WholeModel), named as m,
+// with its weights taken from w.
+func subModel(t *testing.T, m *zoo.Model, w zoo.Weights, part string) (*zoo.Model, zoo.Weights) {
+	t.Helper()
+	sub := m
+	if part != zoo.WholeModel {
+		var err error
+		if sub, err = m.Sub(part); err != nil {
+			t.Fatal(err)
+		}
+		sub.Name = m.Name
 	}
-	ew := zoo.Weights{}
-	for _, p := range enc.Params() {
-		ew[p.Name] = w[p.Name]
+	sw := zoo.Weights{}
+	for _, p := range sub.Params() {
+		sw[p.Name] = w[p.Name]
 	}
-	y, _, err := reference.Forward(enc, ew, x, n)
-	return y, err
+	return sub, sw
 }

@@ -154,8 +154,9 @@ const inFlight = 3
 // run one after the other in the caller's goroutine with one batch:
 // handing batches between goroutines would cost more than the runs. Up to
 // three batches of tensors are allocated (and one more for a short last
-// batch) and reused, so memory does not grow with the file. For zoo.Reconstruct it also measures the mean squared error between
-// each output and its input. For zoo.Classify it takes the outputs as
+// batch) and reused, so memory does not grow with the file. For
+// zoo.Reconstruct it also measures the mean squared error between each
+// output and its input. For zoo.Classify it takes the outputs as
 // logits, predicts the class with the largest, and, with opt.Labels,
 // measures the accuracy and fills the confusion matrix; labels are read a
 // batch at a time, like the examples.
@@ -343,12 +344,12 @@ const serialRun = 2 * time.Millisecond
 // two runs is shorter than serialRun it stops after them (not done), b
 // free, for the pipeline to take over.
 func (s *Session) streamSerial(ctx context.Context, r *dataset.Reader, b *Batch, pr *prep, opt StreamOptions, cls *classifier, rep *Report, all *[]*Batch, sumSq *float64, compute *time.Duration) (done bool, err error) {
+	limit := serialRun
+	if opt.serialRun != 0 {
+		limit = opt.serialRun
+	}
 	shortest := time.Duration(math.MaxInt64)
 	for runs := 0; ; runs++ {
-		limit := serialRun
-		if opt.serialRun != 0 {
-			limit = opt.serialRun
-		}
 		if runs == 2 && shortest >= limit {
 			return false, nil
 		}
