@@ -343,28 +343,51 @@ def torch_run(a, model, flags, env, epochs, limit, seed, rec, save_init=None):
     return eps, recs[-1], rss
 
 
+def with_kernel(config, kernel):
+    """A setting of configs() run under the OpenBLAS kernel (None: OPENBLAS_CORETYPE unset)."""
+    name, env, extra = config
+    label = f"OPENBLAS_CORETYPE={kernel}" if kernel else "OPENBLAS_CORETYPE unset"
+    return (f"{name}, {label}", {**env, "OPENBLAS_CORETYPE": kernel}, extra)
+
+
 def calibrate(a, model, rec, zflags, tflags, limit):
-    """The fastest thread setting of each side: every setting of configs() trains one warm-up and
-    one timed epoch, the two sides' settings interleaved (so that a change of the machine's load
-    hits both alike), --calibrate-rounds times; the best median images/s wins. Returns (zoo's,
-    PyTorch's, PyTorch's default) as (setting, images/s)."""
+    """The fastest setting of each side, in two stages, each setting training one warm-up and one
+    timed epoch, the two sides' settings interleaved (so that a change of the machine's load hits
+    both alike): first each OpenBLAS kernel of kernels() under each side's default threads (zoo:
+    GOMAXPROCS and OpenBLAS's pool at all CPUs; PyTorch: set_num_threads at all CPUs and OpenBLAS's
+    pool), then every thread setting of configs() under each side's fastest kernel,
+    --calibrate-rounds times; the best median images/s wins. Returns (zoo's, PyTorch's, PyTorch's
+    default rates, zoo's rates, PyTorch's rates), the settings as (name, environment, flags)."""
     zc, tc, default = configs(a)
-    z_rates, t_rates = {c[0]: [] for c in zc}, {c[0]: [] for c in tc}
-    for _ in range(a.calibrate_rounds):
-        for i in range(max(len(zc), len(tc))):
-            if i < len(zc):
-                name, env, extra = zc[i]
-                eps, _, _ = zoo_run(a, model, zflags + extra, bench_env(env), 2, limit, 0)
-                z_rates[name].append(eps[-1]["images_per_second"])
-            if i < len(tc):
-                name, env, extra = tc[i]
-                eps, _, _ = torch_run(a, model, tflags + extra, bench_env(env), 2, limit, 0, rec)
-                t_rates[name].append(eps[-1]["images_per_second"])
-    zbest = max(zc, key=lambda c: med(z_rates[c[0]]))
-    tbest = max(tc, key=lambda c: med(t_rates[c[0]]))
+    zdefault = next(c for c in zc if c[0] == f"GOMAXPROCS={a.threads}, OPENBLAS_NUM_THREADS=unset")
+
+    def interleave(zsets, tsets, rounds):
+        z_rates, t_rates = {c[0]: [] for c in zsets}, {c[0]: [] for c in tsets}
+        for _ in range(rounds):
+            for i in range(max(len(zsets), len(tsets))):
+                if i < len(zsets):
+                    name, env, extra = zsets[i]
+                    eps, _, _ = zoo_run(a, model, zflags + extra, bench_env(env), 2, limit, 0)
+                    z_rates[name].append(eps[-1]["images_per_second"])
+                if i < len(tsets):
+                    name, env, extra = tsets[i]
+                    eps, _, _ = torch_run(a, model, tflags + extra, bench_env(env), 2, limit, 0, rec)
+                    t_rates[name].append(eps[-1]["images_per_second"])
+        return z_rates, t_rates
+
+    ks = kernels()
+    zk, tk = interleave([with_kernel(zdefault, k) for k in ks], [with_kernel(default, k) for k in ks], 1)
+    zkernel = max(ks, key=lambda k: med(zk[with_kernel(zdefault, k)[0]]))
+    tkernel = max(ks, key=lambda k: med(tk[with_kernel(default, k)[0]]))
+    zsets, tsets = [with_kernel(c, zkernel) for c in zc], [with_kernel(c, tkernel) for c in tc]
+    z_rates, t_rates = interleave(zsets, tsets, a.calibrate_rounds)
+    zbest = max(zsets, key=lambda c: med(z_rates[c[0]]))
+    tbest = max(tsets, key=lambda c: med(t_rates[c[0]]))
+    log(f"train {model}: kernels zoo " + ", ".join(f"[{k}] {med(v):.0f}" for k, v in zk.items()))
+    log(f"train {model}: kernels PyTorch " + ", ".join(f"[{k}] {med(v):.0f}" for k, v in tk.items()))
     log(f"train {model}: calibration zoo " + ", ".join(f"[{k}] {med(v):.0f}" for k, v in z_rates.items()))
     log(f"train {model}: calibration PyTorch " + ", ".join(f"[{k}] {med(v):.0f}" for k, v in t_rates.items()))
-    return zbest, tbest, t_rates[default[0]], z_rates, t_rates
+    return zbest, tbest, tk[with_kernel(default, None)[0]], {**zk, **z_rates}, {**tk, **t_rates}
 
 
 def train_one(a, data, model):
@@ -622,7 +645,7 @@ def targets(res):
 def zoo_kernel(res):
     """The OpenBLAS kernels zoo train ran (from run.json's versions.blas), or a note when none."""
     blas = sorted({r["zoo"].get("blas", "") for r in res.get("train", [])})
-    kernels = sorted({k for b in blas for k in re.findall(r"kernel ([^);]+)", b)})
+    kernels = sorted({k for b in blas for k in re.findall(r"kernel (\w+)", b)})
     if kernels:
         return ", ".join(kernels)
     return "none (" + (", ".join(b for b in blas if b) or "no training run") + ")"
@@ -634,7 +657,7 @@ def report(m, res, a):
              f"{m['load_start'][0]:.2f}, at end {m.get('load_end', (float('nan'),))[0]:.2f}. "
              f"Threads: {m['threads']} (onnxruntime intra-op, PyTorch inference's torch.set_num_threads; training "
              f"calibrates each side's, below). PyTorch {m['torch']} (BLAS: {m['torch_blas']}; OpenBLAS kernel "
-             f"{m['torch_core'] or 'none'}); zoo train's OpenBLAS kernel {zoo_kernel(res)}. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in every command (PyTorch's inference calibration also tries setting the kernel, below). "
+             f"{m['torch_core'] or 'none'}); zoo train's OpenBLAS kernel {zoo_kernel(res)}. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in every command but where a calibration tries setting the kernel (below). "
              f"zoo {m['commit']}, {m['date']}.", ""]
     if res.get("train"):
         tr = res["train"]
@@ -642,20 +665,23 @@ def report(m, res, a):
         parts += ["## Training", "",
                   f"Recipe batch size; images/s of the training steps only (zoo's run.json `seconds`, PyTorch's "
                   f"timer around its batches). Each engine runs at its best: before the timed runs, a calibration "
-                  f"trains one warm-up and one timed epoch of half the steps under every thread setting of each side, "
-                  f"the two sides interleaved (PyTorch: `torch.set_num_threads` 1 and {m['threads']} crossed with "
-                  f"`OPENBLAS_NUM_THREADS` 1 and unset, and {m['threads']} with OpenBLAS's pool and `OMP_WAIT_POLICY=PASSIVE`; zoo: `GOMAXPROCS` 1 and {m['threads']} crossed with the same), "
-                  f"and the fastest setting of each side (columns 'setting') trains the timed runs: for each of the "
+                  f"trains one warm-up and one timed epoch of half the steps under each setting, the two sides "
+                  f"interleaved, in two stages. First the OpenBLAS kernel: `OPENBLAS_CORETYPE` unset (PyTorch's OpenBLAS "
+                  f"then runs the kernel it detects; zoo replaces OpenBLAS's SSE3 fallback by the kernel the CPU allows) "
+                  f"and set to each AVX kernel this CPU runs ({', '.join(k for k in kernels() if k)}), under each side's "
+                  f"default threads. Then, under each side's fastest kernel, the threads (PyTorch: `torch.set_num_threads` 1 and {m['threads']} crossed with "
+                  f"`OPENBLAS_NUM_THREADS` 1 and unset, and {m['threads']} with OpenBLAS's pool and `OMP_WAIT_POLICY=PASSIVE`; zoo: `GOMAXPROCS` 1 and {m['threads']} crossed with the same). "
+                  f"The fastest setting of each side (columns 'setting') trains the timed runs: for each of the "
                   f"seeds {', '.join(map(str, a.seeds))}, PyTorch then zoo, one warm-up epoch and {a.repeats} timed epochs "
                   f"of the given steps (median and spread over all timed epochs). 'PyTorch, default threads' is "
-                  f"PyTorch's calibration rate with `set_num_threads({m['threads']})` and OpenBLAS's default pool, as "
-                  f"the earlier benchmark ran it. Both sides start each seed from the same weights (PyTorch's "
+                  f"PyTorch's calibration rate with `set_num_threads({m['threads']})`, OpenBLAS's default pool and the "
+                  f"kernel OpenBLAS detects, as a user runs it without tuning. Both sides start each seed from the same weights (PyTorch's "
                   f"initialisation of the notebook's class, `zoo train --init-from`) and train on the same batches in "
                   f"the same order (shuffling off on both: the file's order); loss: the mean training loss of the last "
                   f"epoch, mean ± half the range over the seeds (denoise-ae's noise and mlp-cifar's dropout are drawn "
                   f"by each side's own generator); ** marks a difference of more than 5% and more than the spreads. "
-                  f"OpenBLAS: `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` unset for every command of the benchmark; "
-                  f"zoo's BLAS: {tr[0]['zoo']['blas']}; PyTorch's OpenBLAS kernel: {', '.join(cores)}. 28x28 models "
+                  f"OpenBLAS: `OPENBLAS_L2_SIZE` unset for every command of the benchmark, `OPENBLAS_CORETYPE` unset but where a setting names it; "
+                  f"zoo's BLAS in the timed runs: {'; '.join(sorted({r['zoo']['blas'] for r in tr}))}; PyTorch's OpenBLAS kernel in the timed runs: {', '.join(cores)}. 28x28 models "
                   f"train on Fashion-MNIST; the CIFAR-10 models on a CIFAR-10 binary file of uniform random images "
                   f"and labels (generated, seed 0). Peak RSS: the largest over the seeds' runs, whole process.", "",
                   train_table(tr), ""]

@@ -3,7 +3,9 @@
 package openblas
 
 /*
-#cgo LDFLAGS: -lopenblas
+#cgo LDFLAGS: -lopenblas -ldl
+#include <dlfcn.h>
+#include <stdlib.h>
 // The CBLAS prototypes, declared here rather than through cblas.h, whose
 // location differs between BLAS packages. Enums are ints in the C ABI.
 void cblas_sgemm(int order, int transA, int transB, int m, int n, int k,
@@ -14,10 +16,32 @@ char *openblas_get_config(void);
 char *openblas_get_corename(void);
 void openblas_set_num_threads(int n);
 int openblas_get_num_threads(void);
+
+// zoo_openblas_kernel makes OpenBLAS run the kernel named core, as if
+// OPENBLAS_CORETYPE had been set when it loaded: a DYNAMIC_ARCH build exports
+// gotoblas_dynamic_quit and gotoblas_dynamic_init, and init reads the
+// variable. The variable is unset again afterwards. It returns 0 when the
+// library has no such functions (a build for one CPU).
+static int zoo_openblas_kernel(const char *core) {
+	void (*quit)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
+	void (*init)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");
+	if (quit == NULL || init == NULL || setenv("OPENBLAS_CORETYPE", core, 1) != 0) {
+		return 0;
+	}
+	quit();
+	init();
+	unsetenv("OPENBLAS_CORETYPE");
+	return 1;
+}
 */
 import "C"
 
 import (
+	"os"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -30,8 +54,40 @@ const (
 
 var (
 	impl BLAS = cblas{}
-	name      = "openblas (" + C.GoString(C.openblas_get_config()) + "; kernel " + C.GoString(C.openblas_get_corename()) + ")"
+	name      = describe()
 )
+
+// describe chooses OpenBLAS's kernel and returns the Name of the library.
+func describe() string {
+	kernel := chooseKernel()
+	return "openblas (" + C.GoString(C.openblas_get_config()) + "; kernel " + kernel + ")"
+}
+
+// chooseKernel returns the kernel OpenBLAS runs, after replacing its
+// fallback when it did not know this CPU (see KernelFor), and how it was
+// chosen when zoo chose it.
+func chooseKernel() string {
+	detected := C.GoString(C.openblas_get_corename())
+	_, pinned := os.LookupEnv(CoreTypeEnv)
+	want := KernelFor(detected, pinned, Features{
+		AVX2:       cpu.X86.HasAVX2 && cpu.X86.HasFMA,
+		AVX512:     cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512CD,
+		AVX512BF16: cpu.X86.HasAVX512BF16,
+	})
+	if want == "" {
+		return detected
+	}
+	core := C.CString(want)
+	defer C.free(unsafe.Pointer(core))
+	if C.zoo_openblas_kernel(core) == 0 {
+		return detected
+	}
+	got := C.GoString(C.openblas_get_corename())
+	if !strings.EqualFold(got, want) {
+		return got + ", asked for " + want + " by zoo: OpenBLAS detected " + detected + " on this CPU"
+	}
+	return got + ", chosen by zoo: OpenBLAS detected " + detected + " on this CPU"
+}
 
 // cblas is gonum's BLAS with OpenBLAS's matrix products.
 type cblas struct{ gonum.Implementation }

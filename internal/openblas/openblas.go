@@ -7,9 +7,15 @@
 // Matrix products are where training spends its time; gonum's kernels are
 // serial and reach a few GFLOPS per core, OpenBLAS's use every core with
 // vector instructions.
+//
+// With OpenBLAS, the package's initialisation may change OpenBLAS's kernel
+// once, before any product runs (see KernelFor); Name reports the kernel
+// in use and whether zoo chose it.
 package openblas
 
 import (
+	"strings"
+
 	"gonum.org/v1/gonum/blas"
 )
 
@@ -31,3 +37,44 @@ func Implementation() BLAS { return impl }
 // (openblas_get_corename), such as "openblas (OpenBLAS 0.3.21 ... ; kernel
 // Cooperlake)".
 func Name() string { return name }
+
+// CoreTypeEnv is the environment variable that names the kernel OpenBLAS
+// runs. When it is set, zoo leaves OpenBLAS's choice alone.
+const CoreTypeEnv = "OPENBLAS_CORETYPE"
+
+// fallbackKernel is the kernel an x86-64 OpenBLAS falls back to on a CPU
+// model it does not know.
+const fallbackKernel = "Prescott"
+
+// Features are the vector instruction sets of a CPU that select an
+// OpenBLAS kernel.
+type Features struct {
+	AVX2       bool // AVX2 and FMA
+	AVX512     bool // AVX-512 F, BW, VL, DQ and CD, with the OS saving the registers
+	AVX512BF16 bool // AVX-512 BF16
+}
+
+// KernelFor returns the OpenBLAS kernel zoo makes OpenBLAS run instead of
+// the detected one, or "" to keep it. OpenBLAS picks its kernel from the
+// CPU's model number, and a release older than the CPU does not know it:
+// OpenBLAS 0.3.21 falls back to its SSE3 kernel (Prescott) on Intel's
+// Sapphire and Emerald Rapids, four to five times slower in sgemm than its
+// AVX-512 kernels there. zoo then picks the kernel the CPU's instruction
+// sets allow, as a newer OpenBLAS would: Cooperlake with AVX-512 BF16,
+// SkylakeX with AVX-512, Haswell with AVX2. A kernel the user pinned with
+// OPENBLAS_CORETYPE (pinned) and any kernel other than the fallback are
+// kept.
+func KernelFor(detected string, pinned bool, f Features) string {
+	if pinned || !strings.EqualFold(detected, fallbackKernel) {
+		return ""
+	}
+	switch {
+	case f.AVX512 && f.AVX512BF16:
+		return "Cooperlake"
+	case f.AVX512:
+		return "SkylakeX"
+	case f.AVX2:
+		return "Haswell"
+	}
+	return ""
+}
