@@ -146,6 +146,9 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 	ckk, pl, il := g.ckk(), g.plane(), g.img()
 	nw := workers(g.N)
 	defer serialBLAS()()
+	if pg, ok := polyphaseOf[T](g, op.transposed); ok {
+		return convPolyphase(op, pg, any(x).([]float32), any(w).([]float32), any(b).([]float32)), nil
+	}
 	if !op.transposed && g.S == 1 {
 		out, y := output[T](&op.base, 2, g.N, g.O, g.OH, g.OW)
 		convWide(&op.base, g, nw, x, w, b, y, op.relu)
@@ -170,22 +173,7 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 	}
 	out, y := output[T](&op.base, 2, g.N, g.C, g.H, g.W)
 	if g.S == 1 && g.P <= g.K-1 {
-		// With stride 1 the image side is the convolution of the column
-		// side, zero-padded by K-1-P, with the kernels flipped and their
-		// channel axes swapped: an im2col, which copies, in place of a
-		// col2im, which adds.
-		f := geom{N: g.N, C: g.O, H: g.OH, W: g.OW, O: g.C, OH: g.H, OW: g.W, K: g.K, S: 1, P: g.K - 1 - g.P}
-		kk := g.K * g.K
-		wf := buffer[T](&op.base, 3, g.C*f.ckk())
-		for o := 0; o < g.O; o++ {
-			for c := 0; c < g.C; c++ {
-				src, dst := w[(o*g.C+c)*kk:][:kk], wf[(c*g.O+o)*kk:][:kk]
-				for i, v := range src {
-					dst[kk-1-i] = v
-				}
-			}
-		}
-		convWide(&op.base, f, nw, x, wf, b, y, op.relu)
+		convTransposeStride1(&op.base, g, nw, x, w, b, y, op.relu)
 		return out, nil
 	}
 	// col = w^T x_n, with w^T made explicit: gonum's kernel for a
@@ -210,6 +198,27 @@ func convDo[T float](op *convOp, in [][]T) (G.Value, error) {
 		}
 	})
 	return out, nil
+}
+
+// convTransposeStride1 sets y, [N, C, H, W], to the transposed convolution
+// of stride 1 and padding at most K-1 of x, [N, O, OH, OW], with w, [O, C,
+// K, K], plus bias (nil for none), using the memory of b's slot 3 and
+// convWide's. The image side is the convolution of the column side,
+// zero-padded by K-1-P, with the kernels flipped and their channel axes
+// swapped: an im2col, which copies, in place of a col2im, which adds.
+func convTransposeStride1[T float](b *base, g geom, nw int, x, w, bias, y []T, relu bool) {
+	f := geom{N: g.N, C: g.O, H: g.OH, W: g.OW, O: g.C, OH: g.H, OW: g.W, K: g.K, S: 1, P: g.K - 1 - g.P}
+	kk := g.K * g.K
+	wf := buffer[T](b, 3, g.C*f.ckk())
+	for o := 0; o < g.O; o++ {
+		for c := 0; c < g.C; c++ {
+			src, dst := w[(o*g.C+c)*kk:][:kk], wf[(c*g.O+o)*kk:][:kk]
+			for i, v := range src {
+				dst[kk-1-i] = v
+			}
+		}
+	}
+	convWide(b, f, nw, x, wf, bias, y, relu)
 }
 
 // convWide sets y, [N, O, OH, OW], to the convolution of stride 1 of x,
@@ -317,6 +326,11 @@ func weightGradDo[T float](op *weightGradOp, in [][]T) (G.Value, error) {
 	// gradient of its own; the sums add up at the end.
 	ckk, pl, il, wl := g.ckk(), g.plane(), g.img(), g.O*g.ckk()
 	nw := workers(g.N)
+	if pg, ok := polyphaseOf[T](g, false); ok {
+		out, dw := output[T](&op.base, 2, g.O, g.C, g.K, g.K)
+		weightGradPolyphase(op, pg, any(img).([]float32), any(small).([]float32), any(dw).([]float32))
+		return out, nil
+	}
 	if g.S == 1 && useDirect[T](g) {
 		out, dw := output[T](&op.base, 2, g.O, g.C, g.K, g.K)
 		weightGradDirect(&op.base, g, nw, any(img).([]float32), any(small).([]float32), any(dw).([]float32))

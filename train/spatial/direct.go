@@ -36,10 +36,26 @@ func useDirect[T float](g geom) bool {
 	return f32 && haveDirect && g.O >= 8 && (g.O%16 == 0 || g.O%16 >= 8)
 }
 
+// source returns example n of a convolution's image side padded in the
+// wide layout and followed by 16 values the direct kernels may read, for
+// outputs no one uses; pad, C*PH*PW+16 values, is the memory it may fill.
+type source func(n int, pad []float32) []float32
+
+// imageSource is the source of the image side x, [N, C, H, W] (see padded).
+func imageSource(g geom, x []float32) source {
+	l := wideOf(g)
+	return func(n int, pad []float32) []float32 { return padded(g, l, x, n, pad) }
+}
+
 // convWideDirect is convWide for useDirect geometries: no column matrix,
 // the kernel reads the padded image at the offsets of the kernel taps.
 func convWideDirect(b *base, g geom, nw int, x, w, bias, y []float32, relu bool) {
-	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
+	convDirect(b, g, nw, imageSource(g, x), w, bias, y, relu)
+}
+
+// convDirect is convWideDirect with the image side from src.
+func convDirect(b *base, g geom, nw int, src source, w, bias, y []float32, relu bool) {
+	l, ckk, pl := wideOf(g), g.ckk(), g.plane()
 	l16 := (l.L + 15) &^ 15
 	// The kernel reads up to 15 values past the padded image, for wide
 	// columns that no output uses.
@@ -65,14 +81,26 @@ func convWideDirect(b *base, g geom, nw int, x, w, bias, y []float32, relu bool)
 		}
 	}
 	parallelW(g.N, nw, func(wk, n int) {
-		pad, yw := pads[wk*padLen:][:padLen], ys[wk*blocks*16*l16:][:blocks*16*l16]
-		padWide(g, l, x[n*il:][:il], pad)
-		clear(pad[g.C*l.PH*l.PW:])
+		pad, yw := src(n, pads[wk*padLen:][:padLen]), ys[wk*blocks*16*l16:][:blocks*16*l16]
 		for ob := 0; ob < blocks; ob++ {
 			direct16(yw[ob*16*l16:], l16, wt[ob*ckk*16:][:ckk*16], pad, offs, l16)
 		}
 		unwide(g, l, l16, yw, bias, y[n*g.O*pl:][:g.O*pl], relu)
 	})
+}
+
+// padded returns example n of x, [N, C, H, W], padded by g.P in the wide
+// layout l and followed by 16 values the direct kernels may read, for
+// outputs no one uses: x itself without padding, where x has them, and
+// else pad, which it fills.
+func padded(g geom, l wide, x []float32, n int, pad []float32) []float32 {
+	il := g.img()
+	if g.P == 0 && len(x)-n*il >= il+16 {
+		return x[n*il:][:il+16]
+	}
+	padWide(g, l, x[n*il:][:il], pad)
+	clear(pad[g.C*l.PH*l.PW:])
+	return pad
 }
 
 // unwide copies the outputs of one example from the wide layout yw, [O,
@@ -125,7 +153,12 @@ func grad8(dw, swT, src []float32, offs []int, n int) {
 // correlates it with the padded image at the offsets of the taps, 8 taps
 // at a time.
 func weightGradDirect(b *base, g geom, nw int, img, small, dw []float32) {
-	l, ckk, il, pl := wideOf(g), g.ckk(), g.img(), g.plane()
+	weightGradFrom(b, g, nw, imageSource(g, img), small, dw)
+}
+
+// weightGradFrom is weightGradDirect with the image side from src.
+func weightGradFrom(b *base, g geom, nw int, src source, small, dw []float32) {
+	l, ckk, pl := wideOf(g), g.ckk(), g.plane()
 	n2 := (l.L + 1) &^ 1
 	taps := (ckk + 7) &^ 7
 	blocks := (g.O + 15) / 16
@@ -147,9 +180,7 @@ func weightGradDirect(b *base, g geom, nw int, img, small, dw []float32) {
 		}
 	}
 	parallelW(g.N, nw, func(wk, n int) {
-		pad := pads[wk*padLen:][:padLen]
-		padWide(g, l, img[n*il:][:il], pad)
-		clear(pad[g.C*l.PH*l.PW:])
+		pad := src(n, pads[wk*padLen:][:padLen])
 		swT := swTS[wk*blocks*n2*16:][:blocks*n2*16]
 		acc := accs[wk*blocks*taps*16:][:blocks*taps*16]
 		sn := small[n*g.O*pl:][:g.O*pl]

@@ -246,6 +246,16 @@ var convCases = []convCase{
 	{"convT-k4-s2-p1", 2, 3, 2, 4, 3, 4, 2, 1, true, true},
 	{"convT-k3-s1-p1", 2, 2, 3, 5, 4, 3, 1, 1, true, true},
 	{"convT-k3-s1-p1-nobias", 1, 2, 2, 3, 3, 3, 1, 1, true, false},
+	// Stride 2 with an even kernel and an even padded image runs in its
+	// polyphase form on the direct kernel in float32 on AVX-512 when the
+	// output has at least 8 channels (conv-ae-cifar's layers).
+	{"conv-k4-s2-p1-o16", 2, 3, 16, 8, 10, 4, 2, 1, false, true},
+	{"conv-k4-s2-p1-i8-o8", 3, 8, 8, 6, 6, 4, 2, 1, false, true},
+	{"conv-k2-s2-p0-i4-o24", 2, 4, 24, 6, 4, 2, 2, 0, false, true},
+	{"conv-k4-s2-p2-i2-o8", 1, 2, 8, 6, 4, 4, 2, 2, false, true},
+	{"convT-k4-s2-p1-i32-o3", 2, 32, 3, 4, 5, 4, 2, 1, true, true},
+	{"convT-k4-s2-p1-i16-o8-nobias", 2, 16, 8, 3, 3, 4, 2, 1, true, false},
+	{"convT-k2-s2-p0-i16-o4", 2, 16, 4, 3, 4, 2, 2, 0, true, true},
 }
 
 func (c convCase) shapes() (x, w []int) {
@@ -441,6 +451,66 @@ func TestConvGradients(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestConvGradientsFloat32 compares the float32 gradients of both
+// convolutions, with and without a fused ReLU, with the float64 ones that
+// TestConvGradients checks against finite differences: float32 takes the
+// direct kernels and the polyphase form where they apply, float64 the
+// im2col paths.
+func TestConvGradientsFloat32(t *testing.T) {
+	for _, c := range convCases {
+		for _, relu := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/relu=%t", c.name, relu), func(t *testing.T) {
+				x, w, b := c.data()
+				want := convGrads(t, c, x, w, b, false, relu)
+				got := convGrads(t, c, x, w, b, true, relu)
+				for i := range want {
+					scale := 0.0
+					for _, v := range want[i] {
+						scale = math.Max(scale, math.Abs(v))
+					}
+					if d := maxDiff(got[i], want[i]); d > 1e-5*(scale+1) {
+						t.Errorf("gradient %d: max |float32 - float64| = %g (largest %g)", i, d, scale)
+					}
+				}
+			})
+		}
+	}
+}
+
+// convGrads returns the output of c's convolution and the gradients of
+// sum(out * r), r fixed, with respect to x, w and b (if any), as float64.
+func convGrads(t *testing.T, c convCase, x, w, b []float64, f32, relu bool) [][]float64 {
+	t.Helper()
+	g := G.NewGraph()
+	out, wrt, err := c.buildReLU(g, x, w, b, f32, false, relu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := leaf
+	if f32 {
+		mk = leaf32
+	}
+	r := mk(g, "r", out.Shape(), uniform(rand.New(rand.NewPCG(7, 8)), out.Shape().TotalSize(), -1, 1))
+	loss := G.Must(G.Sum(G.Must(G.HadamardProd(out, r))))
+	if _, err := G.Grad(loss, wrt...); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(wrt...))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	res := [][]float64{toF64(out.Value().Data())}
+	for _, n := range wrt {
+		gr, err := n.Grad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res = append(res, toF64(gr.Data()))
+	}
+	return res
 }
 
 // naivePool is nn.MaxPool2d(k, s) with return_indices=True as loops.
