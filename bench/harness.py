@@ -291,19 +291,23 @@ def configs(a):
     return zoo, torch, default
 
 
-def kernels():
-    """The OpenBLAS kernels PyTorch's inference is calibrated over: None (OpenBLAS detects the CPU,
-    as on a user's machine) and each AVX kernel this CPU runs. OpenBLAS 0.3.21 does not know every
-    CPU: on some it falls back to Prescott (SSE3), several times slower; a user who tunes PyTorch
-    sets OPENBLAS_CORETYPE, so the benchmark tries it."""
-    flags = set()
+def cpu_flags():
+    """The instruction-set flags of /proc/cpuinfo (empty when it cannot be read)."""
     try:
         for line in open("/proc/cpuinfo"):
             if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
+                return set(line.split(":", 1)[1].split())
     except OSError:
         pass
+    return set()
+
+
+def kernels():
+    """The OpenBLAS kernels each engine is calibrated over: None (OPENBLAS_CORETYPE unset: OpenBLAS
+    detects the CPU, as on a user's machine) and each AVX kernel this CPU runs. OpenBLAS 0.3.21 does
+    not know every CPU: on some it falls back to Prescott (SSE3), several times slower; a user who
+    tunes PyTorch sets OPENBLAS_CORETYPE, so the benchmark tries it."""
+    flags = cpu_flags()
     ks = [None]
     if "avx2" in flags:
         ks.append("Haswell")
@@ -311,6 +315,17 @@ def kernels():
         ks.append("SkylakeX")
     if "avx512_bf16" in flags:
         ks.append("Cooperlake")
+    return ks
+
+
+def kernel_choices(torch):
+    """The kernel settings of one engine's first calibration stage, as (label, environment), the
+    default first: each OpenBLAS kernel of kernels(), and for PyTorch each of them with ATen's own
+    kernels at AVX-512 too (ATEN_CPU_CAPABILITY=avx512: PyTorch 1.13 runs its AVX2 kernels on an
+    AVX-512 CPU unless told)."""
+    ks = [(f"OPENBLAS_CORETYPE={k}" if k else "OPENBLAS_CORETYPE unset", {"OPENBLAS_CORETYPE": k}) for k in kernels()]
+    if torch and "avx512f" in cpu_flags():
+        ks += [(f"{label}, ATEN_CPU_CAPABILITY=avx512", {**env, "ATEN_CPU_CAPABILITY": "avx512"}) for label, env in ks]
     return ks
 
 
@@ -343,17 +358,17 @@ def torch_run(a, model, flags, env, epochs, limit, seed, rec, save_init=None):
     return eps, recs[-1], rss
 
 
-def with_kernel(config, kernel):
-    """A setting of configs() run under the OpenBLAS kernel (None: OPENBLAS_CORETYPE unset)."""
+def with_kernel(config, choice):
+    """A setting of configs() run under a kernel choice of kernel_choices()."""
     name, env, extra = config
-    label = f"OPENBLAS_CORETYPE={kernel}" if kernel else "OPENBLAS_CORETYPE unset"
-    return (f"{name}, {label}", {**env, "OPENBLAS_CORETYPE": kernel}, extra)
+    label, kenv = choice
+    return (f"{name}, {label}", {**env, **kenv}, extra)
 
 
 def calibrate(a, model, rec, zflags, tflags, limit):
     """The fastest setting of each side, in two stages, each setting training one warm-up and one
     timed epoch, the two sides' settings interleaved (so that a change of the machine's load hits
-    both alike): first each OpenBLAS kernel of kernels() under each side's default threads (zoo:
+    both alike): first each kernel choice of kernel_choices() under each side's default threads (zoo:
     GOMAXPROCS and OpenBLAS's pool at all CPUs; PyTorch: set_num_threads at all CPUs and OpenBLAS's
     pool), then every thread setting of configs() under each side's fastest kernel,
     --calibrate-rounds times; the best median images/s wins. Returns (zoo's, PyTorch's, PyTorch's
@@ -375,10 +390,10 @@ def calibrate(a, model, rec, zflags, tflags, limit):
                     t_rates[name].append(eps[-1]["images_per_second"])
         return z_rates, t_rates
 
-    ks = kernels()
-    zk, tk = interleave([with_kernel(zdefault, k) for k in ks], [with_kernel(default, k) for k in ks], 1)
-    zkernel = max(ks, key=lambda k: med(zk[with_kernel(zdefault, k)[0]]))
-    tkernel = max(ks, key=lambda k: med(tk[with_kernel(default, k)[0]]))
+    zks, tks = kernel_choices(False), kernel_choices(True)
+    zk, tk = interleave([with_kernel(zdefault, k) for k in zks], [with_kernel(default, k) for k in tks], 1)
+    zkernel = max(zks, key=lambda k: med(zk[with_kernel(zdefault, k)[0]]))
+    tkernel = max(tks, key=lambda k: med(tk[with_kernel(default, k)[0]]))
     zsets, tsets = [with_kernel(c, zkernel) for c in zc], [with_kernel(c, tkernel) for c in tc]
     z_rates, t_rates = interleave(zsets, tsets, a.calibrate_rounds)
     zbest = max(zsets, key=lambda c: med(z_rates[c[0]]))
@@ -387,7 +402,7 @@ def calibrate(a, model, rec, zflags, tflags, limit):
     log(f"train {model}: kernels PyTorch " + ", ".join(f"[{k}] {med(v):.0f}" for k, v in tk.items()))
     log(f"train {model}: calibration zoo " + ", ".join(f"[{k}] {med(v):.0f}" for k, v in z_rates.items()))
     log(f"train {model}: calibration PyTorch " + ", ".join(f"[{k}] {med(v):.0f}" for k, v in t_rates.items()))
-    return zbest, tbest, tk[with_kernel(default, None)[0]], {**zk, **z_rates}, {**tk, **t_rates}
+    return zbest, tbest, tk[with_kernel(default, tks[0])[0]], {**zk, **z_rates}, {**tk, **t_rates}
 
 
 def train_one(a, data, model):
@@ -508,8 +523,8 @@ def infer_one(a, data, model, onnx_path, shape, batch):
 
 
 def torch_best(a, model, onnx_path, path, batch):
-    """PyTorch eager inference at its best: a short pass under each OpenBLAS kernel of kernels() with
-    the default thread setting, then under each thread setting of the training calibration with the
+    """PyTorch eager inference at its best: a short pass under each kernel choice of kernel_choices()
+    with the default thread setting, then under each thread setting of the training calibration with the
     fastest kernel, then the timed passes under the fastest of all."""
     torch_cmd = [PY, os.path.join(HERE, "torch_infer.py"), "--model", model, "--onnx", onnx_path, "--data", path,
                  "--batch", str(batch)]
@@ -519,19 +534,19 @@ def torch_best(a, model, onnx_path, path, batch):
         r = json.loads(run(torch_cmd + flags + ["--repeats", "1", "--target", str(a.calibrate)], env=bench_env(env)))
         return med(r["images_per_second"])
 
-    kcal = {k: short({**tdefault[1], "OPENBLAS_CORETYPE": k}, tdefault[2]) for k in kernels()}
-    kernel = max(kcal, key=kcal.get)
+    choices = kernel_choices(True)
+    kcal = {label: short({**tdefault[1], **kenv}, tdefault[2]) for label, kenv in choices}
+    label, kenv = max(choices, key=lambda c: kcal[c[0]])
     cal = {}
     for name, env, flags in tconfigs:
-        cal[name] = short({**env, "OPENBLAS_CORETYPE": kernel}, flags)
+        cal[name] = short({**env, **kenv}, flags)
     best = max(cal, key=cal.get)
     _, env, flags = next(c for c in tconfigs if c[0] == best)
     tr = json.loads(run(torch_cmd + flags + ["--repeats", str(a.repeats), "--target", str(a.target)],
-                        env=bench_env({**env, "OPENBLAS_CORETYPE": kernel})))
-    setting = best + (f", OPENBLAS_CORETYPE={kernel}" if kernel else ", OpenBLAS kernel detected")
+                        env=bench_env({**env, **kenv})))
     return dict(torch=tr["images_per_second"], torch_images=tr["images"], torch_check=tr["check_max_abs_diff"],
-                torch_setting=setting, torch_default=kcal[None], torch_calibration=cal,
-                torch_kernels={str(k): v for k, v in kcal.items()})
+                torch_setting=f"{best}, {label}", torch_default=kcal[choices[0][0]], torch_calibration=cal,
+                torch_kernels=kcal)
 
 
 def infer_table(rows):
@@ -668,8 +683,9 @@ def report(m, res, a):
                   f"trains one warm-up and one timed epoch of half the steps under each setting, the two sides "
                   f"interleaved, in two stages. First the OpenBLAS kernel: `OPENBLAS_CORETYPE` unset (PyTorch's OpenBLAS "
                   f"then runs the kernel it detects; zoo replaces OpenBLAS's SSE3 fallback by the kernel the CPU allows) "
-                  f"and set to each AVX kernel this CPU runs ({', '.join(k for k in kernels() if k)}), under each side's "
-                  f"default threads. Then, under each side's fastest kernel, the threads (PyTorch: `torch.set_num_threads` 1 and {m['threads']} crossed with "
+                  f"and set to each AVX kernel this CPU runs ({', '.join(k for k in kernels() if k)}), for PyTorch each "
+                  f"also with `ATEN_CPU_CAPABILITY=avx512` where the CPU has AVX-512 (PyTorch 1.13 runs its own kernels "
+                  f"at AVX2 there unless told), under each side's default threads. Then, under each side's fastest kernel, the threads (PyTorch: `torch.set_num_threads` 1 and {m['threads']} crossed with "
                   f"`OPENBLAS_NUM_THREADS` 1 and unset, and {m['threads']} with OpenBLAS's pool and `OMP_WAIT_POLICY=PASSIVE`; zoo: `GOMAXPROCS` 1 and {m['threads']} crossed with the same). "
                   f"The fastest setting of each side (columns 'setting') trains the timed runs: for each of the "
                   f"seeds {', '.join(map(str, a.seeds))}, PyTorch then zoo, one warm-up epoch and {a.repeats} timed epochs "
@@ -695,7 +711,8 @@ def report(m, res, a):
                   f"float32 tensors made before timing; the int8 columns run the same loop on `model.int8.onnx` of "
                   f"`zoo export --quantize int8` (same float32 input and output). PyTorch: eager, no_grad, eval mode, at "
                   f"its best: a short pass under each OpenBLAS kernel this CPU runs (OPENBLAS_CORETYPE unset, and set to "
-                  f"each AVX kernel: OpenBLAS 0.3.21 falls back to Prescott on CPUs it does not know) with the "
+                  f"each AVX kernel: OpenBLAS 0.3.21 falls back to Prescott on CPUs it does not know; each also with "
+                  f"ATEN_CPU_CAPABILITY=avx512 where the CPU has AVX-512) with the "
                   f"default threads, then under each thread setting of the training calibration (set_num_threads 1 "
                   f"and {m['threads']} crossed with OPENBLAS_NUM_THREADS 1 and unset, and OMP_WAIT_POLICY=PASSIVE), "
                   f"the timed passes under the fastest (column 'PyTorch setting'); 'default threads' is the short "

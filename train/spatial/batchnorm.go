@@ -231,10 +231,8 @@ func bnGradDo[T float](op *bnGradOp, in [][]T) (G.Value, error) {
 		var a, b float64
 		for i := 0; i < op.n; i++ {
 			xs, ds := x[(i*c+ch)*op.p:][:op.p], dy[(i*c+ch)*op.p:][:op.p]
-			for j, d := range ds {
-				a += float64(d)
-				b += float64(d) * (float64(xs[j]) - mean[ch])
-			}
+			sa, sb := sumDot(ds, xs, mean[ch])
+			a, b = a+sa, b+sb
 		}
 		sdy[ch], sdyx[ch] = a, b*inv[ch]
 	})

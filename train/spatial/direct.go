@@ -89,6 +89,22 @@ func convDirect(b *base, g geom, nw int, src source, w, bias, y []float32, relu 
 	})
 }
 
+// transpose16 sets dst[(oh*pw+ow)*16 + i] = src[i*pl + oh*ow + ow] for the
+// nc < 17 channels i of a block, the oh x ow positions of each, pl apart.
+func transpose16(dst, src []float32, nc, pl, oh, ow, pw int) {
+	src = src[:(nc-1)*pl+oh*ow]
+	for r := 0; r < oh; r++ {
+		for c := 0; c < ow; c++ {
+			d := dst[(r*pw+c)*16:][:16]
+			j := r*ow + c
+			for i := range d[:nc] {
+				d[i] = src[j]
+				j += pl
+			}
+		}
+	}
+}
+
 // padded returns example n of x, [N, C, H, W], padded by g.P in the wide
 // layout l and followed by 16 values the direct kernels may read, for
 // outputs no one uses: x itself without padding, where x has them, and
@@ -184,13 +200,8 @@ func weightGradFrom(b *base, g geom, nw int, src source, small, dw []float32) {
 		swT := swTS[wk*blocks*n2*16:][:blocks*n2*16]
 		acc := accs[wk*blocks*taps*16:][:blocks*taps*16]
 		sn := small[n*g.O*pl:][:g.O*pl]
-		for o := 0; o < g.O; o++ {
-			blk := swT[(o/16)*n2*16:][:n2*16]
-			for oh := 0; oh < g.OH; oh++ {
-				for ow, v := range sn[o*pl+oh*g.OW:][:g.OW] {
-					blk[(oh*l.PW+ow)*16+o%16] = v
-				}
-			}
+		for ob := 0; ob < blocks; ob++ {
+			transpose16(swT[ob*n2*16:][:n2*16], sn[ob*16*pl:], min(16, g.O-ob*16), pl, g.OH, g.OW, l.PW)
 		}
 		for ob := 0; ob < blocks; ob++ {
 			blk, a := swT[ob*n2*16:][:n2*16], acc[ob*taps*16:][:taps*16]

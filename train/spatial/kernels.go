@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 
 	"github.com/zoo-ml/zoo/internal/openblas"
+	"github.com/zoo-ml/zoo/internal/vec"
 )
 
 // float is the element type of the kernels: float32 for training,
@@ -239,9 +240,12 @@ func padWide[T float](g geom, l wide, img, pad []T) {
 	}
 }
 
-// sum returns the sum of s in float64, with four accumulators so that the
-// additions do not wait on each other.
+// sum returns the sum of s in float64: vec.Sum for float32, else with four
+// accumulators so that the additions do not wait on each other.
 func sum[T float](s []T) float64 {
+	if f, ok := any(s).([]float32); ok {
+		return vec.Sum(f)
+	}
 	var a, b, c, d float64
 	i := 0
 	for ; i+4 <= len(s); i += 4 {
@@ -258,6 +262,9 @@ func sum[T float](s []T) float64 {
 
 // sqDev returns the sum of (v - mu)^2 over s, as sum does.
 func sqDev[T float](s []T, mu float64) float64 {
+	if f, ok := any(s).([]float32); ok {
+		return vec.SqDev(f, mu)
+	}
 	var a, b, c, d float64
 	i := 0
 	for ; i+4 <= len(s); i += 4 {
@@ -272,4 +279,18 @@ func sqDev[T float](s []T, mu float64) float64 {
 		a += x * x
 	}
 	return (a + b) + (c + d)
+}
+
+// sumDot returns the sums of dy and of dy*(x-mu), in float64 (vec.SumDot
+// for float32).
+func sumDot[T float](dy, x []T, mu float64) (a, b float64) {
+	if f, ok := any(dy).([]float32); ok {
+		return vec.SumDot(f, any(x).([]float32), mu)
+	}
+	x = x[:len(dy)]
+	for j, d := range dy {
+		a += float64(d)
+		b += float64(d) * (float64(x[j]) - mu)
+	}
+	return a, b
 }

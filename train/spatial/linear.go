@@ -6,6 +6,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/zoo-ml/zoo/internal/vec"
 )
 
 // Linear returns x w^T + b for x, [N, I], the weight w, [O, I], in
@@ -128,16 +130,7 @@ func linearDo[T float](op *linearOp, in [][]T) (G.Value, error) {
 	case linearFwd:
 		gemm(false, true, n, no, ni, in[0], ni, in[1], ni, 0, y, no)
 		if op.bias {
-			b := in[2]
-			for r := 0; r < n; r++ {
-				row := y[r*no:][:no]
-				for j, v := range b {
-					row[j] += v
-				}
-				if op.relu {
-					reluInPlace(row)
-				}
-			}
+			addBiasRows(y, in[2], n, op.relu)
 		} else if op.relu {
 			reluInPlace(y)
 		}
@@ -150,9 +143,7 @@ func linearDo[T float](op *linearOp, in [][]T) (G.Value, error) {
 		clear(acc)
 		dy := in[0]
 		for r := 0; r < n; r++ {
-			for j, v := range dy[r*no:][:no] {
-				acc[j] += float64(v)
-			}
+			accumulate(acc, dy[r*no:][:no])
 		}
 		for j, v := range acc {
 			y[j] = T(v)
@@ -203,4 +194,34 @@ func (op *linearOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 		}
 	}
 	return d, nil
+}
+
+// addBiasRows adds b, [no], to each of the n rows of y and, with relu,
+// applies max(x, 0).
+func addBiasRows[T float](y, b []T, n int, relu bool) {
+	no := len(b)
+	for r := 0; r < n; r++ {
+		row := y[r*no:][:no]
+		if f, ok := any(row).([]float32); ok {
+			vec.AddReLU(f, any(b).([]float32), relu)
+			continue
+		}
+		for j, v := range b {
+			row[j] += v
+		}
+		if relu {
+			reluInPlace(row)
+		}
+	}
+}
+
+// accumulate adds x to acc, each element in float64.
+func accumulate[T float](acc []float64, x []T) {
+	if f, ok := any(x).([]float32); ok {
+		vec.Accumulate(acc, f)
+		return
+	}
+	for j, v := range x[:len(acc)] {
+		acc[j] += float64(v)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/zoo-ml/zoo/internal/vec"
 )
 
 // SquaredError returns the scalar scale * sum((y - t)^2) over all the
@@ -84,8 +86,12 @@ func sqErrDo[T float](op *sqErrOp, y []T, inputs []G.Value) (G.Value, error) {
 		parts := buffer[float64](&op.base, 1, (n+reluChunk-1)/reluChunk)
 		parallel(len(parts), func(c int) {
 			lo, hi := c*reluChunk, min(n, (c+1)*reluChunk)
-			var a, b float64
 			ys, ts := y[lo:hi], t[lo:hi]
+			if f, ok := any(ys).([]float32); ok {
+				parts[c] = vec.SqDiff(f, any(ts).([]float32))
+				return
+			}
+			var a, b float64
 			i := 0
 			for ; i+2 <= len(ys); i += 2 {
 				d0, d1 := float64(ys[i])-float64(ts[i]), float64(ys[i+1])-float64(ts[i+1])
@@ -126,6 +132,10 @@ func sqErrDo[T float](op *sqErrOp, y []T, inputs []G.Value) (G.Value, error) {
 	parallel((n+reluChunk-1)/reluChunk, func(k int) {
 		lo, hi := k*reluChunk, min(n, (k+1)*reluChunk)
 		d, ts := dy[lo:hi], t[lo:hi]
+		if f, ok := any(d).([]float32); ok {
+			vec.ScaledDiff(f, any(y[lo:hi]).([]float32), any(ts).([]float32), float32(c))
+			return
+		}
 		for i, v := range y[lo:hi] {
 			d[i] = c * (v - ts[i])
 		}

@@ -5,6 +5,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/zoo-ml/zoo/internal/vec"
 )
 
 // ReLU returns max(x, 0) elementwise for a tensor x of any shape, NaN
@@ -35,6 +37,10 @@ const reluChunk = 1 << 14
 func reluDo[T float](op *reluOp, in [][]T) (G.Value, error) {
 	return chunked(op, &op.base, op.shape, in, func(d []T, lo, hi int) {
 		if !op.grad {
+			if x, ok := any(in[0][lo:hi]).([]float32); ok {
+				vec.ReLU(any(d).([]float32), x)
+				return
+			}
 			for i, v := range in[0][lo:hi] {
 				d[i] = max(v, 0) // branch-free, NaN staying NaN
 			}
@@ -46,6 +52,10 @@ func reluDo[T float](op *reluOp, in [][]T) (G.Value, error) {
 
 // reluInPlace sets each element x of s to max(x, 0), NaN staying NaN.
 func reluInPlace[T float](s []T) {
+	if x, ok := any(s).([]float32); ok {
+		vec.ReLU(x, x)
+		return
+	}
 	for i, v := range s {
 		s[i] = max(v, 0)
 	}
@@ -57,11 +67,7 @@ func reluInPlace[T float](s []T) {
 func reluGrad[T float](y, dy, dx []T) {
 	switch y := any(y).(type) {
 	case []float32:
-		dy, dx := any(dy).([]float32)[:len(y)], any(dx).([]float32)[:len(y)]
-		for i, v := range y {
-			keep := -uint32(b2i(math.Float32bits(v)-1 < 0x7f800000))
-			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & keep)
-		}
+		vec.ReLUGrad(any(dx).([]float32)[:len(y)], any(dy).([]float32), y)
 	case []float64:
 		dy, dx := any(dy).([]float64)[:len(y)], any(dx).([]float64)[:len(y)]
 		for i, v := range y {

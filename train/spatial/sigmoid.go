@@ -3,13 +3,17 @@ package spatial
 import (
 	"math"
 
+	"github.com/zoo-ml/zoo/internal/vec"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
 // Sigmoid returns 1/(1+exp(-x)) elementwise for a tensor x of any shape,
-// with the values of G.Sigmoid, saturated as gorgonia saturates them (to
-// 1 above 15 in float32 and 19 in float64, to 0 below -88 and -709); its
+// saturated as G.Sigmoid saturates it (to 1 above 15 in float32 and 19 in
+// float64, to 0 below -88 and -709): in float64 with G.Sigmoid's values,
+// in float32 with vec.Sigmoid's (within vec.MaxULP of the exact value,
+// computed in float32 with AVX2, where G.Sigmoid rounds float64); its
 // gradient is dy * (y * (1 - y)), rounded as G.Sigmoid's (which is 0 where
 // y saturates; G.Sigmoid's is below 1e-6 there). It does in one
 // pass per direction, spread over goroutines, what G.Sigmoid does in one
@@ -45,10 +49,7 @@ func sigmoidDo[T float](op *sigmoidOp, in [][]T) (G.Value, error) {
 		}
 		switch x := any(in[0][lo:hi]).(type) {
 		case []float32:
-			d := any(d).([]float32)
-			for i, v := range x {
-				d[i] = sigmoid32(v)
-			}
+			vec.Sigmoid(any(d).([]float32), x)
 		case []float64:
 			d := any(d).([]float64)
 			for i, v := range x {
@@ -56,17 +57,6 @@ func sigmoidDo[T float](op *sigmoidOp, in [][]T) (G.Value, error) {
 			}
 		}
 	})
-}
-
-// sigmoid32 is gorgonia's float32 sigmoid.
-func sigmoid32(x float32) float32 {
-	if x < -88 {
-		return 0
-	}
-	if x > 15 {
-		return 1
-	}
-	return float32(1.0 / (1.0 + math.Exp(float64(-x))))
 }
 
 // sigmoid64 is gorgonia's float64 sigmoid.

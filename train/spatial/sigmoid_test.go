@@ -6,11 +6,14 @@ import (
 	"testing"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/zoo-ml/zoo/internal/vec"
 )
 
 // TestSigmoid checks that Sigmoid gives exactly G.Sigmoid's values and
-// gradients, in float32 and float64, saturated inputs included, and its
-// gradient against finite differences.
+// gradients in float64, and in float32 exactly vec.Sigmoid's values, within
+// vec.MaxULP of G.Sigmoid's, and its gradients, saturated inputs included;
+// and its gradient against finite differences.
 func TestSigmoid(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	x := uniform(rng, 3*5*7, -25, 25)
@@ -32,7 +35,7 @@ func TestSigmoid(t *testing.T) {
 		// not quite 0, but below 1e-6.
 		tol := 1e-15
 		if f32 {
-			tol = 1e-6
+			tol = 2e-6 // and vec.Sigmoid's few ulp of y
 		}
 		for i := range d1 {
 			d := math.Abs(d1[i] - d2[i])
@@ -58,9 +61,23 @@ func TestSigmoid(t *testing.T) {
 			return forward(t, g, yn)
 		}
 		y1, y2 := fwd(true), fwd(false)
+		var want []float32
+		if f32 {
+			x32 := make([]float32, len(x))
+			for i, v := range x {
+				x32[i] = float32(v)
+			}
+			want = make([]float32, len(x))
+			vec.Sigmoid(want, x32)
+		}
 		for i := range y1 {
-			if y1[i] != y2[i] {
-				t.Fatalf("float32=%t x=%v: Sigmoid %v, G.Sigmoid %v", f32, x[i], y1[i], y2[i])
+			switch {
+			case !f32 && y1[i] != y2[i]:
+				t.Fatalf("x=%v: Sigmoid %v, G.Sigmoid %v", x[i], y1[i], y2[i])
+			case f32 && y1[i] != float64(want[i]):
+				t.Fatalf("float32 x=%v: Sigmoid %v, vec.Sigmoid %v", x[i], y1[i], want[i])
+			case f32 && math.Abs(y1[i]-y2[i]) > 1e-37 && ulps32(float32(y1[i]), float32(y2[i])) > vec.MaxULP:
+				t.Fatalf("float32 x=%v: Sigmoid %v, G.Sigmoid %v: more than %d ulp apart", x[i], y1[i], y2[i], vec.MaxULP)
 			}
 		}
 	}
@@ -69,6 +86,19 @@ func TestSigmoid(t *testing.T) {
 		y, err := Sigmoid(xn)
 		return y, []*G.Node{xn}, err
 	})
+}
+
+// ulps32 returns the number of float32 values between a and b.
+func ulps32(a, b float32) int64 {
+	key := func(f float32) int64 {
+		u := int64(math.Float32bits(f))
+		if u&0x80000000 != 0 {
+			return -(u & 0x7fffffff)
+		}
+		return u
+	}
+	d := key(a) - key(b)
+	return max(d, -d)
 }
 
 func toF64(v any) []float64 {

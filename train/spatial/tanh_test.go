@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/zoo-ml/zoo/internal/vec"
 )
 
-// TestTanh checks Tanh against a plain loop of math.Tanh and PyTorch's
-// backward formula, in float32 and float64, and its gradient against
-// finite differences.
+// TestTanh checks Tanh against a plain loop of math.Tanh in float64 and of
+// vec.Tanh in float32 (itself within vec.MaxULP of math.Tanh's), with
+// PyTorch's backward formula, and its gradient against finite differences.
 func TestTanh(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	x := append(uniform(rng, 4*37, -6, 6), 0, -0, 1e-9, 20, -20, 400)
@@ -21,7 +23,12 @@ func TestTanh(t *testing.T) {
 		for i, v := range x {
 			var wantY, wantDx float64
 			if f32 {
-				yy := float32(math.Tanh(float64(float32(v))))
+				in, out := []float32{float32(v)}, []float32{0}
+				vec.Tanh(out, in)
+				yy := out[0]
+				if d := ulps32(yy, float32(math.Tanh(float64(float32(v))))); d > vec.MaxULP {
+					t.Fatalf("float32 x=%v: vec.Tanh %v is %d ulp from math.Tanh's", v, yy, d)
+				}
 				wantY, wantDx = float64(yy), float64(float32(w[i])*(1-yy*yy))
 			} else {
 				yy := math.Tanh(v)
