@@ -26,6 +26,7 @@ import (
 )
 
 func main() {
+	relaunch()
 	ctx, stop := interrupt.Context(context.Background())
 	defer stop()
 	app := newApp()

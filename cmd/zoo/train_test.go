@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/cpu"
+
 	"github.com/zoo-ml/zoo/dataset"
 	"github.com/zoo-ml/zoo/infer"
 	"github.com/zoo-ml/zoo/internal/testenv"
@@ -264,5 +266,45 @@ func TestTrainInitFrom(t *testing.T) {
 				t.Errorf("resume with --init-from: %+v", r)
 			}
 		})
+	}
+}
+
+// TestTrainOpenBLASKernel trains with OPENBLAS_CORETYPE unset, as on a
+// user's machine: on a CPU with AVX2 and FMA the kernel run.json records
+// is never OpenBLAS's SSE3 fallback, whether OpenBLAS knew the CPU or zoo
+// started again with the kernel the CPU allows; with OPENBLAS_CORETYPE
+// set, zoo keeps it. (A gonum build records "gonum".)
+func TestTrainOpenBLASKernel(t *testing.T) {
+	for _, pinned := range []string{"", "Prescott"} {
+		dir := t.TempDir()
+		cmd := exec.Command(zooBin, "train", "manifold-ae", "--data", fixtureImages, "--val-split", "112", "--limit", "312", "--epochs", "1",
+			"--batch", "100", "--out", dir, "--name", "r", "--quiet")
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "OPENBLAS_CORETYPE=") && !strings.HasPrefix(kv, "ZOO_OPENBLAS_DETECTED=") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		if pinned != "" {
+			cmd.Env = append(cmd.Env, "OPENBLAS_CORETYPE="+pinned)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("train with OPENBLAS_CORETYPE=%q: %v\n%s", pinned, err, out)
+		}
+		info, err := rundir.ReadInfo(filepath.Join(dir, "manifold-ae", "r"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blas := info.Versions["blas"]
+		t.Logf("OPENBLAS_CORETYPE=%q: %s", pinned, blas)
+		if !strings.HasPrefix(blas, "openblas") {
+			continue
+		}
+		prescott := strings.Contains(blas, "; kernel Prescott")
+		switch {
+		case pinned == "" && prescott && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+			t.Errorf("OPENBLAS_CORETYPE unset on a CPU with AVX2: %s", blas)
+		case pinned != "" && (!prescott || strings.Contains(blas, "chosen by zoo")):
+			t.Errorf("OPENBLAS_CORETYPE=%s not kept: %s", pinned, blas)
+		}
 	}
 }

@@ -3,9 +3,7 @@
 package openblas
 
 /*
-#cgo LDFLAGS: -lopenblas -ldl
-#include <dlfcn.h>
-#include <stdlib.h>
+#cgo LDFLAGS: -lopenblas
 // The CBLAS prototypes, declared here rather than through cblas.h, whose
 // location differs between BLAS packages. Enums are ints in the C ABI.
 void cblas_sgemm(int order, int transA, int transB, int m, int n, int k,
@@ -17,29 +15,11 @@ char *openblas_get_corename(void);
 void openblas_set_num_threads(int n);
 int openblas_get_num_threads(void);
 
-// zoo_openblas_kernel makes OpenBLAS run the kernel named core, as if
-// OPENBLAS_CORETYPE had been set when it loaded: a DYNAMIC_ARCH build exports
-// gotoblas_dynamic_quit and gotoblas_dynamic_init, and init reads the
-// variable. The variable is unset again afterwards. It returns 0 when the
-// library has no such functions (a build for one CPU).
-static int zoo_openblas_kernel(const char *core) {
-	void (*quit)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
-	void (*init)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");
-	if (quit == NULL || init == NULL || setenv("OPENBLAS_CORETYPE", core, 1) != 0) {
-		return 0;
-	}
-	quit();
-	init();
-	unsetenv("OPENBLAS_CORETYPE");
-	return 1;
-}
 */
 import "C"
 
 import (
 	"os"
-	"strings"
-	"unsafe"
 
 	"golang.org/x/sys/cpu"
 	"gonum.org/v1/gonum/blas"
@@ -57,16 +37,27 @@ var (
 	name      = describe()
 )
 
-// describe chooses OpenBLAS's kernel and returns the Name of the library.
+// describe returns the Name of the library.
 func describe() string {
-	kernel := chooseKernel()
+	kernel := C.GoString(C.openblas_get_corename())
+	if d := os.Getenv(detectedEnv); d != "" && os.Getenv(CoreTypeEnv) != "" {
+		kernel += ", chosen by zoo: OpenBLAS detected " + d + " on this CPU"
+	}
 	return "openblas (" + C.GoString(C.openblas_get_config()) + "; kernel " + kernel + ")"
 }
 
-// chooseKernel returns the kernel OpenBLAS runs, after replacing its
-// fallback when it did not know this CPU (see KernelFor), and how it was
-// chosen when zoo chose it.
-func chooseKernel() string {
+// Relaunch says whether the running program should start again, in place,
+// so that OpenBLAS runs the kernel KernelFor chooses for this CPU, and the
+// environment to start it with: the process's, with OPENBLAS_CORETYPE set
+// to that kernel and ZOO_OPENBLAS_DETECTED to the one OpenBLAS detected
+// (which Name then reports). OpenBLAS reads OPENBLAS_CORETYPE only when it
+// loads, before any Go code runs, and changing its kernel later races
+// with the threads it starts then; a new start of the program is the one
+// safe way. It says no once the program has been started again that way.
+func Relaunch() ([]string, bool) {
+	if os.Getenv(detectedEnv) != "" {
+		return nil, false
+	}
 	detected := C.GoString(C.openblas_get_corename())
 	_, pinned := os.LookupEnv(CoreTypeEnv)
 	want := KernelFor(detected, pinned, Features{
@@ -75,18 +66,9 @@ func chooseKernel() string {
 		AVX512BF16: cpu.X86.HasAVX512BF16,
 	})
 	if want == "" {
-		return detected
+		return nil, false
 	}
-	core := C.CString(want)
-	defer C.free(unsafe.Pointer(core))
-	if C.zoo_openblas_kernel(core) == 0 {
-		return detected
-	}
-	got := C.GoString(C.openblas_get_corename())
-	if !strings.EqualFold(got, want) {
-		return got + ", asked for " + want + " by zoo: OpenBLAS detected " + detected + " on this CPU"
-	}
-	return got + ", chosen by zoo: OpenBLAS detected " + detected + " on this CPU"
+	return append(os.Environ(), CoreTypeEnv+"="+want, detectedEnv+"="+detected), true
 }
 
 // cblas is gonum's BLAS with OpenBLAS's matrix products.

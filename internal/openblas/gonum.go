@@ -14,3 +14,6 @@ func SetThreads(n int) {}
 
 // Threads returns 1: gonum's matrix products are serial.
 func Threads() int { return 1 }
+
+// Relaunch says no: gonum has no kernels to choose.
+func Relaunch() ([]string, bool) { return nil, false }

@@ -8,9 +8,9 @@
 // serial and reach a few GFLOPS per core, OpenBLAS's use every core with
 // vector instructions.
 //
-// With OpenBLAS, the package's initialisation may change OpenBLAS's kernel
-// once, before any product runs (see KernelFor); Name reports the kernel
-// in use and whether zoo chose it.
+// With OpenBLAS, Relaunch tells a program whether to start again with the
+// kernel KernelFor chooses, as cmd/zoo does first thing; Name reports the
+// kernel in use and whether zoo chose it.
 package openblas
 
 import (
@@ -41,6 +41,10 @@ func Name() string { return name }
 // CoreTypeEnv is the environment variable that names the kernel OpenBLAS
 // runs. When it is set, zoo leaves OpenBLAS's choice alone.
 const CoreTypeEnv = "OPENBLAS_CORETYPE"
+
+// detectedEnv names, in a program started again by Relaunch's
+// environment, the kernel OpenBLAS had detected before.
+const detectedEnv = "ZOO_OPENBLAS_DETECTED"
 
 // fallbackKernel is the kernel an x86-64 OpenBLAS falls back to on a CPU
 // model it does not know.

@@ -273,3 +273,20 @@ func Accumulate(acc []float64, x []float32) {
 		acc[j] += float64(x[j])
 	}
 }
+
+// AddConstReLU sets x[i] += b for every i and, with relu, then x[i] =
+// max(x[i], 0) as Go's max, bit for bit as the plain loop (any NaN for a
+// NaN).
+func AddConstReLU(x []float32, b float32, relu bool) {
+	n := blocks8(len(x))
+	if n > 0 {
+		addConstReLU8(&x[0], b, n, relu)
+	}
+	for i := n; i < len(x); i++ {
+		v := x[i] + b
+		if relu {
+			v = max(v, 0)
+		}
+		x[i] = v
+	}
+}

@@ -73,3 +73,8 @@ func scaledDiff8(dst, y, t *float32, c float32, n int)
 //
 //go:noescape
 func accumulate8(acc *float64, x *float32, n int)
+
+// addConstReLU8 is AddConstReLU on n elements, n a positive multiple of 8.
+//
+//go:noescape
+func addConstReLU8(x *float32, b float32, n int, relu bool)

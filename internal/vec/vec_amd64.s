@@ -609,3 +609,32 @@ accloop:
 	JNZ  accloop
 	VZEROUPPER
 	RET
+
+// func addConstReLU8(x *float32, b float32, n int, relu bool)
+TEXT ·addConstReLU8(SB), NOSPLIT, $0-25
+	MOVQ x+0(FP), DI
+	VBROADCASTSS b+8(FP), Y14
+	MOVQ n+16(FP), CX
+	MOVBLZX relu+24(FP), AX
+	VXORPS Y15, Y15, Y15
+	TESTQ AX, AX
+	JNZ  addconstreluloop
+
+addconstloop:
+	VADDPS (DI), Y14, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  addconstloop
+	VZEROUPPER
+	RET
+
+addconstreluloop:
+	VADDPS (DI), Y14, Y0
+	RELU(Y0, Y15)
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  addconstreluloop
+	VZEROUPPER
+	RET

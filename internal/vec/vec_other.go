@@ -27,3 +27,5 @@ func reluGrad8(dx, dy, y *float32, n int) { panic("vec: no AVX2") }
 func scaledDiff8(dst, y, t *float32, c float32, n int) { panic("vec: no AVX2") }
 
 func accumulate8(acc *float64, x *float32, n int) { panic("vec: no AVX2") }
+
+func addConstReLU8(x *float32, b float32, n int, relu bool) { panic("vec: no AVX2") }

@@ -271,7 +271,7 @@ func TestReductions(t *testing.T) {
 	}
 }
 
-// TestElementwise checks AddReLU, ReLU, ReLUGrad, ScaledDiff and Accumulate
+// TestElementwise checks AddReLU, AddConstReLU, ReLU, ReLUGrad, ScaledDiff and Accumulate
 // against plain loops, bit for bit (any NaN for a NaN), on every length
 // around the kernels' block and on NaN, infinities and both zeros.
 func TestElementwise(t *testing.T) {
@@ -309,6 +309,17 @@ func TestElementwise(t *testing.T) {
 				}
 			}
 			same("AddReLU", n, got, want)
+		}
+		for _, relu := range []bool{false, true} {
+			got, want := append([]float32(nil), x...), append([]float32(nil), x...)
+			AddConstReLU(got, -0.25, relu)
+			for j := range want {
+				want[j] += -0.25
+				if relu {
+					want[j] = max(want[j], 0)
+				}
+			}
+			same("AddConstReLU", n, got, want)
 		}
 		got, want := make([]float32, n), append([]float32(nil), x...)
 		ReLU(got, x)

@@ -1,6 +1,10 @@
 package spatial
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/zoo-ml/zoo/internal/vec"
+)
 
 // direct16 is conv16 on slices, with the checks that keep the kernel
 // inside them: y[o*ldy + j] = sum over k of wt[k*16 + o] * src[offs[k] + j]
@@ -121,13 +125,23 @@ func padded(g geom, l wide, x []float32, n int, pad []float32) []float32 {
 
 // unwide copies the outputs of one example from the wide layout yw, [O,
 // ld], to yn, [O, OH, OW], adding bias (nil for none) and, with relu,
-// applying max(x, 0).
+// applying max(x, 0); in float32 it changes yw.
 func unwide[T float](g geom, l wide, ld int, yw, bias, yn []T, relu bool) {
 	pl := g.plane()
+	f32, simd := any(yw).([]float32)
 	for o := 0; o < g.O; o++ {
 		var bo T
 		if bias != nil {
 			bo = bias[o]
+		}
+		if simd {
+			// Bias and ReLU in place over the channel's whole wide span
+			// (the columns no output uses included), then the rows out.
+			vec.AddConstReLU(f32[o*ld:][:l.L], float32(bo), relu)
+			for oh := 0; oh < g.OH; oh++ {
+				copy(yn[o*pl+oh*g.OW:][:g.OW], yw[o*ld+oh*l.PW:][:g.OW])
+			}
+			continue
 		}
 		for oh := 0; oh < g.OH; oh++ {
 			dst, src := yn[o*pl+oh*g.OW:][:g.OW], yw[o*ld+oh*l.PW:][:g.OW]
