@@ -12,6 +12,9 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+// childEnv marks a child process of TestRelaunch.
+const childEnv = "ZOO_OPENBLAS_TEST_CHILD"
+
 // TestRelaunch runs this test binary again as a child under a given
 // OPENBLAS_CORETYPE, so that OpenBLAS loads afresh: a child that
 // Relaunch tells to start again is started with Relaunch's environment, as
@@ -19,7 +22,7 @@ import (
 // be the SSE3 fallback on a CPU with AVX2, and a pinned kernel must be
 // kept.
 func TestRelaunch(t *testing.T) {
-	if os.Getenv("ZOO_OPENBLAS_TEST_CHILD") != "" {
+	if os.Getenv(childEnv) != "" {
 		t.Skip("in a child")
 	}
 	kernel := regexp.MustCompile(`; kernel (\w+)`)
@@ -33,7 +36,7 @@ func TestRelaunch(t *testing.T) {
 		{"pinned Haswell", "Haswell", func(k string) bool { return !cpu.X86.HasAVX2 || k == "Haswell" }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			env := append(without(os.Environ(), CoreTypeEnv, detectedEnv), "ZOO_OPENBLAS_TEST_CHILD=1")
+			env := append(without(os.Environ(), CoreTypeEnv, detectedEnv), childEnv+"=1")
 			if c.pinned != "" {
 				env = append(env, CoreTypeEnv+"="+c.pinned)
 			}
@@ -63,7 +66,7 @@ func TestRelaunch(t *testing.T) {
 
 // TestRelaunchChild prints Relaunch's answer, for TestRelaunch.
 func TestRelaunchChild(t *testing.T) {
-	if os.Getenv("ZOO_OPENBLAS_TEST_CHILD") == "" {
+	if os.Getenv(childEnv) == "" {
 		t.Skip("run by TestRelaunch")
 	}
 	env, ok := Relaunch()

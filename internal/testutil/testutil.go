@@ -83,3 +83,17 @@ func FlipFirstDataBit(t testing.TB, path string) {
 		t.Fatal(err)
 	}
 }
+
+// ULPs returns the distance of a and b in units in the last place of
+// float32: the number of float32 values between them (0 for +0 and -0).
+func ULPs(a, b float32) int64 {
+	key := func(f float32) int64 {
+		u := int64(math.Float32bits(f))
+		if u&0x80000000 != 0 {
+			return -(u & 0x7fffffff)
+		}
+		return u
+	}
+	d := key(a) - key(b)
+	return max(d, -d)
+}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/zoo-ml/zoo/internal/testutil"
 )
 
 // lengths are around the kernels' block sizes, 16 and 32, and MNIST's 784.
@@ -129,23 +131,6 @@ func BenchmarkSqDiffGo(b *testing.B) {
 	}
 }
 
-// ulps returns the distance of a and b in units in the last place of
-// float32: the number of float32 values between them.
-func ulps(a, b float32) int64 {
-	key := func(f float32) int64 {
-		u := int64(math.Float32bits(f))
-		if u&0x80000000 != 0 {
-			return -(u & 0x7fffffff)
-		}
-		return u
-	}
-	d := key(a) - key(b)
-	if d < 0 {
-		d = -d
-	}
-	return d
-}
-
 // TestSigmoidTanh compares Sigmoid and Tanh with float64 math rounded to
 // float32, within MaxULP, over a dense sweep of [-100, 100], random inputs
 // of every magnitude and the special values, on every length of a tail.
@@ -186,7 +171,7 @@ func TestSigmoidTanh(t *testing.T) {
 					}
 					continue
 				}
-				d := ulps(got[i], want)
+				d := testutil.ULPs(got[i], want)
 				worst = max(worst, d)
 				if d > MaxULP || math.Signbit(float64(got[i])) != math.Signbit(float64(want)) {
 					t.Fatalf("%s(%v) = %v, want %v (%d ulp)", c.name, x, got[i], want, d)

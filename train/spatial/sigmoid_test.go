@@ -7,6 +7,7 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/internal/vec"
 )
 
@@ -76,7 +77,7 @@ func TestSigmoid(t *testing.T) {
 				t.Fatalf("x=%v: Sigmoid %v, G.Sigmoid %v", x[i], y1[i], y2[i])
 			case f32 && y1[i] != float64(want[i]):
 				t.Fatalf("float32 x=%v: Sigmoid %v, vec.Sigmoid %v", x[i], y1[i], want[i])
-			case f32 && math.Abs(y1[i]-y2[i]) > 1e-37 && ulps32(float32(y1[i]), float32(y2[i])) > vec.MaxULP:
+			case f32 && math.Abs(y1[i]-y2[i]) > 1e-37 && testutil.ULPs(float32(y1[i]), float32(y2[i])) > vec.MaxULP:
 				t.Fatalf("float32 x=%v: Sigmoid %v, G.Sigmoid %v: more than %d ulp apart", x[i], y1[i], y2[i], vec.MaxULP)
 			}
 		}
@@ -86,19 +87,6 @@ func TestSigmoid(t *testing.T) {
 		y, err := Sigmoid(xn)
 		return y, []*G.Node{xn}, err
 	})
-}
-
-// ulps32 returns the number of float32 values between a and b.
-func ulps32(a, b float32) int64 {
-	key := func(f float32) int64 {
-		u := int64(math.Float32bits(f))
-		if u&0x80000000 != 0 {
-			return -(u & 0x7fffffff)
-		}
-		return u
-	}
-	d := key(a) - key(b)
-	return max(d, -d)
 }
 
 func toF64(v any) []float64 {

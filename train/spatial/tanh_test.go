@@ -7,6 +7,7 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/zoo-ml/zoo/internal/testutil"
 	"github.com/zoo-ml/zoo/internal/vec"
 )
 
@@ -26,7 +27,7 @@ func TestTanh(t *testing.T) {
 				in, out := []float32{float32(v)}, []float32{0}
 				vec.Tanh(out, in)
 				yy := out[0]
-				if d := ulps32(yy, float32(math.Tanh(float64(float32(v))))); d > vec.MaxULP {
+				if d := testutil.ULPs(yy, float32(math.Tanh(float64(float32(v))))); d > vec.MaxULP {
 					t.Fatalf("float32 x=%v: vec.Tanh %v is %d ulp from math.Tanh's", v, yy, d)
 				}
 				wantY, wantDx = float64(yy), float64(float32(w[i])*(1-yy*yy))
